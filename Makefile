@@ -1,0 +1,29 @@
+# Two commands need no set-up: `make demo` and `make test` create the virtual
+# environment (.venv) and install brobyg into it on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# The suite runs on SQLite and on this PostgreSQL (one schema per test, dropped after).
+BROBYG_TEST_PG ?= postgresql://postgres@127.0.0.1:5432/test
+export BROBYG_TEST_PG
+
+.PHONY: demo test lint install
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(BIN)/brobyg --db demo/brobyg.sqlite demo --replace
+
+test: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/pytest -n 2
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .

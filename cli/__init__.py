@@ -1,0 +1,1 @@
+"""The coordinators' command line: parse, call the application, render."""

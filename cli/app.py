@@ -1,0 +1,148 @@
+"""The `brobyg` group: global options, the application on demand, and how failures read.
+
+Heavy modules (eventsourcing, SQLAlchemy, the domain) are imported only when a command
+needs the application, so `brobyg --help` starts fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import sys
+from collections.abc import Callable
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from cli.params import DATE, TEXT
+from engine.rules import AlreadyExists, Conflict, NotFound, Refused
+
+if TYPE_CHECKING:
+    from domain.application import Brobyg
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def default_db() -> str:
+    from platformdirs import user_data_dir
+
+    return str(Path(user_data_dir("brobyg")) / "brobyg.sqlite")
+
+
+def default_actor() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (e.g. a container): still record someone
+        return "unknown"
+
+
+class Env:
+    """What every command shares: where the store is, who acts, what today is."""
+
+    def __init__(self, db: str | None, actor: str | None, today: dt.date | None) -> None:
+        self.db = db or default_db()
+        self.actor = (actor or default_actor()).strip() or "unknown"
+        self.today = today
+
+    @cached_property
+    def app(self) -> Brobyg:
+        from domain.application import Brobyg
+        from engine.clock import Clock
+        from engine.store import StoreUrlError, parse_store_url
+
+        try:
+            store = parse_store_url(self.db)
+        except StoreUrlError as e:
+            raise click.BadParameter(str(e), param_hint="'--db'") from None
+        return Brobyg(store, Clock(self.today), self.actor)
+
+
+class BrobygGroup(click.Group):
+    """Turns refusals and store trouble into one line on stderr and the contract's exit codes."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (Refused, NotFound, AlreadyExists, Conflict) as e:
+            _fail(_label(e), str(e))
+        except ValueError as e:  # the domain's own input checks, should the CLI's let something through
+            raise click.UsageError(str(e)) from None
+        except Exception as e:
+            message = _store_trouble(e)
+            if message is None:
+                raise
+            _fail("error", message)
+
+
+def _label(e: Exception) -> str:
+    return "refused" if isinstance(e, Refused) else "error"
+
+
+def _fail(label: str, message: str) -> None:
+    click.echo(f"{label}: {' '.join(message.split())}", err=True)
+    sys.exit(1)
+
+
+def _store_trouble(e: Exception) -> str | None:
+    """A one-line description of a database problem, or None if `e` is something else."""
+    import sqlite3
+
+    from eventsourcing.persistence import PersistenceError
+
+    try:
+        import sqlalchemy.exc as sa_exc
+
+        sa_errors: tuple[type[Exception], ...] = (sa_exc.OperationalError, sa_exc.DatabaseError, sa_exc.InterfaceError)
+    except ImportError:  # pragma: no cover - sqlalchemy is a dependency
+        sa_errors = ()
+    if isinstance(e, (PersistenceError, sqlite3.Error, *sa_errors)) or type(e).__module__.startswith("psycopg"):
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        return f"database problem ({type(e).__name__}): {first}"
+    if isinstance(e, OSError):
+        return f"cannot use the database file: {e.strerror or e}"
+    return None
+
+
+@click.group(cls=BrobygGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--db",
+    envvar="BROBYG_DB",
+    metavar="URL",
+    help="SQLAlchemy URL or SQLite file path [env BROBYG_DB; default: a file in your data directory]",
+)
+@click.option(
+    "--as",
+    "actor",
+    envvar="BROBYG_USER",
+    type=TEXT,
+    metavar="USER",
+    help="Who is acting, recorded on every event [env BROBYG_USER; default: login name]",
+)
+@click.option("--today", envvar="BROBYG_TODAY", type=DATE, help="What today is [env BROBYG_TODAY; default: the real date]")
+@click.version_option(package_name="brobyg")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, actor: str | None, today: dt.date | None) -> None:
+    """brobyg: bridging pathways (brobygningsforløb) from referral to apprenticeship.
+
+    Every young person's pathway is an event-sourced state machine; the guide's rules
+    (R1–R14) are checked on every command. A refused command exits 1 with the rule id
+    and writes nothing; malformed input exits 2.
+    """
+    ctx.obj = Env(db, actor, today)
+
+
+def json_option(f: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON document.")(f)
+
+
+def writes(f: F) -> F:
+    """A writing command: takes the effective date and --json, and gets the `Env`."""
+    f = json_option(f)
+    f = click.option("--on", type=DATE, help="Effective date, when it happened [default: today].")(f)
+    return click.pass_obj(f)  # type: ignore[return-value]
+
+
+def reads(f: F) -> F:
+    return click.pass_obj(json_option(f))  # type: ignore[return-value]

@@ -1,0 +1,41 @@
+"""Rendering: one JSON document for scripts, rich tables and short lines for people."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (set, tuple)):
+        return list(value)
+    raise TypeError(f"cannot render {type(value).__name__} as JSON")
+
+
+def emit(data: Any, as_json: bool, human: Callable[[], None]) -> None:
+    """With ``--json`` standard output is exactly one JSON document; otherwise `human` prints."""
+    if as_json:
+        click.echo(json.dumps(data, default=_default, ensure_ascii=False, indent=2))
+    else:
+        human()
+
+
+def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+    for column in columns:
+        t.add_column(column)
+    for row in rows:
+        t.add_row(*("" if cell is None else str(cell) for cell in row))
+    # Pipes and files get a generous width rather than rich's 80-column default.
+    width = None if sys.stdout.isatty() else 140
+    Console(width=width).print(t)

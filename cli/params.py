@@ -1,0 +1,74 @@
+"""Parameter types: malformed input is a usage error (exit 2) before anything runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import click
+
+# The 7-point scale, as in `domain.terms.GRADES` (kept here too so `--help` stays light).
+GRADES = {"-3": -3, "00": 0, "02": 2, "4": 4, "7": 7, "10": 10, "12": 12}
+MAX_TEXT = 2000
+
+
+class DateType(click.ParamType):
+    name = "DATE"
+    _iso = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        text = str(value).strip()
+        if self._iso.match(text):
+            try:
+                return dt.date.fromisoformat(text)
+            except ValueError:
+                pass
+        self.fail(f"{value!r} is not a date (YYYY-MM-DD)", param, ctx)
+
+
+class GradeType(click.ParamType):
+    name = "GRADE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        text = str(value).strip()
+        if text in GRADES:
+            return GRADES[text]
+        self.fail(f"{value!r} is not on the 7-point scale ({', '.join(GRADES)})", param, ctx)
+
+
+class KeyType(click.ParamType):
+    """Ids people choose for mentors and partnerships: short, lower-case, no spaces."""
+
+    name = "ID"
+    _key = re.compile(r"^[a-z0-9][a-z0-9._-]{0,31}$")
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value).strip().lower()
+        if self._key.match(text):
+            return text
+        self.fail(f"{value!r} is not an id (letters, digits, '.', '_' or '-', at most 32)", param, ctx)
+
+
+class TextType(click.ParamType):
+    """Free text: any characters but control characters, within a sane length."""
+
+    name = "TEXT"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value)
+        if len(text) > MAX_TEXT:
+            self.fail(f"is {len(text)} characters long; at most {MAX_TEXT}", param, ctx)
+        if any(ord(ch) < 32 and ch not in "\t\n" for ch in text) or "\x7f" in text:
+            self.fail("contains control characters", param, ctx)
+        if any(0xD800 <= ord(ch) <= 0xDFFF for ch in text):
+            self.fail("is not valid text (undecodable characters)", param, ctx)
+        return text
+
+
+DATE = DateType()
+GRADE = GradeType()
+KEY = KeyType()
+TEXT = TextType()

@@ -1,0 +1,153 @@
+"""Reading commands: show, history, next, diagram."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from cli.app import Env, cli, json_option, reads
+from cli.output import emit, table
+from cli.writing import summary
+
+if TYPE_CHECKING:
+    from domain.application import Brobyg
+    from domain.pathway import Pathway
+
+
+def _grades(p: Pathway) -> dict[str, str]:
+    from domain.terms import grade_text
+
+    return {subject: grade_text(grade) for subject, grade in sorted(p.grades.items())}
+
+
+def _next(app: Brobyg, case: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "trigger": step.trigger,
+            "command": step.trigger.replace("_", "-"),
+            "target": step.target,
+            "allowed": step.allowed,
+            "blocked_by": sorted({v.rule for v in step.violations}),
+            "reasons": [str(v) for v in step.violations],
+        }
+        for step in app.next_steps(case)
+    ]
+
+
+@cli.command()
+@click.argument("case")
+@reads
+def show(env: Env, case: str, as_json: bool) -> None:
+    """State, mentor and role, episode, key dates, and what the next steps need."""
+    from domain.terms import age_on
+
+    app = env.app
+    p = app.pathway(case)
+    steps = _next(app, p.case)
+    data = {
+        **summary(p),
+        "person": p.person,
+        "born": p.born,
+        "age": age_on(p.born, app.clock.today()),
+        "readiness": p.readiness,
+        "justification": p.justification,
+        "via": p.via,
+        "kui_contact": p.kui_contact,
+        "partnership": p.partnership,
+        "school": p.school,
+        "grades": _grades(p),
+        "placement": p.placement,
+        "placements": p.placements,
+        "programme": p.programme,
+        "employer": p.employer,
+        "apprenticeship_starts": p.apprenticeship_starts,
+        "exit_reason": p.exit_reason,
+        "entered": p.entered,
+        "last_on": p.last_on,
+        "next": steps,
+    }
+
+    def human() -> None:
+        mentor = f"{p.mentor} ({p.mentor_role} mentor)" if p.mentor else "none"
+        lines = [
+            ("Case", f"{p.case}: {p.state.replace('_', ' ')}, episode {p.episode}"),
+            ("Person", f"{p.person}, born {p.born} (age {data['age']})"),
+            ("Readiness", f"{p.readiness}, referred via {p.via}" + (f": {p.justification}" if p.justification else "")),
+            ("Mentor", mentor),
+            ("KUI contact", p.kui_contact or "none"),
+            ("Partnership", p.partnership or "none"),
+            ("Grades", ", ".join(f"{s} {g}" for s, g in data["grades"].items()) or "none recorded"),
+        ]
+        if p.placement:
+            lines.append(("Placement", f"{p.placement['host']} ({p.placement['host_kind']}), {p.placement['purpose']}"))
+        if p.programme:
+            lines.append(("Programme", p.programme))
+        if p.employer:
+            starts = f", starts {p.apprenticeship_starts}" if p.apprenticeship_starts else ""
+            lines.append(("Employer", f"{p.employer}{starts}"))
+        if p.exit_reason:
+            lines.append(("Reason", p.exit_reason))
+        lines.append(("Key dates", ", ".join(f"{s.replace('_', ' ')} {d}" for s, d in p.entered.items())))
+        for label, text in lines:
+            click.echo(f"{label:<12} {text}")
+        click.echo("Next steps")
+        for step in steps:
+            verdict = "allowed" if step["allowed"] else "blocked: " + "; ".join(step["reasons"])
+            click.echo(f"  {step['command']:<24} {verdict}")
+
+    emit(data, as_json, human)
+
+
+@cli.command()
+@click.argument("case")
+@reads
+def history(env: Env, case: str, as_json: bool) -> None:
+    """Every event of the case, oldest first: effective date, recorded time, actor, what happened."""
+    entries = env.app.history(case)
+    data = [{"event": e.event, "on": e.on, "recorded_at": e.recorded_at, "actor": e.actor, **e.fields} for e in entries]
+
+    def human() -> None:
+        rows = [
+            [
+                e.on,
+                e.recorded_at.strftime("%Y-%m-%d %H:%M"),
+                e.actor,
+                e.event,
+                ", ".join(f"{k}={_plain(v)}" for k, v in e.fields.items() if v not in (None, "")),
+            ]
+            for e in entries
+        ]
+        table(None, ["on", "recorded", "by", "event", "details"], rows)
+
+    emit(data, as_json, human)
+
+
+def _plain(value: Any) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+@cli.command("next")
+@click.argument("case")
+@reads
+def next_(env: Env, case: str, as_json: bool) -> None:
+    """Each trigger from the current state: allowed, or the rules that block it."""
+    steps = _next(env.app, case)
+
+    def human() -> None:
+        rows = [[s["command"], s["target"], "allowed" if s["allowed"] else "blocked", "; ".join(s["reasons"])] for s in steps]
+        table(None, ["command", "leads to", "", "why not"], rows)
+
+    emit(steps, as_json, human)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True)
+@json_option
+def diagram(fmt: str, as_json: bool) -> None:
+    """Print the pathway workflow, drawn from the definition the engine runs."""
+    from domain.workflow import PATHWAY
+
+    text = PATHWAY.diagram(fmt)
+    emit({"format": fmt, "diagram": text}, as_json, lambda: click.echo(text.rstrip()))

@@ -1,0 +1,518 @@
+"""The application service: one method per coordinator command, the only writer.
+
+Each command loads what it needs, asks the rules, and records events; everything a
+command records is saved in one transaction (the pathway's events together with the
+mentors' caseload events), or nothing is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from domain import rules
+from domain.case_ids import is_case_id, new_case_id, normalise_case_id
+from domain.mentor import Mentor
+from domain.partnership import Partnership
+from domain.pathway import Pathway
+from domain.register import PersonRegister, active_case_of
+from domain.terms import (
+    ACTIVE_STATES,
+    APPRENTICESHIP,
+    DEFAULT_CAPACITY,
+    GRADES,
+    KUI,
+    KUI_AGE_LIMIT,
+    MENTOR_KINDS,
+    NEW,
+    OUTCOME_STATES,
+    REFERRED,
+    RETENTION_MENTOR_STATES,
+    SCHOOL_STATES,
+    SUBJECTS,
+    age_on,
+)
+from domain.workflow import PATHWAY
+from engine.aggregate import EventSourced
+from engine.application import CommandApplication
+from engine.clock import Clock
+from engine.rules import AlreadyExists, NotFound, Violation, require
+from engine.store import Store
+from engine.views import Views
+from engine.workflow import TriggerCheck
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    event: str
+    on: dt.date
+    recorded_at: dt.datetime
+    actor: str
+    fields: dict[str, Any]
+
+
+class Brobyg(CommandApplication):
+    """Bridging pathways (brobygningsforløb): refer, mentor, upskill, place, educate."""
+
+    name = "Brobyg"
+
+    def __init__(self, store: Store, clock: Clock | None = None, actor: str = "system", seed: int | None = None) -> None:
+        super().__init__(store, clock, actor)
+        self.rng = random.Random(seed)
+        self._views: Views | None = None
+
+    # --- lookups -------------------------------------------------------------------
+
+    @property
+    def register(self) -> Views:
+        """The person register (R1), created on first use: most commands never need it."""
+        if self._views is None:
+            self._views = Views(self, self.store.sqlalchemy_engine(), [PersonRegister()])
+        return self._views
+
+    def pathway(self, case: str) -> Pathway:
+        key = normalise_case_id(case)
+        pathway = self.load(Pathway.id_for(key), Pathway) if is_case_id(key) else None
+        if pathway is None:
+            raise NotFound(f"no case {case!r} (brobyg refer … prints the case id)")
+        return pathway
+
+    def mentor(self, mentor: str) -> Mentor:
+        found = self.load(Mentor.id_for(mentor), Mentor)
+        if found is None:
+            raise NotFound(f"no mentor {mentor!r} (brobyg mentor add {mentor} --name … --kind …)")
+        return found
+
+    def partnership(self, partnership: str) -> Partnership:
+        found = self.load(Partnership.id_for(partnership), Partnership)
+        if found is None:
+            raise NotFound(f"no partnership {partnership!r} (brobyg partnership add {partnership} …)")
+        return found
+
+    def active_case_of(self, person: str) -> str | None:
+        self.register.catch_up()
+        with self.register.engine.connect() as conn:
+            return active_case_of(conn, person)
+
+    def _on(self, on: dt.date | None) -> dt.date:
+        return on or self.clock.today()
+
+    # --- mentors and partnerships --------------------------------------------------
+
+    def add_mentor(
+        self, mentor: str, name: str, kind: str, capacity: int = DEFAULT_CAPACITY, on: dt.date | None = None
+    ) -> Mentor:
+        if kind not in MENTOR_KINDS:
+            raise ValueError(f"mentor kind must be one of {MENTOR_KINDS}")
+        if capacity < 1:
+            raise ValueError("capacity must be at least 1")
+        when = self._on(on)
+
+        def command() -> tuple[Mentor, Sequence[EventSourced]]:
+            if self.load(Mentor.id_for(mentor), Mentor) is not None:
+                raise AlreadyExists(f"mentor {mentor!r} already exists")
+            require(rules.r13_effective_date(when, self.clock.today(), None))
+            m = Mentor._create(
+                Mentor.Added,
+                id=Mentor.id_for(mentor),
+                on=when,
+                actor=self.actor,
+                mentor=mentor,
+                name=name.strip(),
+                kind=kind,
+                capacity=capacity,
+            )
+            return m, [m]
+
+        return self.run(command)
+
+    def add_partnership(
+        self,
+        partnership: str,
+        jobcentre: str,
+        school: str,
+        places: int,
+        price_per_place: int | None = None,
+        on: dt.date | None = None,
+    ) -> Partnership:
+        if places < 1:
+            raise ValueError("a partnership commits at least one place")
+        when = self._on(on)
+
+        def command() -> tuple[Partnership, Sequence[EventSourced]]:
+            if self.load(Partnership.id_for(partnership), Partnership) is not None:
+                raise AlreadyExists(f"partnership {partnership!r} already exists")
+            require(rules.r13_effective_date(when, self.clock.today(), None))
+            p = Partnership._create(
+                Partnership.Added,
+                id=Partnership.id_for(partnership),
+                on=when,
+                actor=self.actor,
+                partnership=partnership,
+                jobcentre=jobcentre.strip(),
+                school=school.strip(),
+                places=places,
+                price_per_place=price_per_place,
+            )
+            return p, [p]
+
+        return self.run(command)
+
+    # --- referral (R1) -------------------------------------------------------------
+
+    def refer(
+        self,
+        person: str,
+        born: dt.date,
+        readiness: str,
+        justification: str | None = None,
+        kui_contact: str | None = None,
+        partnership: str | None = None,
+        via: str | None = None,
+        on: dt.date | None = None,
+    ) -> Pathway:
+        when = self._on(on)
+        via = via or (KUI if age_on(born, when) < KUI_AGE_LIMIT else "jobcentre")
+
+        def command() -> tuple[Pathway, Sequence[EventSourced]]:
+            found: list[Violation] = []
+            if not person.strip():
+                found.append(Violation("R1", "the referral names no person (PERSON)"))
+            if kui_contact is not None:
+                found += _kui_contact_violations(self.mentor(kui_contact))
+            if partnership is not None:
+                self.partnership(partnership)
+            args = {
+                "on": when,
+                "born": born,
+                "readiness": readiness,
+                "justification": justification,
+                "via": via,
+                "active_case": self.active_case_of(person) if person.strip() else None,
+            }
+            found += PATHWAY.check(None, NEW, "refer", args).violations  # type: ignore[arg-type]
+            require(rules.r13_effective_date(when, self.clock.today(), None), found)
+            case = new_case_id(self.rng)
+            p = Pathway._create(
+                Pathway.Referred,
+                id=Pathway.id_for(case),
+                on=when,
+                actor=self.actor,
+                new_state=REFERRED,
+                case=case,
+                person=person.strip(),
+                born=born,
+                readiness=readiness,
+                justification=_text(justification),
+                via=via,
+                kui_contact=kui_contact,
+                partnership=partnership,
+            )
+            return p, [p]
+
+        return self.run(command)
+
+    def re_refer(
+        self,
+        case: str,
+        readiness: str | None = None,
+        justification: str | None = None,
+        via: str | None = None,
+        on: dt.date | None = None,
+    ) -> Pathway:
+        def command() -> tuple[Pathway, Sequence[EventSourced]]:
+            p = self.pathway(case)
+            when = self._on(on)
+            chosen_via = via or (KUI if age_on(p.born, when) < KUI_AGE_LIMIT else "jobcentre")
+            chosen_readiness = readiness or p.readiness
+            chosen_justification = justification if readiness else (justification or p.justification)
+            args = {
+                "on": when,
+                "readiness": chosen_readiness,
+                "justification": chosen_justification,
+                "via": chosen_via,
+                "active_case": self.active_case_of(p.person),
+            }
+            target = self._check(p, "re_refer", when, args)
+            p.record(
+                Pathway.ReReferred,
+                when,
+                self.actor,
+                new_state=target,
+                readiness=chosen_readiness,
+                justification=_text(chosen_justification),
+                via=chosen_via,
+            )
+            return p, [p]
+
+        return self.run(command)
+
+    def register_kui_contact(self, case: str, mentor: str, on: dt.date | None = None) -> Pathway:
+        def command() -> tuple[Pathway, Sequence[EventSourced]]:
+            p = self.pathway(case)
+            when = self._on(on)
+            require(self._inside_state(p, when), _kui_contact_violations(self.mentor(mentor)))
+            p.record(Pathway.KuiContactRegistered, when, self.actor, kui_contact=mentor)
+            return p, [p]
+
+        return self.run(command)
+
+    # --- the mentor (R2, R3, R4, R7) -----------------------------------------------
+
+    def assign(self, case: str, mentor: str, reason: str | None = None, on: dt.date | None = None) -> Pathway:
+        """Assign the mentor, or hand over to another one (always with a reason)."""
+
+        def command() -> tuple[Pathway, Sequence[EventSourced]]:
+            p = self.pathway(case)
+            new = self.mentor(mentor)
+            when = self._on(on)
+            found = self._inside_state(p, when)
+            if p.state == APPRENTICESHIP:
+                found.append(Violation("R7", f"mentoring of {p.case} ended when the apprenticeship was secured"))
+            found += rules.r3_right_mentor(p, new, reason, when)
+            if p.mentor != new.mentor:
+                found += rules.r4_caseload_cap(new)
+            require(found)
+            return p, [p, *self._hand_to(p, new, _text(reason), when)]
+
+        return self.run(command)
+
+    def release(self, case: str, reason: str, on: dt.date | None = None) -> Pathway:
+        """Release the mentor without a successor: only before bridging starts (R2, R7)."""
+
+        def command() -> tuple[Pathway, Sequence[EventSourced]]:
+            p = self.pathway(case)
+            when = self._on(on)
+            found = self._inside_state(p, when)
+            if p.mentor is None:
+                found.append(Violation("R2", f"{p.case} has no mentor to release"))
+            elif p.state in RETENTION_MENTOR_STATES:
+                found += rules.r7_retention_mentor_stays(p)
+            elif p.state != REFERRED:
+                found.append(
+                    Violation(
+                        "R2",
+                        f"from bridging on {p.case} keeps exactly one mentor: hand over instead (brobyg assign {p.case} MENTOR --reason …)",
+                    )
+                )
+            found += rules.r0_reason_given({"reason": reason}, "releasing the mentor")
+            require(found)
+            return p, [p, *self._release_mentor(p, reason.strip(), when)]
+
+        return self.run(command)
+
+    def _hand_to(self, p: Pathway, new: Mentor, reason: str | None, on: dt.date) -> list[EventSourced]:
+        new.record(Mentor.CaseTakenOn, on, self.actor, case=p.case)
+        if p.mentor is None:
+            p.record(Pathway.MentorAssigned, on, self.actor, mentor=new.mentor, reason=reason)
+            return [new]
+        old = self.mentor(p.mentor)
+        old.record(Mentor.CaseReleased, on, self.actor, case=p.case)
+        p.record(Pathway.MentorHandedOver, on, self.actor, from_mentor=old.mentor, to_mentor=new.mentor, reason=reason)
+        return [old, new]
+
+    def _release_mentor(self, p: Pathway, reason: str, on: dt.date) -> list[EventSourced]:
+        if p.mentor is None:
+            return []
+        mentor = self.mentor(p.mentor)
+        mentor.record(Mentor.CaseReleased, on, self.actor, case=p.case)
+        p.record(Pathway.MentorReleased, on, self.actor, mentor=mentor.mentor, reason=reason)
+        return [mentor]
+
+    # --- the workflow ----------------------------------------------------------------
+
+    def start_bridging(self, case: str, school: str | None = None, on: dt.date | None = None) -> Pathway:
+        return self._transition(case, "start_bridging", on, Pathway.BridgingStarted, {}, school=_text(school))
+
+    def start_placement(
+        self,
+        case: str,
+        host: str,
+        host_kind: str,
+        contact: str,
+        purpose: str,
+        wish: str,
+        on: dt.date | None = None,
+    ) -> Pathway:
+        fields = {"host": host, "host_kind": host_kind, "contact": contact, "purpose": purpose, "wish": wish}
+        return self._transition(
+            case, "start_placement", on, Pathway.PlacementStarted, fields, **{k: v.strip() for k, v in fields.items()}
+        )
+
+    def end_placement(self, case: str, follow_up: str, on: dt.date | None = None) -> Pathway:
+        return self._transition(
+            case, "end_placement", on, Pathway.PlacementEnded, {"follow_up": follow_up}, follow_up=follow_up.strip()
+        )
+
+    def start_basic_course(
+        self,
+        case: str,
+        programme: str,
+        mentor: str | None = None,
+        reason: str | None = None,
+        on: dt.date | None = None,
+    ) -> Pathway:
+        """Start education; the education mentor continues as retention mentor unless
+        another takes over (a handover with a reason, R6)."""
+
+        def command() -> tuple[Pathway, Sequence[EventSourced]]:
+            p = self.pathway(case)
+            when = self._on(on)
+            successor = self.mentor(mentor) if mentor and mentor != p.mentor else None
+            extra = rules.r4_caseload_cap(successor) if successor else []
+            args = {"on": when, "programme": programme, "mentor": mentor, "reason": reason}
+            target = self._check(p, "start_basic_course", when, args, extra)
+            p.record(Pathway.BasicCourseStarted, when, self.actor, new_state=target, programme=programme.strip())
+            changed: list[EventSourced] = [p]
+            if successor:
+                changed += self._hand_to(p, successor, _text(reason), when)
+            return p, changed
+
+        return self.run(command)
+
+    def complete_basic_course(self, case: str, on: dt.date | None = None) -> Pathway:
+        return self._transition(case, "complete_basic_course", on, Pathway.BasicCourseCompleted, {})
+
+    def start_main_course(self, case: str, on: dt.date | None = None) -> Pathway:
+        return self._transition(case, "start_main_course", on, Pathway.MainCourseStarted, {})
+
+    def secure_apprenticeship(self, case: str, employer: str, starts: dt.date | None, on: dt.date | None = None) -> Pathway:
+        return self._transition(
+            case,
+            "secure_apprenticeship",
+            on,
+            Pathway.ApprenticeshipSecured,
+            {"employer": employer, "starts": starts},
+            employer=employer.strip(),
+            starts=starts,
+        )
+
+    def qualify(self, case: str, on: dt.date | None = None) -> Pathway:
+        return self._transition(case, "qualify", on, Pathway.Qualified, {})
+
+    def employ(self, case: str, employer: str | None = None, on: dt.date | None = None) -> Pathway:
+        return self._transition(case, "employ", on, Pathway.Employed, {}, employer=_text(employer))
+
+    def drop_out(self, case: str, reason: str, on: dt.date | None = None) -> Pathway:
+        return self._transition(case, "drop_out", on, Pathway.DroppedOut, {"reason": reason}, reason=reason.strip())
+
+    def withdraw(self, case: str, reason: str, on: dt.date | None = None) -> Pathway:
+        return self._transition(case, "withdraw", on, Pathway.Withdrew, {"reason": reason}, reason=reason.strip())
+
+    def _transition(
+        self, case: str, trigger: str, on: dt.date | None, event: type, args: dict[str, Any], **fields: Any
+    ) -> Pathway:
+        def command() -> tuple[Pathway, Sequence[EventSourced]]:
+            p = self.pathway(case)
+            when = self._on(on)
+            target = self._check(p, trigger, when, {"on": when, **args})
+            p.record(event, when, self.actor, new_state=target, **fields)
+            changed: list[EventSourced] = [p]
+            # R7: securing the apprenticeship, or any outcome, releases the mentor.
+            if target == APPRENTICESHIP or target in OUTCOME_STATES:
+                reason = "apprenticeship secured" if target == APPRENTICESHIP else f"pathway ended ({target})"
+                changed += self._release_mentor(p, reason, when)
+            return p, changed
+
+        return self.run(command)
+
+    def _check(self, p: Pathway, trigger: str, on: dt.date, args: dict[str, Any], extra: Sequence[Violation] = ()) -> str:
+        """Every unmet rule for `trigger`, at once; or the target state."""
+        check = PATHWAY.check(p, p.state, trigger, args)
+        require(rules.r13_effective_date(on, self.clock.today(), p.last_on), check.violations, extra)
+        assert check.target is not None
+        return check.target
+
+    def _inside_state(self, p: Pathway, on: dt.date) -> list[Violation]:
+        """What stands in the way of recording anything on this pathway today."""
+        found = rules.r13_effective_date(on, self.clock.today(), p.last_on)
+        if p.state not in ACTIVE_STATES:
+            found.append(Violation("R0", f"{p.case} has ended ({p.state}); re-refer it first (brobyg re-refer {p.case})"))
+        return found
+
+    # --- facts inside a state --------------------------------------------------------
+
+    def assess(self, case: str, subject: str, grade: int, on: dt.date | None = None) -> Pathway:
+        if subject not in SUBJECTS:
+            raise ValueError(f"subject must be one of {SUBJECTS}")
+        if grade not in GRADES.values():
+            raise ValueError(f"{grade} is not a grade on the 7-point scale")
+        return self._fact(case, on, Pathway.Assessed, subject=subject, grade=grade)
+
+    def contact(self, case: str, channel: str = "meeting", on: dt.date | None = None) -> Pathway:
+        def command() -> tuple[Pathway, Sequence[EventSourced]]:
+            p = self.pathway(case)
+            when = self._on(on)
+            found = self._inside_state(p, when)
+            if p.mentor is None and not found:
+                found.append(Violation("R2", f"{p.case} has no mentor to record a contact for (brobyg assign {p.case} MENTOR)"))
+            require(found)
+            p.record(Pathway.ContactRecorded, when, self.actor, mentor=p.mentor, channel=channel)
+            return p, [p]
+
+        return self.run(command)
+
+    def request(self, case: str, text: str | None = None, on: dt.date | None = None) -> Pathway:
+        return self._fact(case, on, Pathway.RequestRecorded, text=_text(text))
+
+    def absence(self, case: str, days: int = 1, excused: bool = False, on: dt.date | None = None) -> Pathway:
+        if days < 1:
+            raise ValueError("absence is at least one day")
+
+        def at_school(p: Pathway) -> list[Violation]:
+            if p.state in ACTIVE_STATES and p.state not in SCHOOL_STATES:
+                return [Violation("R11", f"absence counts school days; {p.case} is {p.state}, not at school")]
+            return []
+
+        return self._fact(case, on, Pathway.AbsenceRecorded, at_school, days=days, excused=excused)
+
+    def _fact(self, case: str, on: dt.date | None, event: type, *checks: Any, **fields: Any) -> Pathway:
+        def command() -> tuple[Pathway, Sequence[EventSourced]]:
+            p = self.pathway(case)
+            when = self._on(on)
+            require(self._inside_state(p, when), *(check(p) for check in checks))
+            p.record(event, when, self.actor, **fields)
+            return p, [p]
+
+        return self.run(command)
+
+    # --- reading -----------------------------------------------------------------------
+
+    def next_steps(self, case: str) -> list[TriggerCheck]:
+        """Each trigger from the pathway's state: allowed, or the rules that block it."""
+        p = self.pathway(case)
+        today = self.clock.today()
+        steps = []
+        for trigger in PATHWAY.triggers_from(p.state):
+            args: dict[str, Any] = {"on": today}
+            if trigger == "re_refer":
+                args["active_case"] = self.active_case_of(p.person)
+            check = PATHWAY.check(p, p.state, trigger, args)
+            late = rules.r13_effective_date(today, today, p.last_on)
+            steps.append(TriggerCheck(trigger, check.target, [*late, *check.violations]))
+        return steps
+
+    def history(self, case: str) -> list[HistoryEntry]:
+        p = self.pathway(case)
+        return [_entry(event) for event in self.events.get(p.id)]
+
+
+def _kui_contact_violations(mentor: Mentor) -> list[Violation]:
+    if mentor.kind != KUI:
+        return [Violation("R3", f"{mentor.mentor} is a LAB mentor, not a KUI contact person")]
+    return []
+
+
+def _text(value: str | None) -> str | None:
+    return value.strip() or None if value is not None else None
+
+
+_BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "on", "actor", "originator_topic"}
+
+
+def _entry(event: Any) -> HistoryEntry:
+    fields = {k: v for k, v in vars(event).items() if k not in _BASE_FIELDS}
+    return HistoryEntry(type(event).__name__, event.on, event.timestamp, event.actor, fields)

@@ -1,0 +1,286 @@
+"""A young person's pathway (forløb): one event stream, with episodes inside.
+
+The events are facts; ``apply`` sets state by plain assignment and never checks a rule.
+The rules live in `domain.rules` and are checked by the application before an event is
+recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from eventsourcing.domain import Aggregate
+
+from domain.terms import ACTIVE_STATES, EDUCATION_MENTOR_STATES
+from engine.aggregate import EventSourced, stream_id
+
+
+class Pathway(EventSourced):
+    TOPIC = "brobyg:Pathway"
+
+    if TYPE_CHECKING:  # state set by the events (not constructor arguments)
+        case: str
+        person: str
+        born: dt.date
+        readiness: str
+        justification: str | None
+        via: str
+        kui_contact: str | None
+        partnership: str | None
+        state: str
+        episode: int
+        mentor: str | None
+        mentor_role: str | None  # "education", "retention" or None
+        school: str | None
+        grades: dict[str, int]
+        placement: dict[str, str] | None
+        placements: int
+        programme: str | None
+        employer: str | None
+        apprenticeship_starts: dt.date | None
+        exit_reason: str | None
+        entered: dict[str, dt.date]  # the date each state of this episode was entered
+        last_on: dt.date  # the latest effective date (R13: never goes backwards)
+
+    @staticmethod
+    def id_for(case: str) -> Any:
+        return stream_id("case", case)
+
+    class Event(EventSourced.Event):
+        def mutate(self, aggregate: Any) -> Any:
+            pathway = super().mutate(aggregate)
+            pathway.last_on = self.on
+            return pathway
+
+    # --- transitions -------------------------------------------------------------
+
+    class Transitioned(Event):
+        """Base of the events that move the pathway to another state."""
+
+        TOPIC = "brobyg:Pathway.Transitioned"
+        new_state: str
+
+        def apply(self, p: Pathway) -> None:
+            p.state = self.new_state
+            p.entered.setdefault(self.new_state, self.on)  # the first time, e.g. bridging before any placement
+
+    class Referred(Transitioned, Aggregate.Created):
+        """Visitation: the jobcentre (KUI for under-25s) refers a young person."""
+
+        TOPIC = "brobyg:Pathway.Referred"
+        case: str
+        person: str
+        born: dt.date
+        readiness: str
+        justification: str | None
+        via: str
+        kui_contact: str | None
+        partnership: str | None
+
+        def apply(self, p: Pathway) -> None:
+            p.case = self.case
+            p.person = self.person
+            p.born = self.born
+            p.readiness = self.readiness
+            p.justification = self.justification
+            p.via = self.via
+            p.kui_contact = self.kui_contact
+            p.partnership = self.partnership
+            p.episode = 1
+            p.grades = {}
+            p.placements = 0
+            p.mentor = None
+            p.mentor_role = None
+            p.entered = {}
+            _start_episode(p)
+            super().apply(p)
+
+    Created = Referred  # eventsourcing's name for the creation event
+
+    class ReReferred(Transitioned):
+        """A new episode in the same stream, after dropping out or withdrawing."""
+
+        TOPIC = "brobyg:Pathway.ReReferred"
+        readiness: str
+        justification: str | None
+        via: str
+
+        def apply(self, p: Pathway) -> None:
+            p.episode += 1
+            p.readiness = self.readiness
+            p.justification = self.justification
+            p.via = self.via
+            p.entered = {}
+            _start_episode(p)
+            super().apply(p)
+
+    class BridgingStarted(Transitioned):
+        TOPIC = "brobyg:Pathway.BridgingStarted"
+        school: str | None
+
+        def apply(self, p: Pathway) -> None:
+            p.school = self.school
+            super().apply(p)
+
+    class PlacementStarted(Transitioned):
+        """Snusepraktik: host, its kind, a named contact at the host, purpose and wish (R5)."""
+
+        TOPIC = "brobyg:Pathway.PlacementStarted"
+        host: str
+        host_kind: str
+        contact: str
+        purpose: str
+        wish: str
+
+        def apply(self, p: Pathway) -> None:
+            p.placement = {
+                "host": self.host,
+                "host_kind": self.host_kind,
+                "contact": self.contact,
+                "purpose": self.purpose,
+                "wish": self.wish,
+            }
+            p.placements += 1
+            super().apply(p)
+
+    class PlacementEnded(Transitioned):
+        TOPIC = "brobyg:Pathway.PlacementEnded"
+        follow_up: str
+
+        def apply(self, p: Pathway) -> None:
+            p.placement = None
+            super().apply(p)
+
+    class BasicCourseStarted(Transitioned):
+        """Education starts: the education mentor continues as retention mentor (R6)."""
+
+        TOPIC = "brobyg:Pathway.BasicCourseStarted"
+        programme: str
+
+        def apply(self, p: Pathway) -> None:
+            p.programme = self.programme
+            if p.mentor:
+                p.mentor_role = "retention"
+            super().apply(p)
+
+    class BasicCourseCompleted(Transitioned):
+        TOPIC = "brobyg:Pathway.BasicCourseCompleted"
+
+    class MainCourseStarted(Transitioned):
+        TOPIC = "brobyg:Pathway.MainCourseStarted"
+
+    class ApprenticeshipSecured(Transitioned):
+        TOPIC = "brobyg:Pathway.ApprenticeshipSecured"
+        employer: str
+        starts: dt.date
+
+        def apply(self, p: Pathway) -> None:
+            p.employer = self.employer
+            p.apprenticeship_starts = self.starts
+            super().apply(p)
+
+    class Qualified(Transitioned):
+        TOPIC = "brobyg:Pathway.Qualified"
+
+    class Employed(Transitioned):
+        TOPIC = "brobyg:Pathway.Employed"
+        employer: str | None
+
+        def apply(self, p: Pathway) -> None:
+            p.employer = self.employer or p.employer
+            super().apply(p)
+
+    class DroppedOut(Transitioned):
+        TOPIC = "brobyg:Pathway.DroppedOut"
+        reason: str
+
+        def apply(self, p: Pathway) -> None:
+            p.exit_reason = self.reason
+            super().apply(p)
+
+    class Withdrew(Transitioned):
+        TOPIC = "brobyg:Pathway.Withdrew"
+        reason: str
+
+        def apply(self, p: Pathway) -> None:
+            p.exit_reason = self.reason
+            super().apply(p)
+
+    # --- the mentor (R2, R3, R6, R7) ---------------------------------------------
+
+    class MentorAssigned(Event):
+        TOPIC = "brobyg:Pathway.MentorAssigned"
+        mentor: str
+        reason: str | None
+
+        def apply(self, p: Pathway) -> None:
+            p.mentor = self.mentor
+            p.mentor_role = _role_in(p.state)
+
+    class MentorHandedOver(Event):
+        TOPIC = "brobyg:Pathway.MentorHandedOver"
+        from_mentor: str
+        to_mentor: str
+        reason: str
+
+        def apply(self, p: Pathway) -> None:
+            p.mentor = self.to_mentor
+            p.mentor_role = _role_in(p.state)
+
+    class MentorReleased(Event):
+        TOPIC = "brobyg:Pathway.MentorReleased"
+        mentor: str
+        reason: str
+
+        def apply(self, p: Pathway) -> None:
+            p.mentor = None
+            p.mentor_role = None
+
+    class KuiContactRegistered(Event):
+        TOPIC = "brobyg:Pathway.KuiContactRegistered"
+        kui_contact: str
+
+        def apply(self, p: Pathway) -> None:
+            p.kui_contact = self.kui_contact
+
+    # --- facts inside a state (R10–R12 are flagged by the read models) ------------
+
+    class Assessed(Event):
+        TOPIC = "brobyg:Pathway.Assessed"
+        subject: str
+        grade: int
+
+        def apply(self, p: Pathway) -> None:
+            p.grades[self.subject] = self.grade
+
+    class ContactRecorded(Event):
+        TOPIC = "brobyg:Pathway.ContactRecorded"
+        mentor: str
+        channel: str
+
+    class RequestRecorded(Event):
+        TOPIC = "brobyg:Pathway.RequestRecorded"
+        text: str | None
+
+    class AbsenceRecorded(Event):
+        TOPIC = "brobyg:Pathway.AbsenceRecorded"
+        days: int
+        excused: bool
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+
+def _start_episode(p: Pathway) -> None:
+    p.school = None
+    p.placement = None
+    p.programme = None
+    p.employer = None
+    p.apprenticeship_starts = None
+    p.exit_reason = None
+
+
+def _role_in(state: str) -> str:
+    return "education" if state in EDUCATION_MENTOR_STATES else "retention"

@@ -1,0 +1,206 @@
+"""The guide's rules, one small function per rule id.
+
+Each returns the violations it finds: the rule id and a sentence a coordinator
+understands, naming what is missing. A rule checks only the arguments it is given, so
+the same function answers "may this happen?" for a command (all arguments) and for a
+preview (`next`: only what the pathway itself decides).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from domain.mentor import Mentor
+from domain.pathway import Pathway
+from domain.terms import (
+    ACTIVITY_READY,
+    ADMISSION_GRADE,
+    AGE_MAX,
+    AGE_MIN,
+    HOST_KINDS,
+    KUI,
+    KUI_AGE_LIMIT,
+    LAB,
+    PLACEMENT_PURPOSES,
+    READINESS,
+    REFERRAL_CHANNELS,
+    SUBJECTS,
+    age_on,
+    grade_text,
+)
+from engine.rules import Violation
+
+Args = Mapping[str, Any]
+Found = list[Violation]
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def r0_reason_given(args: Args, what: str) -> Found:
+    """R0 (the workflow table): dropping out and withdrawing need a reason."""
+    if "reason" in args and _blank(args["reason"]):
+        return [Violation("R0", f"{what} needs a reason (--reason)")]
+    return []
+
+
+def r1_eligibility(args: Args) -> Found:
+    """R1 Eligibility: age 18–29 on the referral date; readiness; KUI refers under-25s;
+    and one active pathway per person."""
+    found: Found = []
+    on: dt.date = args["on"]
+    if "born" in args:
+        age = age_on(args["born"], on)
+        if not AGE_MIN <= age <= AGE_MAX:
+            found.append(Violation("R1", f"is {age} on {on}; bridging is for ages {AGE_MIN}–{AGE_MAX}"))
+        if "via" in args and age < KUI_AGE_LIMIT and args["via"] != KUI:
+            found.append(Violation("R1", f"is {age}: under {KUI_AGE_LIMIT} the referral comes through KUI (--via kui)"))
+    if "via" in args and args["via"] not in REFERRAL_CHANNELS:
+        found.append(Violation("R1", f"unknown referral channel {args['via']!r} (kui or jobcentre)"))
+    if "readiness" in args:
+        if args["readiness"] not in READINESS:
+            found.append(Violation("R1", f"readiness must be one of {', '.join(READINESS)}"))
+        elif args["readiness"] == ACTIVITY_READY and _blank(args.get("justification")):
+            found.append(
+                Violation(
+                    "R1", "activity-ready needs a written justification that the person is among the strongest (--justification)"
+                )
+            )
+    if args.get("active_case"):
+        found.append(Violation("R1", f"this person already has an active pathway (case {args['active_case']})"))
+    return found
+
+
+def r2_mentor_before_bridging(p: Pathway, args: Args) -> Found:
+    """R2 One primary contact: bridging cannot start without an education mentor."""
+    if p.mentor is None:
+        return [Violation("R2", f"bridging cannot start without an education mentor (brobyg assign {p.case} MENTOR)")]
+    return []
+
+
+def r3_right_mentor(p: Pathway, mentor: Mentor, reason: str | None, on: dt.date) -> Found:
+    """R3 The right mentor: the KUI contact for under-25s who have one, otherwise a LAB
+    mentor; anyone else needs a reason. Any change of mentor is a handover with a reason."""
+    if p.mentor == mentor.mentor:
+        return [Violation("R3", f"{mentor.mentor} is already the mentor of {p.case}")]
+    if p.mentor is not None:
+        if _blank(reason):
+            return [Violation("R3", f"handing {p.case} over from {p.mentor} to {mentor.mentor} needs a reason (--reason)")]
+        return []
+    if not _blank(reason):
+        return []
+    if p.kui_contact and age_on(p.born, on) < KUI_AGE_LIMIT:
+        if mentor.mentor != p.kui_contact:
+            return [
+                Violation(
+                    "R3",
+                    f"the KUI contact {p.kui_contact} is the expected mentor; assigning {mentor.mentor} needs a reason (--reason)",
+                )
+            ]
+    elif mentor.kind != LAB:
+        return [
+            Violation(
+                "R3",
+                f"without a KUI contact under 25 the mentor is a LAB mentor; {mentor.mentor} is a KUI contact, so give a reason (--reason)",
+            )
+        ]
+    return []
+
+
+def r4_caseload_cap(mentor: Mentor) -> Found:
+    """R4 Caseload cap: a mentor takes no more active pathways than their capacity."""
+    if mentor.load >= mentor.capacity:
+        return [Violation("R4", f"mentor {mentor.mentor} is at capacity ({mentor.load} of {mentor.capacity} active pathways)")]
+    return []
+
+
+def r5_placement_planned(p: Pathway, args: Args) -> Found:
+    """R5 Taster placements: host, its kind, a named contact person, the purpose and the
+    young person's own wish."""
+    missing = [
+        label
+        for key, label in (
+            ("host", "the host (--host)"),
+            ("contact", "a named contact person at the host (--contact)"),
+            ("wish", "the young person's own wish (--wish)"),
+        )
+        if key in args and _blank(args[key])
+    ]
+    if "host_kind" in args and args["host_kind"] not in HOST_KINDS:
+        missing.append("the host's kind, school or company (--host-kind)")
+    if "purpose" in args and args["purpose"] not in PLACEMENT_PURPOSES:
+        missing.append("the purpose: clarify, pressure-test or experience (--purpose)")
+    if missing:
+        return [Violation("R5", "a taster placement needs " + ", ".join(missing))]
+    return []
+
+
+def r5_placement_followed_up(p: Pathway, args: Args) -> Found:
+    """R5: ending a taster placement needs a follow-up note."""
+    if "follow_up" in args and _blank(args["follow_up"]):
+        return [Violation("R5", "ending a taster placement needs a follow-up note (--follow-up)")]
+    return []
+
+
+def r6_ready_for_education(p: Pathway, args: Args) -> Found:
+    """R6 Starting education: the chosen programme, the admission requirements (at least
+    02 in Danish and maths, by the latest recorded grade), and a retention mentor."""
+    found: Found = []
+    if "programme" in args and _blank(args["programme"]):
+        found.append(Violation("R6", "starting the basic course needs the chosen programme (--programme)"))
+    unmet = []
+    for subject in SUBJECTS:
+        grade = p.grades.get(subject)
+        if grade is None:
+            unmet.append(f"no grade in {subject}")
+        elif grade < ADMISSION_GRADE:
+            unmet.append(f"{subject} is {grade_text(grade)}")
+    if unmet:
+        found.append(
+            Violation("R6", f"admission requirements not met ({'; '.join(unmet)}; needs {grade_text(ADMISSION_GRADE)} or better)")
+        )
+    if p.mentor is None:
+        found.append(Violation("R6", "starting the basic course needs a retention mentor"))
+    new_mentor = args.get("mentor")
+    if new_mentor and new_mentor != p.mentor and _blank(args.get("reason")):
+        found.append(
+            Violation(
+                "R6",
+                f"the education mentor {p.mentor} continues as retention mentor; handing over to {new_mentor} needs a reason (--reason)",
+            )
+        )
+    return found
+
+
+def r7_retention_mentor_stays(p: Pathway) -> Found:
+    """R7 Retention: the mentor stays until an apprenticeship is secured."""
+    return [
+        Violation(
+            "R7", f"the retention mentor {p.mentor} stays with {p.case} until an apprenticeship is secured or the pathway ends"
+        )
+    ]
+
+
+def r9_apprenticeship_agreed(p: Pathway, args: Args) -> Found:
+    """R9 Apprenticeship: the employer and the agreement's start date."""
+    missing = []
+    if "employer" in args and _blank(args["employer"]):
+        missing.append("the employer (--employer)")
+    if "starts" in args and args["starts"] is None:
+        missing.append("the agreement's start date (--starts)")
+    if missing:
+        return [Violation("R9", "securing an apprenticeship needs " + " and ".join(missing))]
+    return []
+
+
+def r13_effective_date(on: dt.date, today: dt.date, last_on: dt.date | None) -> Found:
+    """R13 Time: no effective date lies in the future, and within a pathway they never go backwards."""
+    found: Found = []
+    if on > today:
+        found.append(Violation("R13", f"the date {on} lies in the future (today is {today})"))
+    if last_on is not None and on < last_on:
+        found.append(Violation("R13", f"the date {on} is before the pathway's last recorded event ({last_on})"))
+    return found

@@ -1,0 +1,66 @@
+"""The pathway workflow: states, triggers and guards exactly as in the guide's table."""
+
+from __future__ import annotations
+
+from domain import rules
+from domain.pathway import Pathway
+from domain.terms import (
+    ACTIVE_STATES,
+    ALL_STATES,
+    APPRENTICESHIP,
+    AWAITING_MAIN_COURSE,
+    BASIC_COURSE,
+    BRIDGING,
+    DROPPED_OUT,
+    EMPLOYED,
+    MAIN_COURSE,
+    NEW,
+    QUALIFIED,
+    REFERRED,
+    TASTER_PLACEMENT,
+    WITHDRAWN,
+)
+from engine.workflow import Transition, Workflow
+
+TRANSITIONS = [
+    Transition("refer", [NEW], REFERRED),
+    Transition("start_bridging", [REFERRED], BRIDGING),
+    Transition("start_placement", [BRIDGING], TASTER_PLACEMENT),
+    Transition("end_placement", [TASTER_PLACEMENT], BRIDGING),
+    Transition("start_basic_course", [BRIDGING], BASIC_COURSE),
+    Transition("complete_basic_course", [BASIC_COURSE], AWAITING_MAIN_COURSE),
+    Transition("start_main_course", [AWAITING_MAIN_COURSE], MAIN_COURSE),
+    Transition("secure_apprenticeship", [AWAITING_MAIN_COURSE, MAIN_COURSE], APPRENTICESHIP),
+    Transition("qualify", [MAIN_COURSE, APPRENTICESHIP], QUALIFIED),
+    Transition("employ", list(ACTIVE_STATES), EMPLOYED),
+    Transition("drop_out", list(ACTIVE_STATES), DROPPED_OUT),
+    Transition("withdraw", list(ACTIVE_STATES), WITHDRAWN),
+    Transition("re_refer", [DROPPED_OUT, WITHDRAWN], REFERRED),
+]
+
+PATHWAY: Workflow[Pathway] = Workflow(
+    name="Pathway",
+    states=ALL_STATES,
+    initial=NEW,
+    transitions=TRANSITIONS,
+    guards={
+        "refer": [lambda p, args: rules.r1_eligibility(args)],
+        "start_bridging": [rules.r2_mentor_before_bridging],
+        "start_placement": [rules.r5_placement_planned],
+        "end_placement": [rules.r5_placement_followed_up],
+        "start_basic_course": [rules.r6_ready_for_education],
+        "secure_apprenticeship": [rules.r9_apprenticeship_agreed],
+        "drop_out": [lambda p, args: rules.r0_reason_given(args, "dropping out")],
+        "withdraw": [lambda p, args: rules.r0_reason_given(args, "withdrawing")],
+        "re_refer": [lambda p, args: rules.r1_eligibility({"born": p.born, **args})],
+    },
+    # A trigger given from a state it has no edge from is refused by the rule it belongs to.
+    order_rules={
+        "start_placement": "R5",  # only during bridging, one at a time
+        "end_placement": "R5",
+        "start_basic_course": "R6",
+        "complete_basic_course": "R8",
+        "start_main_course": "R8",  # the basic course is completed first
+        "secure_apprenticeship": "R9",
+    },
+)

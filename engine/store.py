@@ -1,0 +1,139 @@
+"""The store, chosen by one URL.
+
+A plain path or ``sqlite:///path`` runs embedded on SQLite; ``postgresql://…`` runs on
+PostgreSQL for shared installs (``?schema=NAME`` keeps several programmes, or test
+runs, apart in one database). Events go through eventsourcing's own recorders; read
+models use SQLAlchemy on the same database.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+_SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+class StoreUrlError(ValueError):
+    """The database URL cannot be used."""
+
+
+@dataclass(frozen=True)
+class Store:
+    kind: str  # "sqlite" or "postgresql"
+    eventsourcing_env: dict[str, str]
+    sqlalchemy_url: str
+    schema: str | None = None
+    display: str = ""
+    connect_args: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.kind == "sqlite"
+
+    def sqlalchemy_engine(self) -> Any:
+        import sqlalchemy as sa
+
+        if self.is_sqlite:
+            engine = sa.create_engine(self.sqlalchemy_url, connect_args={"timeout": 30})
+        else:
+            engine = sa.create_engine(
+                self.sqlalchemy_url,
+                connect_args=self.connect_args,
+                pool_pre_ping=True,
+                execution_options={"schema_translate_map": {None: self.schema}} if self.schema else {},
+            )
+        return engine
+
+    def prepare(self) -> None:
+        """Make sure the place the events go exists (directory or schema)."""
+        if self.is_sqlite:
+            Path(self.eventsourcing_env["SQLITE_DBNAME"]).parent.mkdir(parents=True, exist_ok=True)
+            return
+        if self.schema:
+            import sqlalchemy as sa
+
+            engine = sa.create_engine(self.sqlalchemy_url, connect_args=self.connect_args)
+            try:
+                with engine.begin() as conn:
+                    conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
+            finally:
+                engine.dispose()
+
+
+def parse_store_url(text: str) -> Store:
+    """Turn what the user typed (``--db``) into a `Store`, or raise `StoreUrlError`."""
+    text = text.strip()
+    if not text:
+        raise StoreUrlError("the database URL is empty")
+    if text.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+        return _postgres(text)
+    if text.startswith("sqlite:///"):
+        path = text[len("sqlite:///") :]
+    elif "://" in text:
+        scheme = text.split("://", 1)[0]
+        raise StoreUrlError(f"unsupported database '{scheme}': use a file path, sqlite:///PATH or postgresql://…")
+    else:
+        path = text
+    if not path or path == ":memory:":
+        raise StoreUrlError("give a file path for SQLite (an in-memory database would forget everything)")
+    resolved = Path(path).expanduser().resolve()
+    if resolved.is_dir():
+        raise StoreUrlError(f"{resolved} is a directory, not a database file")
+    return Store(
+        kind="sqlite",
+        eventsourcing_env={
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(resolved),
+            "SQLITE_LOCK_TIMEOUT": "30",
+        },
+        sqlalchemy_url=f"sqlite:///{resolved}",
+        display=str(resolved),
+    )
+
+
+def _postgres(text: str) -> Store:
+    parts = urlsplit(text)
+    try:
+        port = parts.port or 5432
+    except ValueError as e:
+        raise StoreUrlError(f"bad port in database URL: {e}") from None
+    dbname = unquote(parts.path.lstrip("/"))
+    if not dbname:
+        raise StoreUrlError("the PostgreSQL URL names no database (postgresql://user@host:5432/DBNAME)")
+    query = parse_qs(parts.query)
+    unknown = set(query) - {"schema"}
+    if unknown:
+        raise StoreUrlError(f"unknown database URL option(s): {', '.join(sorted(unknown))} (only schema=…)")
+    schema = query.get("schema", [None])[0]
+    if schema is not None and not _SCHEMA.match(schema):
+        raise StoreUrlError(f"bad schema name {schema!r}: lower-case letters, digits and _ only")
+    host = parts.hostname or "127.0.0.1"
+    user = unquote(parts.username or "postgres")
+    password = unquote(parts.password or "")
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": dbname,
+        "POSTGRES_HOST": host,
+        "POSTGRES_PORT": str(port),
+        "POSTGRES_USER": user,
+        "POSTGRES_PASSWORD": password,
+        "POSTGRES_CONNECT_TIMEOUT": "5",
+        "POSTGRES_POOL_SIZE": "2",
+        "POSTGRES_MAX_OVERFLOW": "2",
+    }
+    if schema:
+        env["POSTGRES_SCHEMA"] = schema
+    auth = quote(user, safe="") + (":" + quote(password, safe="") if password else "")
+    sa_url = f"postgresql+psycopg://{auth}@{host}:{port}/{dbname}"
+    return Store(
+        kind="postgresql",
+        eventsourcing_env=env,
+        sqlalchemy_url=sa_url,
+        schema=schema,
+        display=f"postgresql://{user}@{host}:{port}/{dbname}" + (f"?schema={schema}" if schema else ""),
+        connect_args={"connect_timeout": 5},
+    )

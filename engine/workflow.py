@@ -1,0 +1,137 @@
+"""A workflow definition: one unbound `transitions.Machine`, and the guards around it.
+
+Aggregates are never bound to the machine (binding costs kilobytes and microseconds per
+object and leaks). Instead the machine's events give a ``(state, trigger) -> target``
+table, and the engine evaluates the guards itself so it can report *every* unmet rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from transitions import Machine
+
+from engine.rules import Violation
+
+S = TypeVar("S")
+
+# A guard looks at the subject (an aggregate) and the command's arguments and returns
+# what is wrong. ``args is None`` means "preview": only what the subject itself decides
+# (used to show which triggers are possible before anyone has typed the arguments).
+Guard = Callable[[S, Mapping[str, Any] | None], Iterable[Violation]]
+
+
+@dataclass(frozen=True)
+class Transition:
+    trigger: str
+    source: Sequence[str]
+    dest: str
+
+
+@dataclass(frozen=True)
+class TriggerCheck:
+    trigger: str
+    target: str | None
+    violations: list[Violation]
+
+    @property
+    def allowed(self) -> bool:
+        return not self.violations
+
+
+@dataclass
+class Workflow(Generic[S]):
+    """States, transitions and guards of one kind of aggregate.
+
+    `order_rules` names the rule that refuses a trigger given from a state it has no edge
+    from (e.g. starting the main course before completing the basic course); others are
+    refused by `workflow_rule`.
+    """
+
+    name: str
+    states: Sequence[str]
+    initial: str
+    transitions: Sequence[Transition]
+    guards: Mapping[str, Sequence[Guard[S]]] = field(default_factory=dict)
+    order_rules: Mapping[str, str] = field(default_factory=dict)
+    workflow_rule: str = "R0"
+
+    def __post_init__(self) -> None:
+        self.machine = Machine(
+            model=None,
+            states=list(self.states),
+            transitions=[self._as_dict(t) for t in self.transitions],
+            initial=self.initial,
+            auto_transitions=False,
+            name=self.name,
+        )
+        self._table: dict[tuple[str, str], str] = {}
+        for trigger, event in self.machine.events.items():
+            for source, transitions in event.transitions.items():
+                (only,) = transitions  # one edge per (state, trigger): no conditional branching here
+                self._table[(source, trigger)] = only.dest
+        unknown = set(self.guards) - set(self.triggers)
+        if unknown:
+            raise ValueError(f"guards for unknown triggers: {sorted(unknown)}")
+
+    @staticmethod
+    def _as_dict(t: Transition) -> dict[str, Any]:
+        return {"trigger": t.trigger, "source": list(t.source), "dest": t.dest}
+
+    @property
+    def triggers(self) -> list[str]:
+        return list(self.machine.events)
+
+    @property
+    def edges(self) -> set[tuple[str, str, str]]:
+        """Every ``(source, trigger, dest)`` of the graph."""
+        return {(s, t, d) for (s, t), d in self._table.items()}
+
+    def target(self, state: str, trigger: str) -> str | None:
+        return self._table.get((state, trigger))
+
+    def sources(self, trigger: str) -> list[str]:
+        return [s for (s, t) in self._table if t == trigger]
+
+    def triggers_from(self, state: str) -> list[str]:
+        return [t for t in self.triggers if (state, t) in self._table]
+
+    def check(self, subject: S, state: str, trigger: str, args: Mapping[str, Any] | None) -> TriggerCheck:
+        """Every violation that stands in the way of `trigger` from `state`."""
+        if trigger not in self.machine.events:
+            raise KeyError(trigger)
+        target = self.target(state, trigger)
+        if target is None:
+            rule = self.order_rules.get(trigger, self.workflow_rule)
+            possible = ", ".join(self.sources(trigger))
+            message = f"{trigger.replace('_', '-')} is not possible from {state} (only from {possible})"
+            return TriggerCheck(trigger, None, [Violation(rule, message)])
+        found = [v for guard in self.guards.get(trigger, ()) for v in guard(subject, args)]
+        return TriggerCheck(trigger, target, found)
+
+    def diagram(self, fmt: str = "mermaid") -> str:
+        """The workflow as Mermaid text or DOT source, from the same definition."""
+        # Imported here: diagrams are documentation, not part of any command's hot path.
+        from transitions.extensions import GraphMachine
+
+        engines = {"mermaid": "mermaid", "dot": "graphviz"}
+        if fmt not in engines:
+            raise ValueError(f"unknown diagram format {fmt!r}")
+
+        class _Diagram:  # a throwaway model: GraphMachine draws for a model
+            pass
+
+        model = _Diagram()
+        GraphMachine(
+            model=model,
+            states=list(self.states),
+            transitions=[self._as_dict(t) for t in self.transitions],
+            initial=self.initial,
+            auto_transitions=False,
+            graph_engine=engines[fmt],
+            title=self.name,
+        )
+        graph = model.get_graph()  # type: ignore[attr-defined]
+        return str(graph.source if fmt == "dot" else graph.draw(None))
