@@ -75,7 +75,7 @@ class Views:
         self._ensure_tables()
         head = self.head()
         with self.engine.connect() as conn:
-            positions = dict(conn.execute(sa.select(tracking.c.view, tracking.c.position)).tuples().all())
+            positions = {view: position for view, position in conn.execute(sa.select(tracking.c.view, tracking.c.position))}
         return [ViewStatus(v.name, positions.get(v.name, 0), head) for v in self.views]
 
     def catch_up(self, progress: Callable[[int, int], None] | None = None) -> int:
@@ -98,9 +98,8 @@ class Views:
             # locks (PostgreSQL), so two readers catching up at once take turns instead
             # of applying the same page twice.
             conn.execute(tracking.update().where(tracking.c.view.in_(names)).values(position=tracking.c.position))
-            positions = dict(
-                conn.execute(sa.select(tracking.c.view, tracking.c.position).where(tracking.c.view.in_(names))).tuples().all()
-            )
+            selected = conn.execute(sa.select(tracking.c.view, tracking.c.position).where(tracking.c.view.in_(names)))
+            positions = {view: position for view, position in selected}
             start = min(positions.values()) + 1
             notifications = self.app.recorder.select_notifications(start=start, limit=self.page_size)
             if not notifications:

@@ -1,0 +1,58 @@
+"""Every store-backed test runs twice: on a SQLite file and on PostgreSQL.
+
+PostgreSQL comes from BROBYG_TEST_PG (the Makefile sets the machine's URL); each test
+gets its own schema, dropped afterwards. Without BROBYG_TEST_PG those runs are skipped,
+and `make test` / CI always set it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from domain.application import Brobyg
+from engine.clock import Clock
+from engine.store import parse_store_url
+
+TODAY = dt.date(2026, 11, 26)
+PG_URL = os.environ.get("BROBYG_TEST_PG")
+
+
+def _drop_schema(schema: str) -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(parse_store_url(PG_URL or "").sqlalchemy_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """A URL for an empty store."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "brobyg.sqlite")
+        return
+    if not PG_URL:
+        pytest.skip("BROBYG_TEST_PG is not set (make test sets it)")
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    separator = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{separator}schema={schema}"
+    _drop_schema(schema)
+
+
+def make_app(url: str, today: dt.date = TODAY, actor: str = "tester", seed: int | None = 7) -> Brobyg:
+    return Brobyg(parse_store_url(url), Clock(today), actor, seed=seed)
+
+
+@pytest.fixture
+def app(db_url: str) -> Iterator[Brobyg]:
+    application = make_app(db_url)
+    yield application
+    application.close()
