@@ -1,0 +1,290 @@
+"""Random coordinators: valid and invalid commands at several pathways and mentors.
+
+After every step: each aggregate equals its replay from the store; every state is one of
+the machine's and every recorded transition an edge of its graph; exactly one mentor from
+bridging until release; no mentor above capacity; and the mentor only ever changes by a
+handover with a reason (so the education mentor continues as retention mentor).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+
+from domain.application import Brobyg
+from domain.mentor import Mentor
+from domain.pathway import Pathway
+from domain.terms import ALL_STATES, GRADES, OUTCOME_STATES, RETENTION_MENTOR_STATES
+from domain.workflow import PATHWAY
+from engine.rules import NotFound, Refused
+from tests.conftest import make_app
+
+START = dt.date(2024, 1, 1)
+TODAY = dt.date(2026, 11, 26)
+_run = itertools.count()
+
+# Which trigger each transition event records.
+TRIGGER_OF = {
+    Pathway.Referred: "refer",
+    Pathway.ReReferred: "re_refer",
+    Pathway.BridgingStarted: "start_bridging",
+    Pathway.PlacementStarted: "start_placement",
+    Pathway.PlacementEnded: "end_placement",
+    Pathway.BasicCourseStarted: "start_basic_course",
+    Pathway.BasicCourseCompleted: "complete_basic_course",
+    Pathway.MainCourseStarted: "start_main_course",
+    Pathway.ApprenticeshipSecured: "secure_apprenticeship",
+    Pathway.Qualified: "qualify",
+    Pathway.Employed: "employ",
+    Pathway.DroppedOut: "drop_out",
+    Pathway.Withdrew: "withdraw",
+}
+# The mentor is there from bridging until released (R2, R7).
+MENTORED = ("bridging", "taster_placement", *RETENTION_MENTOR_STATES)
+
+maybe_text = st.sampled_from(["", "  ", "a reason", "Mette at the bakery"])
+grades = st.sampled_from(sorted(GRADES.values()))
+
+
+class Coordinators(RuleBasedStateMachine):
+    app: Brobyg  # one store per test run; each example uses fresh names in it
+
+    cases = Bundle("cases")
+    mentors = Bundle("mentors")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.run = next(_run)
+        self.day = START
+        self.known_cases: dict[str, Pathway] = {}
+        self.known_mentors: list[str] = []
+
+    # --- helpers -------------------------------------------------------------------
+
+    def attempt(self, command: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run a command; a refusal must name a rule and write nothing."""
+        before = self.app.count_events()
+        try:
+            result = command(*args, **kwargs)
+        except Refused as refused:
+            assert refused.violations and all(v.rule.startswith("R") for v in refused.violations)
+            assert self.app.count_events() == before, f"refused but wrote: {refused}"
+            return None
+        assert self.app.count_events() > before
+        if isinstance(result, Pathway):
+            self.known_cases[result.case] = result
+        return result
+
+    def on(self, back: int) -> dt.date:
+        return self.day - dt.timedelta(days=back)
+
+    # --- setting up --------------------------------------------------------------------
+
+    @initialize(target=mentors)
+    def first_mentor(self) -> str:
+        name = f"m{self.run}-0"
+        self.app.add_mentor(name, "First", "lab", capacity=4, on=START)
+        self.known_mentors.append(name)
+        return name
+
+    @rule(target=mentors, kind=st.sampled_from(["kui", "lab"]), capacity=st.integers(1, 3))
+    def add_mentor(self, kind: str, capacity: int) -> str:
+        name = f"m{self.run}-{len(self.known_mentors)}"
+        self.app.add_mentor(name, name.upper(), kind, capacity=capacity, on=START)
+        self.known_mentors.append(name)
+        return name
+
+    @rule(days=st.integers(1, 40))
+    def time_passes(self, days: int) -> None:
+        self.day = min(self.day + dt.timedelta(days=days), TODAY)
+
+    @rule(
+        target=cases,
+        age=st.one_of(st.integers(18, 29), st.integers(16, 31)),
+        readiness=st.sampled_from(["education-ready", "activity-ready"]),
+        justification=maybe_text,
+        kui=st.one_of(st.none(), st.none(), mentors),
+        person=st.integers(0, 30),
+    )
+    def refer(self, age: int, readiness: str, justification: str, kui: str | None, person: int) -> str:
+        born = self.day.replace(year=self.day.year - age) - dt.timedelta(days=30)
+        p = self.attempt(
+            self.app.refer, f"person {self.run}-{person}", born, readiness, justification, kui_contact=kui, on=self.day
+        )
+        return p.case if p else "BNONE22"  # a case that does not exist: commands on it are "not found"
+
+    # --- commands on a case -----------------------------------------------------------------
+
+    def on_case(self, case: str, command: Any, *args: Any, **kwargs: Any) -> None:
+        try:
+            self.attempt(command, case, *args, **kwargs)
+        except NotFound:
+            assert case not in self.known_cases
+
+    @rule(case=cases, mentor=mentors, reason=maybe_text, back=st.sampled_from([0, 0, 0, 3]))
+    def assign(self, case: str, mentor: str, reason: str, back: int) -> None:
+        self.on_case(case, self.app.assign, mentor, reason, on=self.on(back))
+
+    @rule(case=cases, reason=maybe_text)
+    def release(self, case: str, reason: str) -> None:
+        self.on_case(case, self.app.release, reason, on=self.day)
+
+    @rule(case=cases)
+    def start_bridging(self, case: str) -> None:
+        self.on_case(case, self.app.start_bridging, "Tech College", on=self.day)
+
+    @rule(case=cases, subject=st.sampled_from(["danish", "maths"]), grade=grades)
+    def assess(self, case: str, subject: str, grade: int) -> None:
+        self.on_case(case, self.app.assess, subject, grade, on=self.day)
+
+    @rule(case=cases, contact=maybe_text, purpose=st.sampled_from(["clarify", "experience", "wrong"]))
+    def start_placement(self, case: str, contact: str, purpose: str) -> None:
+        self.on_case(case, self.app.start_placement, "Bageriet", "company", contact, purpose, "baking", on=self.day)
+
+    @rule(case=cases, follow_up=maybe_text)
+    def end_placement(self, case: str, follow_up: str) -> None:
+        self.on_case(case, self.app.end_placement, follow_up, on=self.day)
+
+    @rule(case=cases, mentor=st.one_of(st.none(), mentors), reason=maybe_text)
+    def start_basic_course(self, case: str, mentor: str | None, reason: str) -> None:
+        self.on_case(case, self.app.start_basic_course, "Carpenter", mentor, reason, on=self.day)
+
+    @rule(case=cases)
+    def complete_basic_course(self, case: str) -> None:
+        self.on_case(case, self.app.complete_basic_course, on=self.day)
+
+    @rule(case=cases)
+    def start_main_course(self, case: str) -> None:
+        self.on_case(case, self.app.start_main_course, on=self.day)
+
+    @rule(case=cases, employer=maybe_text)
+    def secure_apprenticeship(self, case: str, employer: str) -> None:
+        self.on_case(case, self.app.secure_apprenticeship, employer, self.day, on=self.day)
+
+    @rule(case=cases, outcome=st.sampled_from(["qualify", "employ", "drop_out", "withdraw"]), reason=maybe_text)
+    def end(self, case: str, outcome: str, reason: str) -> None:
+        command = getattr(self.app, outcome)
+        if outcome in ("drop_out", "withdraw"):
+            self.on_case(case, command, reason, on=self.day)
+        else:
+            self.on_case(case, command, on=self.day)
+
+    @rule(case=cases, readiness=st.sampled_from([None, "education-ready", "activity-ready"]))
+    def re_refer(self, case: str, readiness: str | None) -> None:
+        self.on_case(case, self.app.re_refer, readiness, on=self.day)
+
+    @rule(case=cases, what=st.sampled_from(["contact", "request", "absence"]), back=st.sampled_from([0, 0, 5, -1]))
+    def record_fact(self, case: str, what: str, back: int) -> None:
+        self.on_case(case, getattr(self.app, what), on=self.on(back))
+
+    @rule(case=cases, mentor=mentors, choices=st.lists(st.booleans(), min_size=1, max_size=8))
+    def progress(self, case: str, mentor: str, choices: list[bool]) -> None:
+        """A few steps of what a coordinator would do next, with everything the rules ask for."""
+        if case not in self.known_cases:
+            return
+        for choice in choices:
+            self.day = min(self.day + dt.timedelta(days=7), TODAY)
+            self.natural_step(case, mentor, choice)
+
+    def natural_step(self, case: str, mentor: str, choice: bool) -> None:
+        p, app, on = self.app.pathway(case), self.app, self.day
+        if p.state == "referred" and p.mentor is None:
+            self.on_case(case, app.assign, mentor, "planned in the weekly meeting", on=on)
+        elif p.state == "referred":
+            self.on_case(case, app.start_bridging, "Tech College", on=on)
+        elif p.state == "bridging" and len(p.grades) < 2:
+            self.on_case(case, app.assess, "danish" if "danish" not in p.grades else "maths", 7, on=on)
+        elif p.state == "bridging" and p.placements == 0 and choice:
+            self.on_case(case, app.start_placement, "Bageriet", "company", "Mette", "clarify", "baking", on=on)
+        elif p.state == "bridging":
+            self.on_case(case, app.start_basic_course, "Carpenter", on=on)
+        elif p.state == "taster_placement":
+            self.on_case(case, app.end_placement, "went well", on=on)
+        elif p.state == "basic_course":
+            self.on_case(case, app.complete_basic_course, on=on)
+        elif p.state == "awaiting_main_course" and choice:
+            self.on_case(case, app.start_main_course, on=on)
+        elif p.state in ("awaiting_main_course", "main_course") and not choice:
+            self.on_case(case, app.secure_apprenticeship, "Tømrer A/S", on, on=on)
+        elif p.state in ("main_course", "apprenticeship"):
+            self.on_case(case, app.qualify, on=on)
+        elif p.state in ("dropped_out", "withdrawn"):
+            self.on_case(case, app.re_refer, on=on)
+
+    # --- invariants ---------------------------------------------------------------------
+
+    @invariant()
+    def aggregates_equal_their_replay(self) -> None:
+        for case, in_memory in self.known_cases.items():
+            stored = self.app.pathway(case)
+            replayed = None
+            for event in self.app.events.get(stored.id):
+                replayed = event.mutate(replayed)
+            assert vars(stored) == vars(replayed)
+            assert stored.version == in_memory.version or stored.version > in_memory.version
+            if stored.version == in_memory.version:
+                assert {k: v for k, v in vars(stored).items() if k != "_pending_events"} == {
+                    k: v for k, v in vars(in_memory).items() if k != "_pending_events"
+                }
+
+    @invariant()
+    def histories_walk_the_graph(self) -> None:
+        for case in self.known_cases:
+            state = "new"
+            mentor = None
+            for event in self.app.events.get(self.app.pathway(case).id):
+                if isinstance(event, Pathway.Transitioned):
+                    assert (state, TRIGGER_OF[type(event)], event.new_state) in PATHWAY.edges
+                    state = event.new_state
+                    assert state in ALL_STATES
+                elif isinstance(event, Pathway.MentorHandedOver):
+                    assert event.from_mentor == mentor and event.reason and event.reason.strip()
+                    mentor = event.to_mentor
+                elif isinstance(event, Pathway.MentorAssigned):
+                    assert mentor is None
+                    mentor = event.mentor
+                elif isinstance(event, Pathway.MentorReleased):
+                    assert mentor == event.mentor
+                    mentor = None
+                # The mentor only changes by the events above: continuity into education (R6).
+                if state in MENTORED:
+                    assert mentor is not None, f"{case} in {state} without a mentor"
+
+    @invariant()
+    def mentors_hold_exactly_their_cases(self) -> None:
+        pathways = {case: self.app.pathway(case) for case in self.known_cases}
+        for name in self.known_mentors:
+            m = self.app.load(Mentor.id_for(name), Mentor)
+            assert m is not None and m.load <= m.capacity, f"{name} above capacity"
+            assert sorted(m.cases) == sorted(c for c, p in pathways.items() if p.mentor == name)
+        for p in pathways.values():
+            if p.state in MENTORED:
+                assert p.mentor is not None
+            if p.state in OUTCOME_STATES or p.state == "apprenticeship":
+                assert p.mentor is None
+            expected_role = None if p.mentor is None else ("retention" if p.state in RETENTION_MENTOR_STATES else "education")
+            assert p.mentor_role == expected_role
+
+
+@pytest.mark.parametrize("examples", [25])
+def test_random_coordinators_never_break_the_rules(db_url: str, examples: int) -> None:
+    app = make_app(db_url, today=TODAY, seed=11)
+    Coordinators.app = app
+    try:
+        run_state_machine_as_test(
+            Coordinators,
+            settings=settings(
+                max_examples=examples,
+                stateful_step_count=50,
+                deadline=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+            ),
+        )
+    finally:
+        app.close()
