@@ -115,7 +115,7 @@ def history(env: Env, case: str, as_json: bool) -> None:
                 e.recorded_at.strftime("%Y-%m-%d %H:%M"),
                 e.actor,
                 e.event,
-                ", ".join(f"{k}={_plain(v)}" for k, v in e.fields.items() if v not in (None, "")),
+                ", ".join(f"{k}={_plain(k, v)}" for k, v in e.fields.items() if v not in (None, "") and k != "case"),
             ]
             for e in entries
         ]
@@ -124,7 +124,11 @@ def history(env: Env, case: str, as_json: bool) -> None:
     emit(data, as_json, human)
 
 
-def _plain(value: Any) -> str:
+def _plain(key: str, value: Any) -> str:
+    from domain.terms import grade_text
+
+    if key == "grade":
+        return grade_text(value)
     return value.isoformat() if isinstance(value, dt.date) else str(value)
 
 

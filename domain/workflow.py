@@ -56,11 +56,11 @@ PATHWAY: Workflow[Pathway] = Workflow(
     },
     # A trigger given from a state it has no edge from is refused by the rule it belongs to.
     order_rules={
-        "start_placement": "R5",  # only during bridging, one at a time
-        "end_placement": "R5",
-        "start_basic_course": "R6",
-        "complete_basic_course": "R8",
-        "start_main_course": "R8",  # the basic course is completed first
-        "secure_apprenticeship": "R9",
+        "start_placement": ("R5", "taster placements happen during bridging, one at a time"),
+        "end_placement": ("R5", "there is no taster placement to end"),
+        "start_basic_course": ("R6", "education starts from bridging"),
+        "complete_basic_course": ("R8", "the basic course has to be started first"),
+        "start_main_course": ("R8", "the basic course must be completed first"),
+        "secure_apprenticeship": ("R9", "an apprenticeship follows the basic course"),
     },
 )

@@ -45,9 +45,9 @@ class TriggerCheck:
 class Workflow(Generic[S]):
     """States, transitions and guards of one kind of aggregate.
 
-    `order_rules` names the rule that refuses a trigger given from a state it has no edge
-    from (e.g. starting the main course before completing the basic course); others are
-    refused by `workflow_rule`.
+    `order_rules` names the rule (and, optionally, why) that refuses a trigger given from a
+    state it has no edge from (e.g. starting the main course before completing the basic
+    course); others are refused by `workflow_rule`.
     """
 
     name: str
@@ -55,7 +55,7 @@ class Workflow(Generic[S]):
     initial: str
     transitions: Sequence[Transition]
     guards: Mapping[str, Sequence[Guard[S]]] = field(default_factory=dict)
-    order_rules: Mapping[str, str] = field(default_factory=dict)
+    order_rules: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     workflow_rule: str = "R0"
 
     def __post_init__(self) -> None:
@@ -104,9 +104,11 @@ class Workflow(Generic[S]):
             raise KeyError(trigger)
         target = self.target(state, trigger)
         if target is None:
-            rule = self.order_rules.get(trigger, self.workflow_rule)
+            rule, why = self.order_rules.get(trigger, (self.workflow_rule, ""))
             possible = ", ".join(self.sources(trigger))
             message = f"{trigger.replace('_', '-')} is not possible from {state} (only from {possible})"
+            if why:
+                message += f": {why}"
             return TriggerCheck(trigger, None, [Violation(rule, message)])
         found = [v for guard in self.guards.get(trigger, ()) for v in guard(subject, args)]
         return TriggerCheck(trigger, target, found)
