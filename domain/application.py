@@ -105,6 +105,8 @@ class Brobyg(CommandApplication):
     def add_mentor(
         self, mentor: str, name: str, kind: str, capacity: int = DEFAULT_CAPACITY, on: dt.date | None = None
     ) -> Mentor:
+        if not name.strip():
+            raise ValueError("the mentor's name is empty")
         if kind not in MENTOR_KINDS:
             raise ValueError(f"mentor kind must be one of {MENTOR_KINDS}")
         if capacity < 1:
@@ -138,6 +140,8 @@ class Brobyg(CommandApplication):
         price_per_place: int | None = None,
         on: dt.date | None = None,
     ) -> Partnership:
+        if not jobcentre.strip() or not school.strip():
+            raise ValueError("a partnership names both the jobcentre and the school")
         if places < 1:
             raise ValueError("a partnership commits at least one place")
         when = self._on(on)

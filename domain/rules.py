@@ -55,9 +55,11 @@ def r1_eligibility(args: Args) -> Found:
     if "born" in args:
         age = age_on(args["born"], on)
         if not AGE_MIN <= age <= AGE_MAX:
-            found.append(Violation("R1", f"is {age} on {on}; bridging is for ages {AGE_MIN}–{AGE_MAX}"))
+            found.append(Violation("R1", f"the young person is {age} on {on}; bridging is for ages {AGE_MIN}–{AGE_MAX}"))
         if "via" in args and age < KUI_AGE_LIMIT and args["via"] != KUI:
-            found.append(Violation("R1", f"is {age}: under {KUI_AGE_LIMIT} the referral comes through KUI (--via kui)"))
+            found.append(
+                Violation("R1", f"the young person is {age}: under {KUI_AGE_LIMIT} the referral comes through KUI (--via kui)")
+            )
     if "via" in args and args["via"] not in REFERRAL_CHANNELS:
         found.append(Violation("R1", f"unknown referral channel {args['via']!r} (kui or jobcentre)"))
     if "readiness" in args:
@@ -191,6 +193,8 @@ def r9_apprenticeship_agreed(p: Pathway, args: Args) -> Found:
         missing.append("the employer (--employer)")
     if "starts" in args and args["starts"] is None:
         missing.append("the agreement's start date (--starts)")
+    elif "starts" in args and args["starts"] < p.entered.get("referred", args["starts"]):
+        return [Violation("R9", f"the agreement cannot start ({args['starts']}) before the referral ({p.entered['referred']})")]
     if missing:
         return [Violation("R9", "securing an apprenticeship needs " + " and ".join(missing))]
     return []

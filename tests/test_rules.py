@@ -365,3 +365,17 @@ def test_all_unmet_rules_are_reported_at_once(staffed: Brobyg) -> None:
     p = referred(staffed)
     r = refused(staffed, staffed.start_bridging, p.case, on=D(2027, 1, 1))
     assert r.rules == ["R13", "R2"]
+
+
+def test_r9_the_agreement_does_not_start_before_the_referral(staffed: Brobyg) -> None:
+    p = awaiting_main_course(staffed)
+    r = refused(staffed, staffed.secure_apprenticeship, p.case, "Tømrer Hansen", D(2026, 8, 1), on=D(2026, 11, 2))
+    assert r.rules == ["R9"]
+
+
+def test_a_mentor_and_a_partnership_need_names(app: Brobyg) -> None:
+    with pytest.raises(ValueError):
+        app.add_mentor("x", "  ", "lab")
+    with pytest.raises(ValueError):
+        app.add_partnership("p", "Jobcenter", " ", 10)
+    assert app.count_events() == 0

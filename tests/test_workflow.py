@@ -76,7 +76,15 @@ def test_the_password_reaches_both_drivers_intact() -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["", "mysql://root@localhost/x", ":memory:", "postgresql://h:5432/", "postgresql://h/x?schema=Bad-Name", "postgresql://h/x?sslmode=require"]
+    "url",
+    [
+        "",
+        "mysql://root@localhost/x",
+        ":memory:",
+        "postgresql://h:5432/",
+        "postgresql://h/x?schema=Bad-Name",
+        "postgresql://h/x?sslmode=require",
+    ],
 )
 def test_unusable_urls_are_refused_with_a_reason(url: str) -> None:
     with pytest.raises(StoreUrlError):
