@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -46,7 +47,8 @@ def demo(env: Env, replace: bool) -> None:
         ["case", "state", "mentor", "role", "referred", "rules blocking a next step"],
         rows,
     )
+    prog = sys.argv[0] if Path(sys.argv[0]).name == "brobyg" else "brobyg"
     click.echo("")
-    click.echo(f"Try:  brobyg --db {store.display} show {cases[0]}")
-    click.echo(f"      brobyg --db {store.display} next {cases[0]}")
-    click.echo(f"      brobyg --db {store.display} history {cases[-1]}")
+    click.echo(f"Try:  {prog} --db {store.display} show {cases[0]}")
+    click.echo(f"      {prog} --db {store.display} next {cases[0]}")
+    click.echo(f"      {prog} --db {store.display} history {cases[-1]}")
