@@ -230,6 +230,15 @@ def contact(env: Env, case: str, channel: str, on: dt.date | None, as_json: bool
 
 @cli.command()
 @click.argument("case")
+@click.option("--days", required=True, type=click.IntRange(1, 90), help="Days between contacts at most.")
+@writes
+def cadence(env: Env, case: str, days: int, on: dt.date | None, as_json: bool) -> None:
+    """Record the contact cadence agreed with the young person for after education starts (R10; default 14 days)."""
+    changed(env.app.agree_cadence(case, days, on=on), as_json)
+
+
+@cli.command()
+@click.argument("case")
 @click.option("--text", type=TEXT, help="What the young person asked for.")
 @writes
 def request(env: Env, case: str, text: str | None, on: dt.date | None, as_json: bool) -> None:

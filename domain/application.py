@@ -459,6 +459,18 @@ class Brobyg(CommandApplication):
 
         return self.run(command)
 
+    def agree_cadence(self, case: str, days: int, on: dt.date | None = None) -> Pathway:
+        """Record the contact cadence agreed with the young person for after education starts (R10)."""
+        if not 1 <= days <= 90:
+            raise ValueError("a contact cadence is between 1 and 90 days")
+
+        def with_mentor(p: Pathway) -> list[Violation]:
+            if p.mentor is None and p.state in ACTIVE_STATES:
+                return [Violation("R10", f"{p.case} has no mentor to agree a contact cadence with")]
+            return []
+
+        return self._fact(case, on, Pathway.CadenceAgreed, with_mentor, days=days)
+
     def request(self, case: str, text: str | None = None, on: dt.date | None = None) -> Pathway:
         return self._fact(case, on, Pathway.RequestRecorded, text=_text(text))
 

@@ -36,6 +36,7 @@ class Pathway(EventSourced):
         grades: dict[str, int]
         placement: dict[str, str] | None
         placements: int
+        cadence_days: int | None  # agreed contact cadence after education starts (R10)
         programme: str | None
         employer: str | None
         apprenticeship_starts: dt.date | None
@@ -90,6 +91,7 @@ class Pathway(EventSourced):
             p.episode = 1
             p.grades = {}
             p.placements = 0
+            p.cadence_days = None
             p.mentor = None
             p.mentor_role = None
             p.entered = {}
@@ -262,6 +264,15 @@ class Pathway(EventSourced):
     class RequestRecorded(Event):
         TOPIC = "brobyg:Pathway.RequestRecorded"
         text: str | None
+
+    class CadenceAgreed(Event):
+        """How often the mentor and the young person keep in touch once education starts (R10)."""
+
+        TOPIC = "brobyg:Pathway.CadenceAgreed"
+        days: int
+
+        def apply(self, p: Pathway) -> None:
+            p.cadence_days = self.days
 
     class AbsenceRecorded(Event):
         TOPIC = "brobyg:Pathway.AbsenceRecorded"

@@ -35,17 +35,30 @@ class PersonRegister:
     name = "person_register"
     tables = (person_register,)
 
+    def __init__(self) -> None:
+        self.discard()
+
+    def discard(self) -> None:
+        self.referred: list[dict[str, Any]] = []
+        self.active: dict[str, bool] = {}
+
     def handle(self, conn: sa.Connection, event: Any) -> None:
         stream = event.originator_id.hex
         if isinstance(event, Pathway.Referred):
-            conn.execute(
-                person_register.insert().values(
-                    stream=stream, case=event.case, person_digest=person_digest(event.person), active=True
-                )
+            self.referred.append(
+                {"stream": stream, "case": event.case, "person_digest": person_digest(event.person), "active": True}
             )
         elif isinstance(event, (Pathway.ReReferred, *_ENDINGS)):
-            active = isinstance(event, Pathway.ReReferred)
-            conn.execute(person_register.update().where(person_register.c.stream == stream).values(active=active))
+            self.active[stream] = isinstance(event, Pathway.ReReferred)
+
+    def flush(self, conn: sa.Connection) -> None:
+        if self.referred:
+            conn.execute(person_register.insert(), self.referred)
+        for active in (True, False):
+            streams = [s for s, a in self.active.items() if a is active]
+            if streams:
+                conn.execute(person_register.update().where(person_register.c.stream.in_(streams)).values(active=active))
+        self.discard()
 
 
 def active_case_of(conn: sa.Connection, person: str) -> str | None:

@@ -26,13 +26,24 @@ tracking = sa.Table(
 
 
 class View(Protocol):
-    """A read model: its tables live on `engine.views.metadata`."""
+    """A read model: its tables live on `engine.views.metadata`.
+
+    `handle` sees each event of a page in order and may write at once or collect rows;
+    `flush` writes what was collected. Both run inside the page's transaction, so the
+    rows and the tracking position commit together.
+    """
 
     name: str
     tables: Sequence[sa.Table]
 
     def handle(self, conn: sa.Connection, event: Any) -> None:
-        """Apply one domain event to the view's tables."""
+        """Apply one domain event."""
+
+    def flush(self, conn: sa.Connection) -> None:
+        """Write whatever `handle` collected during the page."""
+
+    def discard(self) -> None:
+        """Forget what was collected: the page's transaction was rolled back."""
 
 
 @dataclass(frozen=True)
@@ -104,11 +115,18 @@ class Views:
             notifications = self.app.recorder.select_notifications(start=start, limit=self.page_size)
             if not notifications:
                 return 0
-            for notification in notifications:
-                event = self.app.mapper.to_domain_event(notification)
+            try:
+                for notification in notifications:
+                    event = self.app.mapper.to_domain_event(notification)
+                    for v in self.views:
+                        if notification.id > positions[v.name]:
+                            v.handle(conn, event)
                 for v in self.views:
-                    if notification.id > positions[v.name]:
-                        v.handle(conn, event)
+                    v.flush(conn)
+            except BaseException:
+                for v in self.views:
+                    v.discard()
+                raise
             last = notifications[-1].id
             conn.execute(tracking.update().where(tracking.c.view.in_(names)).values(position=last))
             return len(notifications)

@@ -1,0 +1,73 @@
+"""Capacity (R14): occupied bridging places per partnership and week against the committed
+places; weeks with free places are intake gaps."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+import sqlalchemy as sa
+
+from projections import facts
+from projections.timeline import BRIDGING_STATES, Timeline
+
+
+def _monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def occupied_weeks(t: Timeline, on: dt.date) -> set[dt.date]:
+    """The Mondays of the weeks in which the pathway held a bridging place on at least one day."""
+    weeks: set[dt.date] = set()
+    for state, entered, left in t.spells(on):
+        if state not in BRIDGING_STATES:
+            continue
+        last = (left - dt.timedelta(days=1)) if left else on
+        week = _monday(entered)
+        while week <= last:
+            weeks.add(week)
+            week += dt.timedelta(days=7)
+    return weeks
+
+
+def capacity(conn: sa.Connection, timelines: dict[str, Timeline], on: dt.date) -> list[dict[str, Any]]:
+    rows = []
+    query = sa.select(facts.partnerships).where(facts.partnerships.c.added_on <= on).order_by(facts.partnerships.c.partnership)
+    for p in conn.execute(query):
+        occupancy: Counter[dt.date] = Counter()
+        for t in timelines.values():
+            if t.partnership == p.partnership:
+                occupancy.update(occupied_weeks(t, on))
+        weeks = []
+        week = _monday(p.added_on)
+        while week <= on:
+            used = occupancy[week]
+            iso = week.isocalendar()
+            weeks.append(
+                {
+                    "week": f"{iso.year}-W{iso.week:02d}",
+                    "monday": week,
+                    "occupied": used,
+                    "free": max(p.places - used, 0),
+                    "over": max(used - p.places, 0),
+                }
+            )
+            week += dt.timedelta(days=7)
+        total = sum(w["occupied"] for w in weeks)
+        rows.append(
+            {
+                "partnership": p.partnership,
+                "jobcentre": p.jobcentre,
+                "school": p.school,
+                "places": p.places,
+                "price_per_place": p.price_per_place,
+                "occupied_now": weeks[-1]["occupied"] if weeks else 0,
+                "average_occupancy": round(total / (len(weeks) * p.places), 4) if weeks else 0.0,
+                "weeks": len(weeks),
+                "weeks_over": sum(1 for w in weeks if w["over"]),
+                "intake_gap_weeks": sum(1 for w in weeks if w["free"]),
+                "by_week": weeks,
+            }
+        )
+    return rows

@@ -1,0 +1,223 @@
+"""The facts the read models are computed from: append-only rows, one per event.
+
+Time-dependent views (overdue contacts, risk, occupancy) are computed as of a date from
+these stored facts, never frozen at write time. Every fact row is keyed by its stream and
+the event's version, so replaying a page twice would fail loudly rather than double count.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import sqlalchemy as sa
+
+from domain.mentor import Mentor
+from domain.partnership import Partnership
+from domain.pathway import Pathway
+from engine.views import metadata
+
+
+def _fact_table(name: str, *columns: sa.Column[Any]) -> sa.Table:
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("stream", sa.String(32), primary_key=True),
+        sa.Column("seq", sa.Integer, primary_key=True),
+        sa.Column("on", sa.Date, nullable=False),
+        *columns,
+    )
+
+
+# One row per pathway: what never changes after the referral.
+pathways = sa.Table(
+    "rm_pathways",
+    metadata,
+    sa.Column("stream", sa.String(32), primary_key=True),
+    sa.Column("case", sa.String(16), nullable=False, unique=True),
+    sa.Column("partnership", sa.String(32)),
+    sa.Column("born", sa.Date, nullable=False),
+    sa.Column("referred_on", sa.Date, nullable=False),  # the intake date: cohorts count from here
+)
+transitions = _fact_table(
+    "rm_transitions",
+    sa.Column("episode", sa.Integer, nullable=False),
+    sa.Column("state", sa.String(24), nullable=False),
+    sa.Column("apprenticeship_starts", sa.Date),
+)
+# A mentor change: assigned, handed over (to a new mentor) or released (mentor is NULL).
+mentor_changes = _fact_table(
+    "rm_mentor_changes",
+    sa.Column("mentor", sa.String(32)),
+    sa.Column("kind", sa.String(12), nullable=False),
+    sa.Column("with_reason", sa.Boolean, nullable=False),
+)
+contacts = _fact_table("rm_contacts", sa.Column("mentor", sa.String(32)), sa.Column("channel", sa.String(12)))
+requests = _fact_table("rm_requests")
+absences = _fact_table(
+    "rm_absences", sa.Column("days", sa.Integer, nullable=False), sa.Column("excused", sa.Boolean, nullable=False)
+)
+assessments = _fact_table(
+    "rm_assessments", sa.Column("subject", sa.String(12), nullable=False), sa.Column("grade", sa.Integer, nullable=False)
+)
+placements = _fact_table(
+    "rm_placements",
+    sa.Column("kind", sa.String(8), nullable=False),  # "start" or "end"
+    sa.Column("host_kind", sa.String(12)),
+    sa.Column("purpose", sa.String(16)),
+    sa.Column("contact_named", sa.Boolean),
+    sa.Column("wish_given", sa.Boolean),
+    sa.Column("follow_up_given", sa.Boolean),
+)
+cadences = _fact_table("rm_cadences", sa.Column("days", sa.Integer, nullable=False))
+
+mentors = sa.Table(
+    "rm_mentors",
+    metadata,
+    sa.Column("mentor", sa.String(32), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(8), nullable=False),
+    sa.Column("capacity", sa.Integer, nullable=False),
+    sa.Column("added_on", sa.Date, nullable=False),
+)
+partnerships = sa.Table(
+    "rm_partnerships",
+    metadata,
+    sa.Column("partnership", sa.String(32), primary_key=True),
+    sa.Column("jobcentre", sa.String(200), nullable=False),
+    sa.Column("school", sa.String(200), nullable=False),
+    sa.Column("places", sa.Integer, nullable=False),
+    sa.Column("price_per_place", sa.Integer),
+    sa.Column("added_on", sa.Date, nullable=False),
+)
+
+
+class _Collecting:
+    """A view that collects rows per table during a page and inserts them in bulk."""
+
+    def __init__(self) -> None:
+        self.discard()
+
+    def discard(self) -> None:
+        self.rows: dict[sa.Table, list[dict[str, Any]]] = defaultdict(list)
+
+    def add(self, table: sa.Table, **row: Any) -> None:
+        self.rows[table].append(row)
+
+    def flush(self, conn: sa.Connection) -> None:
+        for table in self.tables:  # in declared order: parents before children
+            if self.rows.get(table):
+                conn.execute(table.insert(), self.rows[table])
+        self.discard()
+
+    tables: tuple[sa.Table, ...] = ()
+
+
+class PathwayFacts(_Collecting):
+    """Every pathway event, as a fact row."""
+
+    name = "pathway_facts"
+    tables = (pathways, transitions, mentor_changes, contacts, requests, absences, assessments, placements, cadences)
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    def handle(self, conn: sa.Connection, event: Any) -> None:
+        if not isinstance(event, Pathway.Event):
+            return
+        stream, seq, on = event.originator_id.hex, event.originator_version, event.on
+        key = {"stream": stream, "seq": seq, "on": on}
+        if isinstance(event, Pathway.Referred):
+            self.add(pathways, stream=stream, case=event.case, partnership=event.partnership, born=event.born, referred_on=on)
+        if isinstance(event, Pathway.Transitioned):
+            episode = self._episode(conn, stream, event)
+            starts = event.starts if isinstance(event, Pathway.ApprenticeshipSecured) else None
+            self.add(transitions, **key, episode=episode, state=event.new_state, apprenticeship_starts=starts)
+            if isinstance(event, Pathway.PlacementStarted):
+                self.add(
+                    placements,
+                    **key,
+                    kind="start",
+                    host_kind=event.host_kind,
+                    purpose=event.purpose,
+                    contact_named=bool(event.contact.strip()),
+                    wish_given=bool(event.wish.strip()),
+                    follow_up_given=None,
+                )
+            elif isinstance(event, Pathway.PlacementEnded):
+                self.add(
+                    placements,
+                    **key,
+                    kind="end",
+                    host_kind=None,
+                    purpose=None,
+                    contact_named=None,
+                    wish_given=None,
+                    follow_up_given=bool(event.follow_up.strip()),
+                )
+        elif isinstance(event, Pathway.MentorAssigned):
+            self.add(mentor_changes, **key, mentor=event.mentor, kind="assigned", with_reason=bool(event.reason))
+        elif isinstance(event, Pathway.MentorHandedOver):
+            self.add(mentor_changes, **key, mentor=event.to_mentor, kind="handover", with_reason=bool(event.reason))
+        elif isinstance(event, Pathway.MentorReleased):
+            self.add(mentor_changes, **key, mentor=None, kind="released", with_reason=True)
+        elif isinstance(event, Pathway.ContactRecorded):
+            self.add(contacts, **key, mentor=event.mentor, channel=event.channel)
+        elif isinstance(event, Pathway.RequestRecorded):
+            self.add(requests, **key)
+        elif isinstance(event, Pathway.AbsenceRecorded):
+            self.add(absences, **key, days=event.days, excused=event.excused)
+        elif isinstance(event, Pathway.Assessed):
+            self.add(assessments, **key, subject=event.subject, grade=event.grade)
+        elif isinstance(event, Pathway.CadenceAgreed):
+            self.add(cadences, **key, days=event.days)
+
+    def _episode(self, conn: sa.Connection, stream: str, event: Any) -> int:
+        if isinstance(event, Pathway.Referred):
+            episode = 1
+        elif isinstance(event, Pathway.ReReferred):
+            episode = self._known_episode(conn, stream) + 1
+        else:
+            episode = self._known_episode(conn, stream)
+        self.episodes[stream] = episode
+        return episode
+
+    def _known_episode(self, conn: sa.Connection, stream: str) -> int:
+        if stream in self.episodes:
+            return self.episodes[stream]
+        found = conn.execute(sa.select(sa.func.max(transitions.c.episode)).where(transitions.c.stream == stream)).scalar()
+        return int(found or 1)
+
+    def discard(self) -> None:
+        super().discard()
+        self.episodes: dict[str, int] = {}  # the episode of each stream seen in this page
+
+
+class MentorFacts(_Collecting):
+    name = "mentors"
+    tables = (mentors,)
+
+    def handle(self, conn: sa.Connection, event: Any) -> None:
+        if isinstance(event, Mentor.Added):
+            self.add(mentors, mentor=event.mentor, name=event.name, kind=event.kind, capacity=event.capacity, added_on=event.on)
+
+
+class PartnershipFacts(_Collecting):
+    name = "partnerships"
+    tables = (partnerships,)
+
+    def handle(self, conn: sa.Connection, event: Any) -> None:
+        if isinstance(event, Partnership.Added):
+            self.add(
+                partnerships,
+                partnership=event.partnership,
+                jobcentre=event.jobcentre,
+                school=event.school,
+                places=event.places,
+                price_per_place=event.price_per_place,
+                added_on=event.on,
+            )
+
+
+def all_views() -> list[Any]:
+    return [PathwayFacts(), MentorFacts(), PartnershipFacts()]

@@ -1,0 +1,157 @@
+"""Fidelity: the guide's "Test praksis hos jer selv" questions that the event log can answer,
+as measured shares; and the ones it cannot."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Any
+
+from projections.indicators import absence_followed_up, critical_absence_starts, request_answered_in_time
+from projections.policy import Policy
+from projections.timeline import BRIDGING_STATES, EDUCATION_STATES, Timeline
+
+
+def _measure(key: str, question: str, measure: str, hits: int, of: int) -> dict[str, Any]:
+    return {
+        "key": key,
+        "question": question,
+        "measure": measure,
+        "numerator": hits,
+        "denominator": of,
+        "share": round(hits / of, 4) if of else None,
+    }
+
+
+def _mentor_before(t: Timeline, seq: int) -> str | None:
+    mentor = None
+    for change in t.mentor_changes:
+        if change.seq > seq:
+            break
+        mentor = change.mentor
+    return mentor
+
+
+def fidelity(timelines: dict[str, Timeline], on: dt.date, policy: Policy, capacity_rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """`capacity_rows` is the capacity report for the same date (occupancy against committed places)."""
+    bridged = [t for t in timelines.values() if any(x.state == "bridging" and x.on <= on for x in t.transitions)]
+
+    # One mentor from start to end: no handover at all.
+    one_mentor = sum(1 for t in bridged if not any(c.kind == "handover" and c.on <= on for c in t.mentor_changes))
+
+    # Weekly contact during bridging: each full week of bridging has a contact.
+    weeks = weeks_with_contact = 0
+    for t in bridged:
+        contacts = t.contact_dates(on)
+        for state, entered, left in t.spells(on):
+            if state not in BRIDGING_STATES:
+                continue
+            start, end = entered, left or on
+            while start + dt.timedelta(days=7) <= end:
+                weeks += 1
+                weeks_with_contact += any(start <= c < start + dt.timedelta(days=7) for c in contacts)
+                start += dt.timedelta(days=7)
+
+    # Requests answered within 24 hours, once the 24 hours have passed.
+    due = [(t, r.on) for t in timelines.values() for r in t.requests if (on - r.on).days > policy.request_answer_days]
+    answered = sum(1 for t, day in due if request_answered_in_time(t, day, policy))
+
+    # The education mentor continues as retention mentor.
+    started = [(t, x) for t in timelines.values() for x in t.transitions if x.state == "basic_course" and x.on <= on]
+    continued = 0
+    for t, start in started:
+        same_day = [c for c in t.mentor_changes if c.on == start.on and c.seq > start.seq]
+        before, after = _mentor_before(t, start.seq), (same_day[-1].mentor if same_day else _mentor_before(t, start.seq))
+        continued += before is not None and before == after
+
+    # Placements with a purpose, a named contact person, the young person's wish and a follow-up.
+    complete = total_placements = 0
+    for t in timelines.values():
+        shown = [x for x in t.placements if x.on <= on]
+        for start, end in itertools.pairwise(shown):
+            if start.kind == "start" and end.kind == "end":
+                total_placements += 1
+                complete += bool(start.purpose and start.contact_named and start.wish_given and end.follow_up_given)
+
+    # Critical absence followed up by a contact within 2 school days.
+    episodes = [(t, day) for t in timelines.values() for day in critical_absence_starts(t, on, policy)]
+    followed = sum(1 for t, day in episodes if absence_followed_up(t, day, policy))
+
+    # A contact cadence agreed once education started.
+    educated = [t for t in timelines.values() if t.state_on(on) in EDUCATION_STATES]
+    agreed = sum(1 for t in educated if any(c.on <= on for c in t.cadences))
+
+    # Occupancy against committed places, over every partnership week so far.
+    occupied = sum(w["occupied"] for row in capacity_rows for w in row["by_week"])
+    committed = sum(row["weeks"] * row["places"] for row in capacity_rows)
+
+    measures = [
+        _measure(
+            "one_mentor",
+            "Er den primære kontaktperson den røde tråd i forløbet, dvs. er med i den unges forløb fra start til slut?",
+            "pathways that started bridging with one mentor throughout (no handover)",
+            one_mentor,
+            len(bridged),
+        ),
+        _measure(
+            "weekly_contact",
+            "Har den primære kontaktperson en sagsstamme, der muliggør en tæt dialog, ugentlige møder med den unge …?",
+            "full weeks of bridging with at least one mentor contact",
+            weeks_with_contact,
+            weeks,
+        ),
+        _measure(
+            "requests_answered",
+            "… og respons inden for 24 timer ved behov?",
+            "requests answered by a contact within 24 hours",
+            answered,
+            len(due),
+        ),
+        _measure(
+            "same_mentor",
+            "Fortsætter uddannelsesmentoren i sin rolle som fastholdelsesmentor, så den unge undgår \u201dbrud\u201d i relationen?",
+            "basic course starts where the education mentor continued as retention mentor",
+            continued,
+            len(started),
+        ),
+        _measure(
+            "placements_planned",
+            "Har I sammen med den unge aftalt et formål med praktikken …? Sikrer I en fast kontaktperson …? Har I en klar aftale om opfølgning?",
+            "ended taster placements with purpose, contact person, the young person's wish and a follow-up",
+            complete,
+            total_placements,
+        ),
+        _measure(
+            "absence_followed_up",
+            "Har I en konkret ansvarsfordeling mellem fagprofessionelle i forhold til, hvordan I håndterer fravær?",
+            "episodes of critical absence followed up by a contact within 2 school days",
+            followed,
+            len(episodes),
+        ),
+        _measure(
+            "cadence_agreed",
+            "Har I aftalt med den unge, hvordan og hvor ofte I skal have kontakt, når den unge starter på uddannelse?",
+            "pathways in education with a recorded contact cadence",
+            agreed,
+            len(educated),
+        ),
+        _measure(
+            "occupancy",
+            "Indgå en forpligtende aftale om et fast antal brobygningspladser.",
+            "occupied place-weeks against committed place-weeks",
+            occupied,
+            committed,
+        ),
+    ]
+    return {"as_of": on, "measures": measures, "not_answerable": NOT_ANSWERABLE}
+
+
+NOT_ANSWERABLE = [
+    "Kerneelement 1: placering af lokaler, omgang med skolens øvrige elever, fast skema, om de unge oplever at gå på skolen",
+    "Kerneelement 2: undervisningsformer, praksisnær undervisning, inddragelse af de unge, fokus på adgangskrav i undervisningen",
+    "Kerneelement 3: om praktikaftaler afspejler de unges ønsker (ønsket registreres, ikke om aftalen matcher), dækning af praktikmuligheder, arbejdsgang for hurtig opstart",
+    "Kerneelement 4: om dialogen tager udgangspunkt i den unges drømme, ressourcer og progression",
+    "Kerneelement 5: om mentorerne er tilgængelige, når den unge har behov",
+    "Spor 3A: samarbejdskontraktens indhold (lokaler, ledelsesmodel, visitation, pris), styregruppe, deling af succeshistorier",
+    "Spor 3B: kontorfællesskab, samtaler på skolen, ugentlig arbejdsgruppe, beskrevet ansvarsfordeling",
+]

@@ -1,0 +1,145 @@
+"""The named indicators behind caseloads, the risk list and the fidelity report, each
+computed for one pathway as of a date. The numbers come from the policy file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from projections.policy import Policy
+from projections.timeline import (
+    BRIDGING_STATES,
+    EDUCATION_STATES,
+    Timeline,
+    add_school_days,
+    school_days_from,
+    school_days_until,
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    indicator: str
+    detail: str
+
+
+def contact_overdue(t: Timeline, on: dt.date, policy: Policy) -> int | None:
+    """R10: days past the contact cadence (7 days in bridging, the agreed cadence after), or None."""
+    state = t.state_on(on)
+    if state in BRIDGING_STATES:
+        limit = policy.bridging_contact_days
+    elif state in EDUCATION_STATES:
+        limit = t.cadence_on(on, policy.education_contact_days)
+    else:
+        return None
+    bridging_started = t.entered(on).get("bridging")
+    if bridging_started is None:  # pragma: no cover - education states follow bridging
+        return None
+    last = max([bridging_started, *(d for d in t.contact_dates(on) if d >= bridging_started)])
+    gap = (on - last).days
+    return gap - limit if gap > limit else None
+
+
+def request_answered_in_time(t: Timeline, request_on: dt.date, policy: Policy) -> bool:
+    deadline = request_on + dt.timedelta(days=policy.request_answer_days)
+    return any(request_on <= c.on <= deadline for c in t.contacts)
+
+
+def unanswered_requests(t: Timeline, on: dt.date, policy: Policy) -> list[dt.date]:
+    """R10: requests with no contact since, older than the 24 hours they should be answered in."""
+    contacts = t.contact_dates(on)
+    return [
+        r.on
+        for r in t.requests
+        if r.on <= on and (on - r.on).days > policy.request_answer_days and not any(c >= r.on for c in contacts)
+    ]
+
+
+def unexcused_absent_days(t: Timeline, on: dt.date) -> set[dt.date]:
+    days: set[dt.date] = set()
+    for a in t.absences:
+        if a.on <= on and not a.excused:
+            days.update(d for d in school_days_from(a.on, a.days) if d <= on)
+    return days
+
+
+def critical_absence(absent: set[dt.date], on: dt.date, policy: Policy) -> bool:
+    """R11: consecutive unexcused school days, or too large a share of the last school days."""
+    window = school_days_until(on, policy.absence_window_school_days)
+    flags = [day in absent for day in window]
+    if sum(flags) > policy.absence_share_above * len(window):
+        return True
+    run = longest = 0
+    for flag in flags:
+        run = run + 1 if flag else 0
+        longest = max(longest, run)
+    return longest >= policy.absence_consecutive_days
+
+
+def critical_absence_starts(t: Timeline, on: dt.date, policy: Policy) -> list[dt.date]:
+    """The school days on which absence became critical (a new episode of critical absence).
+
+    Absence can only become critical on an absent day: that is when the count and the run grow.
+    """
+    absent = unexcused_absent_days(t, on)
+    starts = []
+    for day in sorted(absent):
+        previous = school_days_until(day - dt.timedelta(days=1), 1)[0]
+        if critical_absence(absent, day, policy) and not critical_absence(absent, previous, policy):
+            starts.append(day)
+    return starts
+
+
+def absence_followed_up(t: Timeline, became_critical: dt.date, policy: Policy) -> bool:
+    deadline = add_school_days(became_critical, policy.absence_follow_up_school_days)
+    return any(became_critical <= c.on <= deadline for c in t.contacts)
+
+
+def transition_window(t: Timeline, on: dt.date, policy: Policy) -> str | None:
+    """Where dropout risk is highest: the edges between bridging, basic course and main course."""
+    state, entered = t.state_on(on), t.entered(on)
+    if state in BRIDGING_STATES and "bridging" in entered:
+        weeks = (on - entered["bridging"]).days / 7
+        if policy.bridging_flag_after_weeks - policy.last_weeks_of_bridging <= weeks <= policy.bridging_flag_after_weeks:
+            return "the last weeks of bridging"
+    elif state == "basic_course" and (on - entered["basic_course"]).days < 7 * policy.first_weeks_of_basic_course:
+        return "the first weeks of the basic course"
+    elif state == "awaiting_main_course":
+        return "waiting for the main course or an apprenticeship"
+    elif state == "apprenticeship":
+        last = t.last_transition(on)
+        starts = last.apprenticeship_starts if last is not None and last.apprenticeship_starts else entered["apprenticeship"]
+        if on < starts:
+            return "waiting for the apprenticeship to start"
+        if (on - starts).days < policy.apprenticeship_trial_days:
+            return "the trial period of the apprenticeship"
+    return None
+
+
+def findings(t: Timeline, on: dt.date, policy: Policy) -> list[Finding]:
+    """Every risk indicator present for an active pathway on a date, with what it is about."""
+    found: list[Finding] = []
+    state, entered = t.state_on(on), t.entered(on)
+    if state in (*BRIDGING_STATES, *EDUCATION_STATES) and critical_absence(unexcused_absent_days(t, on), on, policy):
+        found.append(Finding("critical_absence", "critical absence under the absence policy"))
+    overdue = contact_overdue(t, on, policy)
+    if overdue is not None:
+        found.append(Finding("contact_overdue", f"contact overdue by {overdue} days"))
+    unanswered = unanswered_requests(t, on, policy)
+    if unanswered:
+        found.append(Finding("unanswered_request", f"request of {unanswered[0]} not answered"))
+    handover = t.last_handover(on)
+    if handover is not None and (on - handover).days <= policy.mentor_change_days:
+        found.append(Finding("recent_mentor_change", f"new mentor since {handover}"))
+    window = transition_window(t, on, policy)
+    if window:
+        found.append(Finding("transition_window", window))
+    if state in BRIDGING_STATES:
+        days = (on - entered["bridging"]).days
+        if days > 7 * policy.bridging_flag_after_weeks:
+            found.append(Finding("bridging_past_13_weeks", f"bridging for {days // 7} weeks"))
+        if not t.admission_met(on):
+            found.append(Finding("admission_requirement_not_met", "not yet 02 in both Danish and maths"))
+        if days > 7 * policy.placement_expected_weeks and not t.placements_started(on):
+            found.append(Finding("no_taster_placement", f"no taster placement after {days // 7} weeks"))
+    return found

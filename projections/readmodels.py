@@ -1,0 +1,87 @@
+"""The read models of one store: kept up to date from the notification log, and asked as of a date.
+
+Every question first catches up (cheap when few events are new), so a read right after a
+write sees it, on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+
+from domain.application import Brobyg
+from domain.register import PersonRegister
+from engine.views import Views, ViewStatus
+from projections import facts
+from projections.capacity import capacity
+from projections.caseload import caseload
+from projections.facts import all_views
+from projections.fidelity import fidelity
+from projections.outcomes import outcomes
+from projections.policy import Policy, load_policy
+from projections.risk import risk
+from projections.timeline import active_streams, load_timelines
+
+Progress = Callable[[int, int], None]
+
+
+class ReadModels:
+    def __init__(self, app: Brobyg, policy: Policy | None = None) -> None:
+        self.app = app
+        self.policy = policy or load_policy()
+        self.engine: sa.Engine = app.register.engine
+        self.views = Views(app, self.engine, [PersonRegister(), *all_views()])
+
+    # --- keeping up ------------------------------------------------------------------
+
+    def catch_up(self, progress: Progress | None = None) -> int:
+        return self.views.catch_up(progress)
+
+    def status(self) -> list[ViewStatus]:
+        return self.views.status()
+
+    def rebuild(self, progress: Progress | None = None) -> int:
+        return self.views.rebuild(progress)
+
+    # --- asking ------------------------------------------------------------------------
+
+    def caseload(self, on: dt.date, mentor: str | None = None) -> list[dict[str, Any]]:
+        self.catch_up()
+        with self.engine.connect() as conn:
+            timelines = load_timelines(conn, on, active_streams(conn, on))
+            return caseload(conn, timelines, on, self.policy, mentor)
+
+    def risk(self, on: dt.date, level: str | None = None) -> list[dict[str, Any]]:
+        self.catch_up()
+        with self.engine.connect() as conn:
+            return risk(load_timelines(conn, on, active_streams(conn, on)), on, self.policy, level)
+
+    def outcomes(self, on: dt.date, cohort: str = "quarter") -> dict[str, Any]:
+        self.catch_up()
+        with self.engine.connect() as conn:
+            return outcomes(load_timelines(conn, on), on, cohort)
+
+    def capacity(self, on: dt.date) -> list[dict[str, Any]]:
+        self.catch_up()
+        with self.engine.connect() as conn:
+            return capacity(conn, load_timelines(conn, on), on)
+
+    def fidelity(self, on: dt.date) -> dict[str, Any]:
+        self.catch_up()
+        with self.engine.connect() as conn:
+            timelines = load_timelines(conn, on)
+            return fidelity(timelines, on, self.policy, capacity(conn, timelines, on))
+
+    def dump(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every read-model row, sorted: for comparing an incremental run with a rebuild."""
+        tables = [t for v in self.views.views for t in v.tables]
+        with self.engine.connect() as conn:
+            return {t.name: sorted(tuple(r) for r in conn.execute(sa.select(t))) for t in tables}
+
+    def mentors(self) -> list[Any]:
+        self.catch_up()
+        with self.engine.connect() as conn:
+            return list(conn.execute(sa.select(facts.mentors).order_by(facts.mentors.c.mentor)))

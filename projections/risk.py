@@ -1,0 +1,34 @@
+"""Dropout risk: a transparent score per active pathway, with its named indicators and the
+action each asks for. Weights and levels come from the policy file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from projections.indicators import findings
+from projections.policy import Policy
+from projections.timeline import Timeline
+
+
+def risk(timelines: dict[str, Timeline], on: dt.date, policy: Policy, level: str | None = None) -> list[dict[str, Any]]:
+    rows = []
+    for t in timelines.values():
+        if not t.is_active_on(on):
+            continue
+        found = findings(t, on, policy)
+        score = sum(policy.indicators[f.indicator].weight for f in found)
+        rows.append(
+            {
+                "case": t.case,
+                "state": t.state_on(on),
+                "mentor": t.mentor_on(on),
+                "score": score,
+                "level": policy.level(score),
+                "reasons": [f.indicator for f in found],
+                "details": [f.detail for f in found],
+                "actions": [policy.indicators[f.indicator].action for f in found],
+            }
+        )
+    rows.sort(key=lambda r: (-r["score"], r["case"]))
+    return [r for r in rows if level is None or r["level"] == level]

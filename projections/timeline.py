@@ -1,0 +1,200 @@
+"""A pathway's stored facts, and what they say as of a given date.
+
+Effective dates never go backwards within a pathway (R13), so "the last fact on or
+before D", taken in stream order, is what was true on D.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from domain.terms import ACTIVE_STATES, ADMISSION_GRADE, EDUCATION_MENTOR_STATES, SUBJECTS
+from projections import facts
+
+BRIDGING_STATES = ("bridging", "taster_placement")
+EDUCATION_STATES = ("basic_course", "awaiting_main_course", "main_course")
+
+
+@dataclass
+class Timeline:
+    stream: str
+    case: str
+    partnership: str | None
+    born: dt.date
+    referred_on: dt.date
+    transitions: list[Any] = field(default_factory=list)  # rows ordered by seq
+    mentor_changes: list[Any] = field(default_factory=list)
+    contacts: list[Any] = field(default_factory=list)
+    requests: list[Any] = field(default_factory=list)
+    absences: list[Any] = field(default_factory=list)
+    assessments: list[Any] = field(default_factory=list)
+    placements: list[Any] = field(default_factory=list)
+    cadences: list[Any] = field(default_factory=list)
+
+    # --- as of a date ----------------------------------------------------------------
+
+    def last_transition(self, on: dt.date) -> Any | None:
+        found = None
+        for t in self.transitions:
+            if t.on > on:
+                break
+            found = t
+        return found
+
+    def state_on(self, on: dt.date) -> str | None:
+        t = self.last_transition(on)
+        return t.state if t else None
+
+    def is_active_on(self, on: dt.date) -> bool:
+        return self.state_on(on) in ACTIVE_STATES
+
+    def episode_on(self, on: dt.date) -> int:
+        t = self.last_transition(on)
+        return t.episode if t else 1
+
+    def entered(self, on: dt.date) -> dict[str, dt.date]:
+        """The first date each state was entered in the episode current on `on`."""
+        episode = self.episode_on(on)
+        first: dict[str, dt.date] = {}
+        for t in self.transitions:
+            if t.on > on:
+                break
+            if t.episode == episode:
+                first.setdefault(t.state, t.on)
+        return first
+
+    def mentor_on(self, on: dt.date) -> str | None:
+        mentor = None
+        for change in self.mentor_changes:
+            if change.on > on:
+                break
+            mentor = change.mentor
+        return mentor
+
+    def mentor_role_on(self, on: dt.date) -> str | None:
+        if self.mentor_on(on) is None:
+            return None
+        return "education" if self.state_on(on) in EDUCATION_MENTOR_STATES else "retention"
+
+    def last_handover(self, on: dt.date) -> dt.date | None:
+        dates = [c.on for c in self.mentor_changes if c.kind == "handover" and c.on <= on]
+        return dates[-1] if dates else None
+
+    def contact_dates(self, on: dt.date) -> list[dt.date]:
+        return [c.on for c in self.contacts if c.on <= on]
+
+    def grades_on(self, on: dt.date) -> dict[str, int]:
+        grades: dict[str, int] = {}
+        for a in self.assessments:
+            if a.on <= on:
+                grades[a.subject] = a.grade
+        return grades
+
+    def admission_met(self, on: dt.date) -> bool:
+        grades = self.grades_on(on)
+        return all(grades.get(subject, -99) >= ADMISSION_GRADE for subject in SUBJECTS)
+
+    def placements_started(self, on: dt.date) -> list[Any]:
+        episode_start = self.entered(on).get("referred", self.referred_on)
+        return [p for p in self.placements if p.kind == "start" and episode_start <= p.on <= on]
+
+    def cadence_on(self, on: dt.date, default: int) -> int:
+        days = default
+        for c in self.cadences:
+            if c.on <= on:
+                days = c.days
+        return days
+
+    def spells(self, until: dt.date) -> Iterator[tuple[str, dt.date, dt.date | None]]:
+        """Each stay in a state: (state, entered, left), left None while still there on `until`."""
+        shown = [t for t in self.transitions if t.on <= until]
+        for current, following in zip(shown, [*shown[1:], None], strict=True):
+            yield current.state, current.on, following.on if following else None
+
+
+def load_timelines(conn: sa.Connection, as_of: dt.date, streams: Iterable[str] | None = None) -> dict[str, Timeline]:
+    """Every pathway's facts up to `as_of` (or only the given streams')."""
+    wanted = None if streams is None else list(streams)
+    timelines = {
+        row.stream: Timeline(row.stream, row.case, row.partnership, row.born, row.referred_on)
+        for row in _select(conn, facts.pathways, wanted, as_of, date_column="referred_on")
+    }
+    for table, attribute in (
+        (facts.transitions, "transitions"),
+        (facts.mentor_changes, "mentor_changes"),
+        (facts.contacts, "contacts"),
+        (facts.requests, "requests"),
+        (facts.absences, "absences"),
+        (facts.assessments, "assessments"),
+        (facts.placements, "placements"),
+        (facts.cadences, "cadences"),
+    ):
+        for row in _select(conn, table, wanted, as_of, order=(table.c.stream, table.c.seq)):
+            timeline = timelines.get(row.stream)
+            if timeline is not None:
+                getattr(timeline, attribute).append(row)
+    return timelines
+
+
+def _select(
+    conn: sa.Connection,
+    table: sa.Table,
+    streams: list[str] | None,
+    as_of: dt.date,
+    date_column: str = "on",
+    order: tuple[Any, ...] = (),
+) -> Iterator[Any]:
+    query = sa.select(table).where(table.c[date_column] <= as_of).order_by(*order)
+    if streams is None:
+        yield from conn.execute(query)
+        return
+    for start in range(0, len(streams), 500):  # bounded IN lists on both databases
+        yield from conn.execute(query.where(table.c.stream.in_(streams[start : start + 500])))
+
+
+def active_streams(conn: sa.Connection, as_of: dt.date) -> list[str]:
+    """Streams whose last transition on or before `as_of` is into an active state."""
+    t = facts.transitions
+    latest = sa.select(t.c.stream, sa.func.max(t.c.seq).label("seq")).where(t.c.on <= as_of).group_by(t.c.stream).subquery()
+    query = sa.select(t.c.stream).join(latest, sa.and_(t.c.stream == latest.c.stream, t.c.seq == latest.c.seq))
+    return [stream for (stream,) in conn.execute(query.where(t.c.state.in_(ACTIVE_STATES)))]
+
+
+# --- school days (R11): Monday to Friday ------------------------------------------------
+
+
+def is_school_day(day: dt.date) -> bool:
+    return day.weekday() < 5
+
+
+def school_days_from(start: dt.date, count: int) -> list[dt.date]:
+    days, day = [], start
+    while len(days) < count:
+        if is_school_day(day):
+            days.append(day)
+        day += dt.timedelta(days=1)
+    return days
+
+
+def school_days_until(end: dt.date, count: int) -> list[dt.date]:
+    """The last `count` school days up to and including `end`, oldest first."""
+    days, day = [], end
+    while len(days) < count:
+        if is_school_day(day):
+            days.append(day)
+        day -= dt.timedelta(days=1)
+    return days[::-1]
+
+
+def add_school_days(start: dt.date, count: int) -> dt.date:
+    day, added = start, 0
+    while added < count:
+        day += dt.timedelta(days=1)
+        if is_school_day(day):
+            added += 1
+    return day
