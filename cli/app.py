@@ -21,6 +21,7 @@ from engine.rules import AlreadyExists, Conflict, NotFound, Refused
 
 if TYPE_CHECKING:
     from domain.application import Brobyg
+    from projections.readmodels import ReadModels
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -57,6 +58,12 @@ class Env:
         except StoreUrlError as e:
             raise click.BadParameter(str(e), param_hint="'--db'") from None
         return Brobyg(store, Clock(self.today), self.actor)
+
+    @cached_property
+    def read_models(self) -> ReadModels:
+        from projections.readmodels import ReadModels
+
+        return ReadModels(self.app)
 
 
 class BrobygGroup(click.Group):

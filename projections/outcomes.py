@@ -80,6 +80,7 @@ def outcomes(timelines: dict[str, Timeline], on: dt.date, cohort: str = "quarter
         "cohorts": [{"cohort": key, **_figures(groups[key], on)} for key in sorted(groups)],
         "benchmark": BENCHMARK,
         "time_in_state": time_in_state(timelines, on, cohort),
+        "time_in_state_overall": time_in_state(timelines, on, None),
     }
 
 
@@ -89,11 +90,12 @@ def percentile(values: list[int], q: float) -> float:
     return float(ordered[max(math.ceil(q * len(ordered)) - 1, 0)])
 
 
-def time_in_state(timelines: dict[str, Timeline], on: dt.date, cohort: str = "quarter") -> list[dict[str, Any]]:
-    """Median and 90th percentile of the days spent in each state, over stays that have ended."""
+def time_in_state(timelines: dict[str, Timeline], on: dt.date, cohort: str | None = "quarter") -> list[dict[str, Any]]:
+    """Median and 90th percentile of the days spent in each state, over stays that have ended
+    (per cohort, or over all pathways with ``cohort=None``)."""
     days: dict[tuple[str, str], list[int]] = defaultdict(list)
     for t in timelines.values():
-        key = cohort_of(t.referred_on, cohort)
+        key = cohort_of(t.referred_on, cohort) if cohort else "all"
         for state, entered, left in t.spells(on):
             if left is not None:
                 days[(key, state)].append((left - entered).days)

@@ -1,0 +1,310 @@
+"""Reading the read models: caseloads, the risk list, reports, and keeping the models up."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cli.app import Env, cli, json_option, reads
+from cli.output import emit, table
+from cli.params import DATE
+
+FORMATS = click.Choice(["table", "json", "csv", "html"])
+
+
+def _as_of(env: Env, as_of: dt.date | None) -> dt.date:
+    return as_of or env.app.clock.today()
+
+
+def as_of_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--as-of", type=DATE, help="Compute as of this date [default: today].")(f)
+
+
+def _csv(rows: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return out.getvalue()
+
+
+def _deliver(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=not text.endswith("\n"))
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {output}", err=True)
+
+
+def _render(
+    fmt: str,
+    as_json: bool,
+    data: Any,
+    rows: Callable[[], list[dict[str, Any]]],
+    human: Callable[[], None],
+    html: Callable[[], str],
+    output: Path | None,
+) -> None:
+    if as_json or fmt == "json":
+        if output is not None:
+            import json
+
+            from cli.output import _default
+
+            _deliver(json.dumps(data, default=_default, ensure_ascii=False, indent=2), output)
+        else:
+            emit(data, True, human)
+    elif fmt == "csv":
+        _deliver(_csv(rows()), output)
+    elif fmt == "html":
+        _deliver(html(), output)
+    else:
+        human()
+
+
+# --- caseload and risk -----------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--mentor", "mentor_id", metavar="MENTOR", help="Only this mentor, with their cases.")
+@as_of_option
+@reads
+def caseload(env: Env, mentor_id: str | None, as_of: dt.date | None, as_json: bool) -> None:
+    """Per mentor: active pathways by state, capacity used, overdue contacts (R10) and
+    requests unanswered past 24 hours."""
+    on = _as_of(env, as_of)
+    if mentor_id is not None:
+        env.app.mentor(mentor_id.strip().lower())  # an unknown mentor is an error, not an empty list
+    rows = env.read_models.caseload(on, mentor_id.strip().lower() if mentor_id else None)
+    data = [{k: v for k, v in r.items() if k != "cases" or mentor_id} for r in rows]
+
+    def human() -> None:
+        table(
+            f"Caseloads as of {on}",
+            ["mentor", "kind", "active", "capacity", "by state", "contacts overdue", "requests unanswered"],
+            [
+                [
+                    r["mentor"],
+                    r["kind"],
+                    r["active"],
+                    r["capacity"],
+                    ", ".join(f"{k} {v}" for k, v in r["by_state"].items()),
+                    r["contacts_overdue"],
+                    r["requests_unanswered"],
+                ]
+                for r in rows
+            ],
+        )
+        if mentor_id:
+            for r in rows:
+                table(
+                    None,
+                    ["case", "state", "role", "contact overdue (days)", "unanswered requests"],
+                    [
+                        [c["case"], c["state"], c["role"], c["contact_overdue_days"] or "", ", ".join(c["unanswered_requests"])]
+                        for c in r["cases"]
+                    ],
+                )
+
+    emit(data, as_json, human)
+
+
+@cli.command()
+@click.option("--level", type=click.Choice(["low", "medium", "high"]), help="Only this level.")
+@as_of_option
+@reads
+def risk(env: Env, level: str | None, as_of: dt.date | None, as_json: bool) -> None:
+    """Every active pathway with its dropout-risk score, level, reasons and the actions they ask for."""
+    on = _as_of(env, as_of)
+    rows = env.read_models.risk(on, level)
+
+    def human() -> None:
+        table(
+            f"Dropout risk as of {on}" + (f" (level {level})" if level else ""),
+            ["case", "state", "mentor", "score", "level", "why", "action"],
+            [
+                [r["case"], r["state"], r["mentor"], r["score"], r["level"], "; ".join(r["details"]), "; ".join(r["actions"])]
+                for r in rows
+            ],
+        )
+
+    emit(rows, as_json, human)
+
+
+# --- reports ---------------------------------------------------------------------------
+
+
+@cli.group()
+def report() -> None:
+    """Reports for the steering group: outcomes, fidelity, capacity, or all as one HTML page."""
+
+
+def report_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option(
+        "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of standard output."
+    )(f)
+    f = click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)(f)
+    return reads(as_of_option(f))
+
+
+@report.command()
+@click.option("--cohort", type=click.Choice(["month", "quarter", "year"]), default="quarter", show_default=True)
+@report_options
+def outcomes(env: Env, cohort: str, as_of: dt.date | None, fmt: str, output: Path | None, as_json: bool) -> None:
+    """Per intake cohort, the funnel from referral to qualification, beside the evaluation's figures."""
+    from cli import html
+
+    on = _as_of(env, as_of)
+    o = env.read_models.outcomes(on, cohort)
+    shares = ("pathways", "completed_basic_course", "completed_main_course", "employed", "dropped_out", "withdrawn", "active")
+
+    def rows() -> list[dict[str, Any]]:
+        # Shares first, then the funnel's counts (n_…), one row for all and one per cohort.
+        return [
+            {"cohort": c["cohort"], **{k: c[k] for k in shares}, **{f"n_{k}": n for k, n in c["funnel"].items()}}
+            for c in [{"cohort": "all", **o["overall"]}, *o["cohorts"]]
+        ]
+
+    def human() -> None:
+        table(
+            f"Outcomes by {cohort} of first referral, as of {on}",
+            ["cohort", *shares],
+            [[r["cohort"], r["pathways"], *(html.pct(r[k]) for k in shares[1:])] for r in rows()],
+        )
+        b = o["benchmark"]
+        table(
+            "The evaluation, about four years after starting bridging",
+            ["outcome", "here", "participants", "comparable group"],
+            [[k, html.pct(o["overall"][k]), html.pct(b[k]["participants"]), html.pct(b[k]["comparison"])] for k in b],
+        )
+        table(
+            "Days in each state (ended stays)",
+            ["state", "stays", "median", "90th percentile"],
+            [[r["state"], r["stays"], r["median_days"], r["p90_days"]] for r in o["time_in_state_overall"]],
+        )
+
+    _render(fmt, as_json, o, rows, human, lambda: html.page("Outcomes", on, [html.outcomes_section(o)]), output)
+
+
+@report.command()
+@report_options
+def fidelity(env: Env, as_of: dt.date | None, fmt: str, output: Path | None, as_json: bool) -> None:
+    """The guide's "Test praksis hos jer selv" questions the event log can answer, as shares."""
+    from cli import html
+
+    on = _as_of(env, as_of)
+    f = env.read_models.fidelity(on)
+
+    def human() -> None:
+        table(
+            f"Fidelity as of {on}",
+            ["measure", "yes", "of", "share"],
+            [[m["measure"], m["numerator"], m["denominator"], html.pct(m["share"])] for m in f["measures"]],
+        )
+        click.echo("Not answerable from the event log: " + "; ".join(q.split(":")[0] for q in f["not_answerable"]))
+
+    _render(
+        fmt,
+        as_json,
+        f,
+        lambda: [{k: v for k, v in m.items()} for m in f["measures"]],
+        human,
+        lambda: html.page("Fidelity", on, [html.fidelity_section(f)]),
+        output,
+    )
+
+
+@report.command()
+@report_options
+def capacity(env: Env, as_of: dt.date | None, fmt: str, output: Path | None, as_json: bool) -> None:
+    """Occupied places per partnership and week against the committed places; intake gaps (R14)."""
+    from cli import html
+
+    on = _as_of(env, as_of)
+    rows_ = env.read_models.capacity(on)
+
+    def rows() -> list[dict[str, Any]]:
+        return [{"partnership": p["partnership"], "places": p["places"], **w} for p in rows_ for w in p["by_week"]]
+
+    def human() -> None:
+        table(
+            f"Capacity as of {on}",
+            ["partnership", "places", "occupied now", "average occupancy", "weeks", "intake-gap weeks", "weeks over"],
+            [
+                [
+                    p["partnership"],
+                    p["places"],
+                    p["occupied_now"],
+                    html.pct(p["average_occupancy"]),
+                    p["weeks"],
+                    p["intake_gap_weeks"],
+                    p["weeks_over"],
+                ]
+                for p in rows_
+            ],
+        )
+
+    _render(fmt, as_json, rows_, rows, human, lambda: html.page("Capacity", on, [html.capacity_section(rows_)]), output)
+
+
+@report.command("html")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The HTML file to write.")
+@click.option("--cohort", type=click.Choice(["month", "quarter", "year"]), default="quarter", show_default=True)
+@as_of_option
+@click.pass_obj
+def report_html(env: Env, output: Path, cohort: str, as_of: dt.date | None) -> None:
+    """Everything on one self-contained page: funnel by cohort, risk levels, time in state, fidelity, capacity."""
+    from cli import html
+
+    on = _as_of(env, as_of)
+    rm = env.read_models
+    sections = [
+        html.outcomes_section(rm.outcomes(on, cohort)),
+        html.risk_section(rm.risk(on)),
+        html.fidelity_section(rm.fidelity(on)),
+        html.capacity_section(rm.capacity(on)),
+    ]
+    _deliver(html.page("Bridging pathways: outcomes, risk, fidelity and capacity", on, sections), output)
+
+
+# --- projections ------------------------------------------------------------------------
+
+
+@cli.group()
+def projections() -> None:
+    """The read models: how far they are, and rebuilding them from the event log."""
+
+
+@projections.command()
+@reads
+def status(env: Env, as_json: bool) -> None:
+    """Each read model's position against the head of the event log."""
+    rows = [{"view": s.view, "position": s.position, "head": s.head, "behind": s.behind} for s in env.read_models.status()]
+    emit(
+        rows, as_json, lambda: table("Read models", ["view", "position", "log head", "behind"], [list(r.values()) for r in rows])
+    )
+
+
+@projections.command()
+@json_option
+@click.pass_obj
+def rebuild(env: Env, as_json: bool) -> None:
+    """Drop every read model and rebuild it from the event log."""
+    from cli.output import progress_bar
+
+    with progress_bar("rebuilding read models", quiet=as_json) as advance:
+        processed = env.read_models.rebuild(advance)
+    rows = [{"view": s.view, "position": s.position, "head": s.head} for s in env.read_models.status()]
+    emit(
+        {"processed": processed, "views": rows},
+        as_json,
+        lambda: click.echo(f"rebuilt {len(rows)} read models from {processed} events"),
+    )
