@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from cli.params import DATE, TEXT
-from engine.rules import AlreadyExists, Conflict, NotFound, Refused
+from cli.params import DATE, LINE
+from engine.rules import AlreadyExists, Conflict, InvalidInput, NotFound, Refused
 
 if TYPE_CHECKING:
     from domain.application import Brobyg
@@ -29,7 +29,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 def default_db() -> str:
     from platformdirs import user_data_dir
 
-    return str(Path(user_data_dir("brobyg")) / "brobyg.sqlite")
+    folder = Path(user_data_dir("brobyg"))
+    folder.mkdir(parents=True, exist_ok=True)  # only the default place is created for you
+    return str(folder / "brobyg.sqlite")
 
 
 def default_actor() -> str:
@@ -43,7 +45,7 @@ class Env:
     """What every command shares: where the store is, who acts, what today is."""
 
     def __init__(self, db: str | None, actor: str | None, today: dt.date | None) -> None:
-        self.db = db or default_db()
+        self.db = db if db is not None else default_db()
         self.actor = (actor or default_actor()).strip() or "unknown"
         self.today = today
 
@@ -54,10 +56,9 @@ class Env:
         from engine.store import StoreUrlError, parse_store_url
 
         try:
-            store = parse_store_url(self.db)
+            return Brobyg(parse_store_url(self.db), Clock(self.today), self.actor)
         except StoreUrlError as e:
             raise click.BadParameter(str(e), param_hint="'--db'") from None
-        return Brobyg(store, Clock(self.today), self.actor)
 
     @cached_property
     def read_models(self) -> ReadModels:
@@ -74,7 +75,7 @@ class BrobygGroup(click.Group):
             return super().invoke(ctx)
         except (Refused, NotFound, AlreadyExists, Conflict) as e:
             _fail(_label(e), str(e))
-        except ValueError as e:  # the domain's own input checks, should the CLI's let something through
+        except InvalidInput as e:  # the domain's own input checks, should the CLI's let something through
             raise click.UsageError(str(e)) from None
         except Exception as e:
             message = _store_trouble(e)
@@ -123,7 +124,7 @@ def _store_trouble(e: Exception) -> str | None:
     "--as",
     "actor",
     envvar="BROBYG_USER",
-    type=TEXT,
+    type=LINE,
     metavar="USER",
     help="Who is acting, recorded on every event [env BROBYG_USER; default: login name]",
 )

@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-# The 7-point scale, as in `domain.terms.GRADES` (kept here too so `--help` stays light).
-GRADES = {"-3": -3, "00": 0, "02": 2, "4": 4, "7": 7, "10": 10, "12": 12}
+from domain.terms import GRADES
+
 MAX_TEXT = 2000
 
 
@@ -72,3 +72,20 @@ DATE = DateType()
 GRADE = GradeType()
 KEY = KeyType()
 TEXT = TextType()
+
+
+class LineType(TextType):
+    """One line of text: a name, a user."""
+
+    name = "TEXT"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = super().convert(value, param, ctx)
+        if "\n" in text or "\t" in text:
+            self.fail("must be a single line", param, ctx)
+        if not text.strip():
+            self.fail("is empty", param, ctx)
+        return text.strip()
+
+
+LINE = LineType()

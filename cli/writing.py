@@ -13,6 +13,15 @@ import click
 from cli.app import Env, cli, writes
 from cli.output import emit
 from cli.params import DATE, GRADE, KEY, TEXT
+from domain.terms import (
+    CONTACT_CHANNELS,
+    HOST_KINDS,
+    MENTOR_KINDS,
+    PLACEMENT_PURPOSES,
+    READINESS,
+    REFERRAL_CHANNELS,
+    SUBJECTS,
+)
 
 if TYPE_CHECKING:
     from domain.pathway import Pathway
@@ -47,7 +56,7 @@ def mentor() -> None:
 @mentor.command("add")
 @click.argument("mentor_id", metavar="MENTOR", type=KEY)
 @click.option("--name", required=True, type=TEXT, help="The mentor's name.")
-@click.option("--kind", required=True, type=click.Choice(["kui", "lab"]), help="KUI contact person or LAB mentor.")
+@click.option("--kind", required=True, type=click.Choice(MENTOR_KINDS), help="KUI contact person or LAB mentor.")
 @click.option("--capacity", type=click.IntRange(1, 500), default=20, show_default=True, help="Active pathways at most (R4).")
 @writes
 def mentor_add(env: Env, mentor_id: str, name: str, kind: str, capacity: int, on: dt.date | None, as_json: bool) -> None:
@@ -97,11 +106,11 @@ def partnership_add(
 @cli.command()
 @click.argument("person", type=TEXT)
 @click.option("--born", required=True, type=DATE, help="Birth date (R1: 18–29 on the referral date).")
-@click.option("--readiness", required=True, type=click.Choice(["education-ready", "activity-ready"]))
+@click.option("--readiness", required=True, type=click.Choice(READINESS))
 @click.option("--justification", type=TEXT, help="Why an activity-ready person is among the strongest (R1).")
 @click.option("--kui-contact", type=KEY, metavar="MENTOR", help="The young person's KUI contact person (R3).")
 @click.option("--partnership", "partnership_id", type=KEY, metavar="PARTNERSHIP", help="The partnership the place belongs to.")
-@click.option("--via", type=click.Choice(["kui", "jobcentre"]), help="Who refers [default: kui under 25, else jobcentre].")
+@click.option("--via", type=click.Choice(REFERRAL_CHANNELS), help="Who refers [default: kui under 25, else jobcentre].")
 @writes
 def refer(
     env: Env,
@@ -126,9 +135,9 @@ def refer(
 
 @cli.command("re-refer")
 @click.argument("case")
-@click.option("--readiness", type=click.Choice(["education-ready", "activity-ready"]), help="[default: as before]")
+@click.option("--readiness", type=click.Choice(READINESS), help="[default: as before]")
 @click.option("--justification", type=TEXT)
-@click.option("--via", type=click.Choice(["kui", "jobcentre"]))
+@click.option("--via", type=click.Choice(REFERRAL_CHANNELS))
 @writes
 def re_refer(
     env: Env, case: str, readiness: str | None, justification: str | None, via: str | None, on: dt.date | None, as_json: bool
@@ -182,7 +191,7 @@ def start_bridging(env: Env, case: str, school: str | None, on: dt.date | None, 
 
 @cli.command()
 @click.argument("case")
-@click.option("--subject", required=True, type=click.Choice(["danish", "maths"]))
+@click.option("--subject", required=True, type=click.Choice(SUBJECTS))
 @click.option("--grade", required=True, type=GRADE, help="On the 7-point scale: -3, 00, 02, 4, 7, 10, 12.")
 @writes
 def assess(env: Env, case: str, subject: str, grade: int, on: dt.date | None, as_json: bool) -> None:
@@ -198,9 +207,9 @@ def placement() -> None:
 @placement.command("start")
 @click.argument("case")
 @click.option("--host", required=True, type=TEXT, help="The school programme or company.")
-@click.option("--host-kind", required=True, type=click.Choice(["school", "company"]))
+@click.option("--host-kind", required=True, type=click.Choice(HOST_KINDS))
 @click.option("--contact", required=True, type=TEXT, help="The named contact person at the host.")
-@click.option("--purpose", required=True, type=click.Choice(["clarify", "pressure-test", "experience"]))
+@click.option("--purpose", required=True, type=click.Choice(PLACEMENT_PURPOSES))
 @click.option("--wish", required=True, type=TEXT, help="The young person's own wish for the placement.")
 @writes
 def placement_start(
@@ -221,7 +230,7 @@ def placement_end(env: Env, case: str, follow_up: str, on: dt.date | None, as_js
 
 @cli.command()
 @click.argument("case")
-@click.option("--channel", type=click.Choice(["meeting", "phone", "sms", "visit"]), default="meeting", show_default=True)
+@click.option("--channel", type=click.Choice(CONTACT_CHANNELS), default="meeting", show_default=True)
 @writes
 def contact(env: Env, case: str, channel: str, on: dt.date | None, as_json: bool) -> None:
     """Record a contact between the mentor and the young person (R10)."""

@@ -14,18 +14,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain import rules
-from domain.case_ids import is_case_id, new_case_id, normalise_case_id
+from domain.case_ids import is_case_id, new_case_id, normalise_case_id, person_key
 from domain.mentor import Mentor
 from domain.partnership import Partnership
 from domain.pathway import Pathway
-from domain.register import PersonRegister, active_case_of
 from domain.terms import (
     ACTIVE_STATES,
     APPRENTICESHIP,
     DEFAULT_CAPACITY,
     GRADES,
     KUI,
-    KUI_AGE_LIMIT,
     MENTOR_KINDS,
     NEW,
     OUTCOME_STATES,
@@ -33,15 +31,14 @@ from domain.terms import (
     RETENTION_MENTOR_STATES,
     SCHOOL_STATES,
     SUBJECTS,
-    age_on,
+    referral_channel,
 )
 from domain.workflow import PATHWAY
 from engine.aggregate import EventSourced
-from engine.application import CommandApplication
+from engine.application import Changes, CommandApplication
 from engine.clock import Clock
-from engine.rules import AlreadyExists, NotFound, Violation, require
+from engine.rules import AlreadyExists, InvalidInput, NotFound, Violation, require
 from engine.store import Store
-from engine.views import Views
 from engine.workflow import TriggerCheck
 
 
@@ -62,16 +59,8 @@ class Brobyg(CommandApplication):
     def __init__(self, store: Store, clock: Clock | None = None, actor: str = "system", seed: int | None = None) -> None:
         super().__init__(store, clock, actor)
         self.rng = random.Random(seed)
-        self._views: Views | None = None
 
     # --- lookups -------------------------------------------------------------------
-
-    @property
-    def register(self) -> Views:
-        """The person register (R1), created on first use: most commands never need it."""
-        if self._views is None:
-            self._views = Views(self, self.store.sqlalchemy_engine(), [PersonRegister()])
-        return self._views
 
     def pathway(self, case: str) -> Pathway:
         key = normalise_case_id(case)
@@ -92,10 +81,9 @@ class Brobyg(CommandApplication):
             raise NotFound(f"no partnership {partnership!r} (brobyg partnership add {partnership} …)")
         return found
 
-    def active_case_of(self, person: str) -> str | None:
-        self.register.catch_up()
-        with self.register.engine.connect() as conn:
-            return active_case_of(conn, person)
+    def case_of(self, person: str, born: dt.date) -> str | None:
+        """The case of a young person (one stream each, episodes inside), if referred before."""
+        return self.holder(person_key(person, born))
 
     def _on(self, on: dt.date | None) -> dt.date:
         return on or self.clock.today()
@@ -106,11 +94,11 @@ class Brobyg(CommandApplication):
         self, mentor: str, name: str, kind: str, capacity: int = DEFAULT_CAPACITY, on: dt.date | None = None
     ) -> Mentor:
         if not name.strip():
-            raise ValueError("the mentor's name is empty")
+            raise InvalidInput("the mentor's name is empty")
         if kind not in MENTOR_KINDS:
-            raise ValueError(f"mentor kind must be one of {MENTOR_KINDS}")
+            raise InvalidInput(f"mentor kind must be one of {MENTOR_KINDS}")
         if capacity < 1:
-            raise ValueError("capacity must be at least 1")
+            raise InvalidInput("capacity must be at least 1")
         when = self._on(on)
 
         def command() -> tuple[Mentor, Sequence[EventSourced]]:
@@ -141,9 +129,9 @@ class Brobyg(CommandApplication):
         on: dt.date | None = None,
     ) -> Partnership:
         if not jobcentre.strip() or not school.strip():
-            raise ValueError("a partnership names both the jobcentre and the school")
+            raise InvalidInput("a partnership names both the jobcentre and the school")
         if places < 1:
-            raise ValueError("a partnership commits at least one place")
+            raise InvalidInput("a partnership commits at least one place")
         when = self._on(on)
 
         def command() -> tuple[Partnership, Sequence[EventSourced]]:
@@ -178,24 +166,26 @@ class Brobyg(CommandApplication):
         via: str | None = None,
         on: dt.date | None = None,
     ) -> Pathway:
+        """Refer a young person: a new pathway (R1), unless they have one already."""
         when = self._on(on)
-        via = via or (KUI if age_on(born, when) < KUI_AGE_LIMIT else "jobcentre")
+        via = via or referral_channel(born, when)
+        key = person_key(person, born)
 
-        def command() -> tuple[Pathway, Sequence[EventSourced]]:
+        def command() -> tuple[Pathway, Changes]:
             found: list[Violation] = []
             if not person.strip():
                 found.append(Violation("R1", "the referral names no person (PERSON)"))
             if kui_contact is not None:
                 found += _kui_contact_violations(self.mentor(kui_contact))
             if partnership is not None:
-                self.partnership(partnership)
+                found += rules.r13_not_before(when, f"partnership {partnership}", self.partnership(partnership).since)
             args = {
                 "on": when,
                 "born": born,
                 "readiness": readiness,
                 "justification": justification,
                 "via": via,
-                "active_case": self.active_case_of(person) if person.strip() else None,
+                "earlier_case": self._earlier_case(key),
             }
             found += PATHWAY.check(None, NEW, "refer", args).violations  # type: ignore[arg-type]
             require(rules.r13_effective_date(when, self.clock.today(), None), found)
@@ -215,9 +205,15 @@ class Brobyg(CommandApplication):
                 kui_contact=kui_contact,
                 partnership=partnership,
             )
-            return p, [p]
+            # The person's key is claimed with the referral: two coordinators referring the
+            # same young person at once cannot both succeed.
+            return p, Changes([p], claims={key: case})
 
         return self.run(command)
+
+    def _earlier_case(self, key: str) -> tuple[str, str] | None:
+        case = self.holder(key)
+        return (case, self.pathway(case).state) if case else None
 
     def re_refer(
         self,
@@ -227,19 +223,15 @@ class Brobyg(CommandApplication):
         via: str | None = None,
         on: dt.date | None = None,
     ) -> Pathway:
+        """A new episode in the same stream, after dropping out or withdrawing (R1 again)."""
+
         def command() -> tuple[Pathway, Sequence[EventSourced]]:
             p = self.pathway(case)
             when = self._on(on)
-            chosen_via = via or (KUI if age_on(p.born, when) < KUI_AGE_LIMIT else "jobcentre")
+            chosen_via = via or referral_channel(p.born, when)
             chosen_readiness = readiness or p.readiness
             chosen_justification = justification if readiness else (justification or p.justification)
-            args = {
-                "on": when,
-                "readiness": chosen_readiness,
-                "justification": chosen_justification,
-                "via": chosen_via,
-                "active_case": self.active_case_of(p.person),
-            }
+            args = {"on": when, "readiness": chosen_readiness, "justification": chosen_justification, "via": chosen_via}
             target = self._check(p, "re_refer", when, args)
             p.record(
                 Pathway.ReReferred,
@@ -276,6 +268,7 @@ class Brobyg(CommandApplication):
             found = self._inside_state(p, when)
             if p.state == APPRENTICESHIP:
                 found.append(Violation("R7", f"mentoring of {p.case} ended when the apprenticeship was secured"))
+            found += rules.r13_not_before(when, f"mentor {new.mentor}", new.since)
             found += rules.r3_right_mentor(p, new, reason, when)
             if p.mentor != new.mentor:
                 found += rules.r4_caseload_cap(new)
@@ -366,7 +359,11 @@ class Brobyg(CommandApplication):
             p = self.pathway(case)
             when = self._on(on)
             successor = self.mentor(mentor) if mentor and mentor != p.mentor else None
-            extra = rules.r4_caseload_cap(successor) if successor else []
+            extra = (
+                [*rules.r4_caseload_cap(successor), *rules.r13_not_before(when, f"mentor {successor.mentor}", successor.since)]
+                if successor
+                else []
+            )
             args = {"on": when, "programme": programme, "mentor": mentor, "reason": reason}
             target = self._check(p, "start_basic_course", when, args, extra)
             p.record(Pathway.BasicCourseStarted, when, self.actor, new_state=target, programme=programme.strip())
@@ -441,9 +438,9 @@ class Brobyg(CommandApplication):
 
     def assess(self, case: str, subject: str, grade: int, on: dt.date | None = None) -> Pathway:
         if subject not in SUBJECTS:
-            raise ValueError(f"subject must be one of {SUBJECTS}")
+            raise InvalidInput(f"subject must be one of {SUBJECTS}")
         if grade not in GRADES.values():
-            raise ValueError(f"{grade} is not a grade on the 7-point scale")
+            raise InvalidInput(f"{grade} is not a grade on the 7-point scale")
         return self._fact(case, on, Pathway.Assessed, subject=subject, grade=grade)
 
     def contact(self, case: str, channel: str = "meeting", on: dt.date | None = None) -> Pathway:
@@ -462,7 +459,7 @@ class Brobyg(CommandApplication):
     def agree_cadence(self, case: str, days: int, on: dt.date | None = None) -> Pathway:
         """Record the contact cadence agreed with the young person for after education starts (R10)."""
         if not 1 <= days <= 90:
-            raise ValueError("a contact cadence is between 1 and 90 days")
+            raise InvalidInput("a contact cadence is between 1 and 90 days")
 
         def with_mentor(p: Pathway) -> list[Violation]:
             if p.mentor is None and p.state in ACTIVE_STATES:
@@ -476,11 +473,11 @@ class Brobyg(CommandApplication):
 
     def absence(self, case: str, days: int = 1, excused: bool = False, on: dt.date | None = None) -> Pathway:
         if days < 1:
-            raise ValueError("absence is at least one day")
+            raise InvalidInput("absence is at least one day")
 
         def at_school(p: Pathway) -> list[Violation]:
-            if p.state in ACTIVE_STATES and p.state not in SCHOOL_STATES:
-                return [Violation("R11", f"absence counts school days; {p.case} is {p.state}, not at school")]
+            if p.state in ACTIVE_STATES and p.state not in (*SCHOOL_STATES, APPRENTICESHIP):
+                return [Violation("R11", f"absence counts school days; {p.case} is {p.state}, not at school or in training")]
             return []
 
         return self._fact(case, on, Pathway.AbsenceRecorded, at_school, days=days, excused=excused)
@@ -504,8 +501,6 @@ class Brobyg(CommandApplication):
         steps = []
         for trigger in PATHWAY.triggers_from(p.state):
             args: dict[str, Any] = {"on": today}
-            if trigger == "re_refer":
-                args["active_case"] = self.active_case_of(p.person)
             check = PATHWAY.check(p, p.state, trigger, args)
             late = rules.r13_effective_date(today, today, p.last_on)
             steps.append(TriggerCheck(trigger, check.target, [*late, *check.violations]))

@@ -1,7 +1,10 @@
-"""Case ids a person can type: short, unambiguous, and never derived from the person."""
+"""Keys: case ids a person can type (short, unambiguous, never derived from the person),
+and the digest a person's pathway is claimed under."""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import random
 import re
 
@@ -20,3 +23,10 @@ def normalise_case_id(text: str) -> str:
 
 def is_case_id(text: str) -> bool:
     return bool(_CASE.match(text))
+
+
+def person_key(person: str, born: dt.date) -> str:
+    """The key a young person's pathway is claimed under: a digest of the reference (folded
+    for case and spaces) and the birth date, so the reference itself is never a key."""
+    normalised = " ".join(person.split()).casefold()
+    return "person:" + hashlib.sha256(f"{normalised}|{born.isoformat()}".encode()).hexdigest()

@@ -7,6 +7,7 @@ same moment then collide on the mentor's version, and the loser is re-checked ag
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from eventsourcing.domain import Aggregate
@@ -18,6 +19,7 @@ class Mentor(EventSourced):
     TOPIC = "brobyg:Mentor"
 
     if TYPE_CHECKING:  # state set by the events (not constructor arguments)
+        since: dt.date  # when it was recorded: nothing happens with it before (R13)
         mentor: str
         name: str
         kind: str  # "kui" (KUI contact person) or "lab" (LAB mentor)
@@ -39,6 +41,7 @@ class Mentor(EventSourced):
         capacity: int
 
         def apply(self, m: Mentor) -> None:
+            m.since = self.on
             m.mentor = self.mentor
             m.name = self.name
             m.kind = self.kind

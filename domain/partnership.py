@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from eventsourcing.domain import Aggregate
@@ -13,6 +14,7 @@ class Partnership(EventSourced):
     TOPIC = "brobyg:Partnership"
 
     if TYPE_CHECKING:  # state set by the events (not constructor arguments)
+        since: dt.date  # when it was recorded: nothing happens with it before (R13)
         partnership: str
         jobcentre: str
         school: str
@@ -35,6 +37,7 @@ class Partnership(EventSourced):
         price_per_place: int | None
 
         def apply(self, p: Partnership) -> None:
+            p.since = self.on
             p.partnership = self.partnership
             p.jobcentre = self.jobcentre
             p.school = self.school

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from eventsourcing.domain import Aggregate
 
-from domain.terms import ACTIVE_STATES, EDUCATION_MENTOR_STATES
+from domain.terms import EDUCATION_MENTOR_STATES
 from engine.aggregate import EventSourced, stream_id
 
 
@@ -33,7 +33,8 @@ class Pathway(EventSourced):
         mentor: str | None
         mentor_role: str | None  # "education", "retention" or None
         school: str | None
-        grades: dict[str, int]
+        grades: dict[str, int]  # the latest recorded grade per subject
+        best_grades: dict[str, int]  # the best recorded grade per subject (R6 admission)
         placement: dict[str, str] | None
         placements: int
         cadence_days: int | None  # agreed contact cadence after education starts (R10)
@@ -90,7 +91,7 @@ class Pathway(EventSourced):
             p.partnership = self.partnership
             p.episode = 1
             p.grades = {}
-            p.placements = 0
+            p.best_grades = {}
             p.cadence_days = None
             p.mentor = None
             p.mentor_role = None
@@ -255,6 +256,7 @@ class Pathway(EventSourced):
 
         def apply(self, p: Pathway) -> None:
             p.grades[self.subject] = self.grade
+            p.best_grades[self.subject] = max(self.grade, p.best_grades.get(self.subject, self.grade))
 
     class ContactRecorded(Event):
         TOPIC = "brobyg:Pathway.ContactRecorded"
@@ -279,12 +281,10 @@ class Pathway(EventSourced):
         days: int
         excused: bool
 
-    @property
-    def is_active(self) -> bool:
-        return self.state in ACTIVE_STATES
-
 
 def _start_episode(p: Pathway) -> None:
+    # Grades carry over into a new episode (they are the young person's); the rest starts afresh.
+    p.placements = 0
     p.school = None
     p.placement = None
     p.programme = None

@@ -15,6 +15,7 @@ from typing import Any
 from domain.mentor import Mentor
 from domain.pathway import Pathway
 from domain.terms import (
+    ACTIVE_STATES,
     ACTIVITY_READY,
     ADMISSION_GRADE,
     AGE_MAX,
@@ -71,8 +72,15 @@ def r1_eligibility(args: Args) -> Found:
                     "R1", "activity-ready needs a written justification that the person is among the strongest (--justification)"
                 )
             )
-    if args.get("active_case"):
-        found.append(Violation("R1", f"this person already has an active pathway (case {args['active_case']})"))
+    earlier = args.get("earlier_case")
+    if earlier:
+        case, state = earlier
+        if state in ACTIVE_STATES:
+            found.append(Violation("R1", f"this person already has an active pathway (case {case})"))
+        else:
+            found.append(
+                Violation("R1", f"this person already has a pathway (case {case}, {state}): re-refer it (brobyg re-refer {case})")
+            )
     return found
 
 
@@ -148,14 +156,14 @@ def r5_placement_followed_up(p: Pathway, args: Args) -> Found:
 
 
 def r6_ready_for_education(p: Pathway, args: Args) -> Found:
-    """R6 Starting education: the chosen programme, the admission requirements (at least
-    02 in Danish and maths, by the latest recorded grade), and a retention mentor."""
+    """R6 Starting education: the chosen programme, the admission requirements (a recorded
+    grade of at least 02 in Danish and in maths), and a retention mentor."""
     found: Found = []
     if "programme" in args and _blank(args["programme"]):
         found.append(Violation("R6", "starting the basic course needs the chosen programme (--programme)"))
     unmet = []
     for subject in SUBJECTS:
-        grade = p.grades.get(subject)
+        grade = p.best_grades.get(subject)
         if grade is None:
             unmet.append(f"no grade in {subject}")
         elif grade < ADMISSION_GRADE:
@@ -208,3 +216,10 @@ def r13_effective_date(on: dt.date, today: dt.date, last_on: dt.date | None) -> 
     if last_on is not None and on < last_on:
         found.append(Violation("R13", f"the date {on} is before the pathway's last recorded event ({last_on})"))
     return found
+
+
+def r13_not_before(on: dt.date, what: str, since: dt.date) -> Found:
+    """R13: nothing happens with a mentor or a partnership before it was recorded."""
+    if on < since:
+        return [Violation("R13", f"the date {on} is before {what} was recorded ({since})")]
+    return []

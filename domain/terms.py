@@ -69,3 +69,8 @@ def grade_text(grade: int) -> str:
 
 def age_on(born: dt.date, on: dt.date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def referral_channel(born: dt.date, on: dt.date) -> str:
+    """Who refers by default: KUI for the under-25s, otherwise the jobcentre (R1)."""
+    return KUI if age_on(born, on) < KUI_AGE_LIMIT else "jobcentre"

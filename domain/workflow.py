@@ -43,6 +43,7 @@ PATHWAY: Workflow[Pathway] = Workflow(
     states=ALL_STATES,
     initial=NEW,
     transitions=TRANSITIONS,
+    workflow_rule="R0",  # our id for the table itself (README: "How the rules read in code")
     guards={
         "refer": [lambda p, args: rules.r1_eligibility(args)],
         "start_bridging": [rules.r2_mentor_before_bridging],
@@ -61,6 +62,6 @@ PATHWAY: Workflow[Pathway] = Workflow(
         "start_basic_course": ("R6", "education starts from bridging"),
         "complete_basic_course": ("R8", "the basic course has to be started first"),
         "start_main_course": ("R8", "the basic course must be completed first"),
-        "secure_apprenticeship": ("R9", "an apprenticeship follows the basic course"),
+        "secure_apprenticeship": ("R8", "an apprenticeship follows the basic course"),
     },
 )

@@ -38,10 +38,6 @@ class EventSourced(Aggregate):
         on: dt.date
         actor: str
 
-    @property
-    def recorded_at(self) -> dt.datetime:
-        return self.modified_on
-
     def record(self, event_class: type[Any], on: dt.date, actor: str, **fields: Any) -> None:
         """Record an event; its ``apply`` changes the state."""
         self.trigger_event(event_class, on=on, actor=actor, **fields)

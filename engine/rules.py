@@ -57,3 +57,7 @@ def require(*found: Iterable[Violation]) -> None:
 
 class AlreadyExists(Exception):
     """A mentor or partnership with that id is already recorded."""
+
+
+class InvalidInput(ValueError):
+    """Malformed input that the command line should have caught: a usage error."""

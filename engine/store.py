@@ -51,7 +51,9 @@ class Store:
     def prepare(self) -> None:
         """Make sure the place the events go exists (directory or schema)."""
         if self.is_sqlite:
-            Path(self.eventsourcing_env["SQLITE_DBNAME"]).parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(self.eventsourcing_env["SQLITE_DBNAME"]).parent
+            if not folder.is_dir():
+                raise StoreUrlError(f"the folder {folder} does not exist")
             return
         if self.schema:
             import sqlalchemy as sa
@@ -87,6 +89,7 @@ def parse_store_url(text: str) -> Store:
         kind="sqlite",
         eventsourcing_env={
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "APPLICATION_RECORDER_TOPIC": "engine.claims:SQLiteClaimingRecorder",
             "SQLITE_DBNAME": str(resolved),
             "SQLITE_LOCK_TIMEOUT": "30",
         },
@@ -96,11 +99,11 @@ def parse_store_url(text: str) -> Store:
 
 
 def _postgres(text: str) -> Store:
-    parts = urlsplit(text)
     try:
+        parts = urlsplit(text)
         port = parts.port or 5432
     except ValueError as e:
-        raise StoreUrlError(f"bad port in database URL: {e}") from None
+        raise StoreUrlError(f"bad PostgreSQL URL: {e}") from None
     dbname = unquote(parts.path.lstrip("/"))
     if not dbname:
         raise StoreUrlError("the PostgreSQL URL names no database (postgresql://user@host:5432/DBNAME)")
@@ -108,6 +111,8 @@ def _postgres(text: str) -> Store:
     unknown = set(query) - {"schema"}
     if unknown:
         raise StoreUrlError(f"unknown database URL option(s): {', '.join(sorted(unknown))} (only schema=…)")
+    if len(query.get("schema", [])) > 1:
+        raise StoreUrlError("the database URL names more than one schema")
     schema = query.get("schema", [None])[0]
     if schema is not None and not _SCHEMA.match(schema):
         raise StoreUrlError(f"bad schema name {schema!r}: lower-case letters, digits and _ only")
@@ -116,6 +121,7 @@ def _postgres(text: str) -> Store:
     password = unquote(parts.password or "")
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "APPLICATION_RECORDER_TOPIC": "engine.claims:PostgresClaimingRecorder",
         "POSTGRES_DBNAME": dbname,
         "POSTGRES_HOST": host,
         "POSTGRES_PORT": str(port),
@@ -128,7 +134,8 @@ def _postgres(text: str) -> Store:
     if schema:
         env["POSTGRES_SCHEMA"] = schema
     auth = quote(user, safe="") + (":" + quote(password, safe="") if password else "")
-    sa_url = f"postgresql+psycopg://{auth}@{host}:{port}/{dbname}"
+    netloc = f"[{host}]" if ":" in host else host  # an IPv6 address
+    sa_url = f"postgresql+psycopg://{auth}@{netloc}:{port}/{quote(dbname, safe='')}"
     return Store(
         kind="postgresql",
         eventsourcing_env=env,

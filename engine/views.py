@@ -8,6 +8,7 @@ first and always see the latest writes (SQLite offers no subscription to follow)
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -71,13 +72,22 @@ class Views:
         if self._created:
             return
         tables = [tracking, *(t for v in self.views for t in v.tables)]
-        metadata.create_all(self.engine, tables=tables)
-        with self.engine.begin() as conn:
-            known = set(conn.execute(sa.select(tracking.c.view)).scalars())
-            for v in self.views:
-                if v.name not in known:
-                    conn.execute(tracking.insert().values(view=v.name, position=0))
-        self._created = True
+        for attempt in range(10):
+            try:
+                metadata.create_all(self.engine, tables=tables)
+                with self.engine.begin() as conn:
+                    known = set(conn.execute(sa.select(tracking.c.view)).scalars())
+                    missing = [{"view": v.name, "position": 0} for v in self.views if v.name not in known]
+                    if missing:
+                        conn.execute(tracking.insert(), missing)
+            except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
+                # Another process is creating the same tables at this moment: look again.
+                if attempt == 9:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+                continue
+            self._created = True
+            return
 
     def head(self) -> int:
         return self.app.recorder.max_notification_id() or 0
@@ -128,7 +138,8 @@ class Views:
                     v.discard()
                 raise
             last = notifications[-1].id
-            conn.execute(tracking.update().where(tracking.c.view.in_(names)).values(position=last))
+            behind = [name for name, position in positions.items() if position < last]  # never move a view back
+            conn.execute(tracking.update().where(tracking.c.view.in_(behind)).values(position=last))
             return len(notifications)
 
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:

@@ -18,9 +18,9 @@ from engine.rules import Violation
 S = TypeVar("S")
 
 # A guard looks at the subject (an aggregate) and the command's arguments and returns
-# what is wrong. ``args is None`` means "preview": only what the subject itself decides
-# (used to show which triggers are possible before anyone has typed the arguments).
-Guard = Callable[[S, Mapping[str, Any] | None], Iterable[Violation]]
+# what is wrong. It checks only the arguments it is given: a preview of what is possible
+# (before anyone has typed the arguments) passes only what is known, such as the date.
+Guard = Callable[[S, Mapping[str, Any]], Iterable[Violation]]
 
 
 @dataclass(frozen=True)
@@ -54,9 +54,9 @@ class Workflow(Generic[S]):
     states: Sequence[str]
     initial: str
     transitions: Sequence[Transition]
+    workflow_rule: str  # the rule id that refuses a trigger from a state it has no edge from
     guards: Mapping[str, Sequence[Guard[S]]] = field(default_factory=dict)
     order_rules: Mapping[str, tuple[str, str]] = field(default_factory=dict)
-    workflow_rule: str = "R0"
 
     def __post_init__(self) -> None:
         self.machine = Machine(
@@ -98,7 +98,7 @@ class Workflow(Generic[S]):
     def triggers_from(self, state: str) -> list[str]:
         return [t for t in self.triggers if (state, t) in self._table]
 
-    def check(self, subject: S, state: str, trigger: str, args: Mapping[str, Any] | None) -> TriggerCheck:
+    def check(self, subject: S, state: str, trigger: str, args: Mapping[str, Any]) -> TriggerCheck:
         """Every violation that stands in the way of `trigger` from `state`."""
         if trigger not in self.machine.events:
             raise KeyError(trigger)

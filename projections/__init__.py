@@ -1,5 +1,5 @@
-"""Read models (caseload, dropout risk, outcome, fidelity and capacity reports).
+"""Read models: caseloads, dropout risk, outcome, fidelity and capacity reports.
 
-They follow the notification log with `engine.views`; the one lookup the rules need
-today (the person register for R1) lives with the rules in `domain.register`.
+Facts follow the notification log into SQLAlchemy tables (`projections.facts`, kept by
+`engine.views`); the views are computed from them as of a date.
 """

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.rules import InvalidInput
+
 DEFAULT = Path(__file__).with_name("policy.toml")
 
 INDICATORS = (
@@ -26,7 +28,7 @@ INDICATORS = (
 )
 
 
-class PolicyError(ValueError):
+class PolicyError(InvalidInput):
     """The policy file cannot be used."""
 
 

@@ -13,7 +13,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from domain.application import Brobyg
-from domain.register import PersonRegister
 from engine.views import Views, ViewStatus
 from projections import facts
 from projections.capacity import capacity
@@ -32,8 +31,8 @@ class ReadModels:
     def __init__(self, app: Brobyg, policy: Policy | None = None) -> None:
         self.app = app
         self.policy = policy or load_policy()
-        self.engine: sa.Engine = app.register.engine
-        self.views = Views(app, self.engine, [PersonRegister(), *all_views()])
+        self.engine: sa.Engine = app.sql_engine
+        self.views = Views(app, self.engine, all_views())
 
     # --- keeping up ------------------------------------------------------------------
 

@@ -97,7 +97,18 @@ def test_a_whole_pathway_from_referral_to_qualified(db_url: str) -> None:
     sara = ok_json(db_url, "mentor", "add", "sara", "--name", "Sara Holm", "--kind", "kui", "--on", "2026-01-05")
     assert (sara["mentor"], sara["kind"]) == ("sara", "kui")
     added = ok_json(
-        db_url, "partnership", "add", "aarhus", "--jobcentre", "JC Aarhus", "--school", "Tech College", "--places", "12"
+        db_url,
+        "partnership",
+        "add",
+        "aarhus",
+        "--jobcentre",
+        "JC Aarhus",
+        "--school",
+        "Tech College",
+        "--places",
+        "12",
+        "--on",
+        "2026-01-05",
     )
     assert added["places"] == 12
 

@@ -113,7 +113,7 @@ class Coordinators(RuleBasedStateMachine):
         person=st.integers(0, 30),
     )
     def refer(self, age: int, readiness: str, justification: str, kui: str | None, person: int) -> str:
-        born = self.day.replace(year=self.day.year - age) - dt.timedelta(days=30)
+        born = dt.date(self.day.year - age, self.day.month, min(self.day.day, 28)) - dt.timedelta(days=30)
         p = self.attempt(
             self.app.refer, f"person {self.run}-{person}", born, readiness, justification, kui_contact=kui, on=self.day
         )

@@ -89,3 +89,23 @@ def test_the_password_reaches_both_drivers_intact() -> None:
 def test_unusable_urls_are_refused_with_a_reason(url: str) -> None:
     with pytest.raises(StoreUrlError):
         parse_store_url(url)
+
+
+def test_the_process_environment_cannot_redirect_the_store(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.conftest import make_app
+
+    elsewhere = tmp_path / "elsewhere.sqlite"
+    monkeypatch.setenv("BROBYG_SQLITE_DBNAME", str(elsewhere))
+    monkeypatch.setenv("PERSISTENCE_MODULE", "eventsourcing.popo")
+    app = make_app(str(tmp_path / "here.sqlite"))
+    app.add_mentor("m", "M", "lab")
+    assert (tmp_path / "here.sqlite").exists() and not elsewhere.exists()
+    assert make_app(str(tmp_path / "here.sqlite")).count_events() == 1
+
+
+def test_sqlite_needs_an_existing_folder(tmp_path) -> None:
+    from tests.conftest import make_app
+
+    with pytest.raises(StoreUrlError, match="does not exist"):
+        make_app(str(tmp_path / "missing" / "x.sqlite"))
+    assert not (tmp_path / "missing").exists()

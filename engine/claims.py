@@ -1,0 +1,77 @@
+"""Claims: keys that at most one holder may have, written in the same transaction as events.
+
+Optimistic concurrency protects one stream; a rule across streams ("one pathway per
+person") needs a key that two concurrent commands would both try to take. A command
+saves its events together with its claims; if the key is already held, the whole save
+fails with eventsourcing's `IntegrityError`, and the application retries on fresh state
+(where the rule then sees the holder). The recorders are eventsourcing's own, extended
+only by this table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+CLAIMS_TABLE = "claims"
+
+
+class SQLiteClaimingRecorder(SQLiteApplicationRecorder):
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            f"CREATE TABLE IF NOT EXISTS {CLAIMS_TABLE} (key TEXT PRIMARY KEY, holder TEXT NOT NULL)",
+        ]
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], *, claims: Mapping[str, str] = {}, **kwargs: Any
+    ) -> Sequence[int] | None:
+        for key, holder in claims.items():
+            c.execute(f"INSERT INTO {CLAIMS_TABLE} (key, holder) VALUES (?, ?)", (key, holder))
+        return super()._insert_events(c, stored_events, **kwargs)
+
+    def holder(self, key: str) -> str | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT holder FROM {CLAIMS_TABLE} WHERE key = ?", (key,))
+            row = c.fetchone()
+            return row[0] if row else None
+
+
+class PostgresClaimingRecorder(PostgresApplicationRecorder):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sql_create_statements.append(
+            SQL("CREATE TABLE IF NOT EXISTS {0}.{1} (key text PRIMARY KEY, holder text NOT NULL)").format(
+                Identifier(self.datastore.schema), Identifier(CLAIMS_TABLE)
+            )
+        )
+
+    def _insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], *, claims: Mapping[str, str] = {}, **kwargs: Any
+    ) -> None:
+        for key, holder in claims.items():
+            curs.execute(
+                SQL("INSERT INTO {0}.{1} (key, holder) VALUES (%s, %s)").format(
+                    Identifier(self.datastore.schema), Identifier(CLAIMS_TABLE)
+                ),
+                (key, holder),
+            )
+        super()._insert_events(curs, stored_events, **kwargs)
+
+    def holder(self, key: str) -> str | None:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(
+                SQL("SELECT holder FROM {0}.{1} WHERE key = %s").format(
+                    Identifier(self.datastore.schema), Identifier(CLAIMS_TABLE)
+                ),
+                (key,),
+            )
+            row = curs.fetchone()
+            return row["holder"] if row else None
