@@ -7,14 +7,15 @@ from pathlib import Path
 
 import click
 
-from cli.app import Env, cli
-from cli.output import table
+from cli.app import Env, cli, json_option
+from cli.output import emit, table
 
 
 @cli.command()
 @click.option("--replace", is_flag=True, help="Start from an empty SQLite file, replacing the one given by --db.")
+@json_option
 @click.pass_obj
-def demo(env: Env, replace: bool) -> None:
+def demo(env: Env, replace: bool, as_json: bool) -> None:
     """Create a demo population (mentors, a partnership, pathways in every stage) and show it."""
     from engine.store import parse_store_url
     from simulator.demo import run_demo
@@ -27,28 +28,31 @@ def demo(env: Env, replace: bool) -> None:
     if app.count_events():
         raise click.UsageError(f"{store.display} already holds events; use --replace (SQLite) or an empty database")
     today = app.clock.today()
-    cases = run_demo(app, today, report=click.echo)
-    rows = []
-    for case in cases:
-        p = app.pathway(case)
-        blocked = [s for s in app.next_steps(case) if not s.allowed]
-        rows.append(
-            [
-                p.case,
-                p.state.replace("_", " "),
-                p.mentor or "",
-                p.mentor_role or "",
-                p.entered.get("referred"),
-                ", ".join(sorted({v.rule for s in blocked for v in s.violations})),
-            ]
+    cases = run_demo(app, today, report=(lambda line: None) if as_json else click.echo)
+    pathways = [app.pathway(case) for case in cases]
+    data = {
+        "db": store.display,
+        "today": today,
+        "cases": [{"case": p.case, "state": p.state, "mentor": p.mentor, "mentor_role": p.mentor_role} for p in pathways],
+    }
+
+    def human() -> None:
+        rows = []
+        for p in pathways:
+            blocked = [s for s in app.next_steps(p.case) if not s.allowed]
+            rules = ", ".join(sorted({v.rule for s in blocked for v in s.violations}))
+            rows.append(
+                [p.case, p.state.replace("_", " "), p.mentor or "", p.mentor_role or "", p.entered.get("referred"), rules]
+            )
+        table(
+            f"Demo pathways on {store.display} (today {today})",
+            ["case", "state", "mentor", "role", "referred", "rules blocking a next step"],
+            rows,
         )
-    table(
-        f"Demo pathways on {store.display} (today {today})",
-        ["case", "state", "mentor", "role", "referred", "rules blocking a next step"],
-        rows,
-    )
-    prog = sys.argv[0] if Path(sys.argv[0]).name == "brobyg" else "brobyg"
-    click.echo("")
-    click.echo(f"Try:  {prog} --db {store.display} show {cases[0]}")
-    click.echo(f"      {prog} --db {store.display} next {cases[0]}")
-    click.echo(f"      {prog} --db {store.display} history {cases[-1]}")
+        prog = sys.argv[0] if Path(sys.argv[0]).name == "brobyg" else "brobyg"
+        click.echo("")
+        click.echo(f"Try:  {prog} --db {store.display} show {cases[0]}")
+        click.echo(f"      {prog} --db {store.display} next {cases[0]}")
+        click.echo(f"      {prog} --db {store.display} history {cases[-1]}")
+
+    emit(data, as_json, human)

@@ -1,0 +1,150 @@
+"""The reading commands through the real entry point: JSON shapes, CSV, exit codes, and the
+HTML report in a real headless browser."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from cli.main import cli
+from tests.conftest import make_app
+from tests.scenarios import D, basic_course, bridging, mentors
+
+TODAY = "2026-11-26"
+
+
+@pytest.fixture
+def populated(db_url: str) -> str:
+    app = make_app(db_url)
+    mentors(app)
+    app.add_partnership("aarhus", "Jobcenter Aarhus", "Tech College", 5, 40_000, on=D(2026, 1, 5))
+    a = bridging(app, person="A")
+    app.request(a.case, "a question", on=D(2026, 11, 20))
+    basic_course(app, person="B")
+    app.refer("C", D(1999, 5, 5), "education-ready", partnership="aarhus", on=D(2026, 10, 5))
+    app.close()
+    return db_url
+
+
+def brobyg(db_url: str, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--db", db_url, "--today", TODAY, *args])
+
+
+def as_json(db_url: str, *args: str) -> Any:
+    result = brobyg(db_url, *args, "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_caseload_json(populated: str) -> None:
+    rows = as_json(populated, "caseload")
+    assert {r["mentor"] for r in rows} == {"sara", "peter"}
+    (sara,) = [r for r in rows if r["mentor"] == "sara"]
+    assert {"mentor", "capacity", "active", "by_state", "contacts_overdue", "requests_unanswered"} <= set(sara)
+    assert (sara["active"], sara["by_state"], sara["requests_unanswered"]) == (2, {"basic_course": 1, "bridging": 1}, 1)
+    (before,) = as_json(populated, "caseload", "--mentor", "sara", "--as-of", "2026-09-01")
+    assert before["active"] == 0  # both were referred on 09-01; Sara took them on 09-02
+    (then,) = as_json(populated, "caseload", "--mentor", "sara", "--as-of", "2026-09-02")
+    assert (then["active"], then["by_state"]) == (2, {"referred": 2})
+    assert {c["case"] for c in then["cases"]} == {
+        c["case"] for c in as_json(populated, "caseload", "--mentor", "sara")[0]["cases"]
+    }
+
+
+def test_risk_json_is_sorted_and_filtered(populated: str) -> None:
+    rows = as_json(populated, "risk")
+    assert rows and all({"case", "state", "score", "level", "reasons"} <= set(r) for r in rows)
+    assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
+    high = as_json(populated, "risk", "--level", "high")
+    assert high and all(r["level"] == "high" for r in high)
+
+
+def test_reports_json(populated: str) -> None:
+    o = as_json(populated, "report", "outcomes", "--cohort", "month")
+    assert {"overall", "cohorts", "benchmark"} <= set(o)
+    for part in (o["overall"], *o["cohorts"]):
+        assert {
+            "pathways",
+            "completed_basic_course",
+            "completed_main_course",
+            "employed",
+            "dropped_out",
+            "withdrawn",
+            "active",
+        } <= set(part)
+    assert o["overall"]["pathways"] == 3 and [c["cohort"] for c in o["cohorts"]] == ["2026-09", "2026-10"]
+    assert set(o["benchmark"]) == {"completed_basic_course", "completed_main_course", "employed"}
+    f = as_json(populated, "report", "fidelity")
+    assert len(f["measures"]) == 8 and f["not_answerable"]
+    (cap,) = as_json(populated, "report", "capacity")
+    assert (cap["partnership"], cap["places"]) == ("aarhus", 5)
+    status = as_json(populated, "projections", "status")
+    assert all(s["behind"] == 0 for s in status)
+    rebuilt = as_json(populated, "projections", "rebuild")
+    assert rebuilt["processed"] == status[0]["head"]
+
+
+def test_reports_as_csv(populated: str) -> None:
+    result = brobyg(populated, "report", "outcomes", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert rows[0]["cohort"] == "all" and rows[0]["pathways"] == "3" and rows[0]["n_referred"] == "3"
+    weeks = list(csv.DictReader(io.StringIO(brobyg(populated, "report", "capacity", "--format", "csv").stdout)))
+    assert weeks and {"partnership", "week", "occupied", "free", "over"} <= set(weeks[0])
+
+
+def test_reading_errors(populated: str) -> None:
+    unknown = brobyg(populated, "caseload", "--mentor", "nobody")
+    assert unknown.exit_code == 1 and "nobody" in unknown.stderr and len(unknown.stderr.strip().splitlines()) == 1
+    assert brobyg(populated, "risk", "--as-of", "2026-02-30").exit_code == 2
+    assert brobyg(populated, "report", "outcomes", "--cohort", "week").exit_code == 2
+
+
+# --- the HTML report in a real browser --------------------------------------------------------
+
+
+def _browser() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI needs Debian's chromium for the HTML report test (.ci/run installs it)")
+        pytest.skip("no chromium on this machine (apt-get install chromium)")
+    return found
+
+
+def test_the_html_report_opens_offline_in_a_headless_browser(populated: str, tmp_path: Path) -> None:
+    browser = _browser()
+    page = tmp_path / "report.html"
+    result = brobyg(populated, "report", "html", "--output", str(page))
+    assert result.exit_code == 0, result.output
+    text = page.read_text(encoding="utf-8")
+    # Self-contained: nothing to fetch (the SVG namespace is a name, not a request).
+    for needle in ("src=", "href=", "@import", "url(", "<script", "<link"):
+        assert needle not in text
+    flags = [
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
+        "--host-resolver-rules=MAP * ~NOTFOUND", "--enable-logging=stderr", "--v=0",
+    ]  # fmt: skip
+    dom = subprocess.run([browser, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert "Outcomes" in dom.stdout and "Dropout risk" in dom.stdout and dom.stdout.count("<svg") >= 5
+    assert "Uncaught" not in dom.stderr and "CONSOLE" not in dom.stderr
+    shot_dir = Path(os.environ.get("BROBYG_ARTIFACTS", tmp_path))
+    shot_dir.mkdir(parents=True, exist_ok=True)
+    shot = shot_dir / f"report-{Path(populated).stem[:20] or 'pg'}.png"
+    taken = subprocess.run(
+        [browser, *flags, "--window-size=1280,2400", f"--screenshot={shot}", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert taken.returncode == 0 and shot.stat().st_size > 10_000, taken.stderr[-2000:]
