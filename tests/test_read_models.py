@@ -235,7 +235,11 @@ def test_fidelity_placements_absence_and_cadence(rm: ReadModels) -> None:
     on = D(2026, 11, 26)
     assert measure(rm, "placements_planned", on) == (1, 1)
     assert measure(rm, "absence_followed_up", on) == (1, 2)
-    assert measure(rm, "cadence_agreed", on) == (0, 0)
+    assert measure(rm, "cadence_agreed", on) == (0, 0)  # not in education yet
+    q = basic_course(rm.app, person="In education")
+    r = basic_course(rm.app, person="Also in education")
+    rm.app.agree_cadence(q.case, 10, on=D(2026, 10, 2))
+    assert r.case and measure(rm, "cadence_agreed", on) == (1, 2)
 
 
 def test_fidelity_lists_what_the_log_cannot_answer(rm: ReadModels) -> None:
@@ -262,3 +266,4 @@ def test_capacity_per_week_with_intake_gaps_and_over_occupancy(rm: ReadModels) -
     occupied = [(w["week"], w["occupied"], w["free"], w["over"]) for w in row["by_week"]]
     assert occupied == [("2026-W36", 0, 2, 0), ("2026-W37", 1, 1, 0), ("2026-W38", 3, 0, 1), ("2026-W39", 2, 0, 0)]
     assert (row["weeks_over"], row["intake_gap_weeks"], row["average_occupancy"]) == (1, 2, 0.75)
+    assert measure(rm, "occupancy", D(2026, 9, 27)) == (0 + 1 + 3 + 2, 4 * 2)
