@@ -140,7 +140,7 @@ def test_the_html_report_opens_offline_in_a_headless_browser(populated: str, tmp
     assert "Uncaught" not in dom.stderr and "CONSOLE" not in dom.stderr
     shot_dir = Path(os.environ.get("BROBYG_ARTIFACTS", tmp_path))
     shot_dir.mkdir(parents=True, exist_ok=True)
-    shot = shot_dir / f"report-{Path(populated).stem[:20] or 'pg'}.png"
+    shot = shot_dir / f"report-{'postgres' if populated.startswith('postgresql') else 'sqlite'}.png"
     taken = subprocess.run(
         [browser, *flags, "--window-size=1280,2400", f"--screenshot={shot}", page.as_uri()],
         capture_output=True,
