@@ -8,10 +8,11 @@ mentors' caseload events), or nothing is.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from domain import rules
 from domain.case_ids import is_case_id, new_case_id, normalise_case_id, person_key
@@ -41,6 +42,8 @@ from engine.rules import AlreadyExists, InvalidInput, NotFound, Violation, requi
 from engine.store import Store
 from engine.workflow import TriggerCheck
 
+A = TypeVar("A", bound=EventSourced)
+
 
 @dataclass(frozen=True)
 class HistoryEntry:
@@ -63,8 +66,8 @@ class Brobyg(CommandApplication):
     # --- lookups -------------------------------------------------------------------
 
     def pathway(self, case: str) -> Pathway:
-        key = normalise_case_id(case)
-        pathway = self.load(Pathway.id_for(key), Pathway) if is_case_id(key) else None
+        stream = _case_stream(case)
+        pathway = self.load(stream, Pathway) if stream is not None else None
         if pathway is None:
             raise NotFound(f"no case {case!r} (brobyg refer … prints the case id)")
         return pathway
@@ -84,6 +87,12 @@ class Brobyg(CommandApplication):
     def case_of(self, person: str, born: dt.date) -> str | None:
         """The case of a young person (one stream each, episodes inside), if referred before."""
         return self.holder(person_key(person, born))
+
+    def _add_event(self, aggregate: EventSourced, event: type, on: dt.date, **fields: Any) -> None:
+        aggregate.record(event, on, self.actor, self.clock.recorded_at(on), **fields)
+
+    def _new(self, cls: type[A], event: type, id: Any, on: dt.date, **fields: Any) -> A:
+        return cls._create(event, id=id, on=on, actor=self.actor, timestamp=self.clock.recorded_at(on), **fields)
 
     def _on(self, on: dt.date | None) -> dt.date:
         return on or self.clock.today()
@@ -105,11 +114,11 @@ class Brobyg(CommandApplication):
             if self.load(Mentor.id_for(mentor), Mentor) is not None:
                 raise AlreadyExists(f"mentor {mentor!r} already exists")
             require(rules.r13_effective_date(when, self.clock.today(), None))
-            m = Mentor._create(
+            m = self._new(
+                Mentor,
                 Mentor.Added,
-                id=Mentor.id_for(mentor),
-                on=when,
-                actor=self.actor,
+                Mentor.id_for(mentor),
+                when,
                 mentor=mentor,
                 name=name.strip(),
                 kind=kind,
@@ -138,11 +147,11 @@ class Brobyg(CommandApplication):
             if self.load(Partnership.id_for(partnership), Partnership) is not None:
                 raise AlreadyExists(f"partnership {partnership!r} already exists")
             require(rules.r13_effective_date(when, self.clock.today(), None))
-            p = Partnership._create(
+            p = self._new(
+                Partnership,
                 Partnership.Added,
-                id=Partnership.id_for(partnership),
-                on=when,
-                actor=self.actor,
+                Partnership.id_for(partnership),
+                when,
                 partnership=partnership,
                 jobcentre=jobcentre.strip(),
                 school=school.strip(),
@@ -190,11 +199,11 @@ class Brobyg(CommandApplication):
             found += PATHWAY.check(None, NEW, "refer", args).violations  # type: ignore[arg-type]
             require(rules.r13_effective_date(when, self.clock.today(), None), found)
             case = new_case_id(self.rng)
-            p = Pathway._create(
+            p = self._new(
+                Pathway,
                 Pathway.Referred,
-                id=Pathway.id_for(case),
-                on=when,
-                actor=self.actor,
+                Pathway.id_for(case),
+                when,
                 new_state=REFERRED,
                 case=case,
                 person=person.strip(),
@@ -233,10 +242,10 @@ class Brobyg(CommandApplication):
             chosen_justification = justification if readiness else (justification or p.justification)
             args = {"on": when, "readiness": chosen_readiness, "justification": chosen_justification, "via": chosen_via}
             target = self._check(p, "re_refer", when, args)
-            p.record(
+            self._add_event(
+                p,
                 Pathway.ReReferred,
                 when,
-                self.actor,
                 new_state=target,
                 readiness=chosen_readiness,
                 justification=_text(chosen_justification),
@@ -251,7 +260,7 @@ class Brobyg(CommandApplication):
             p = self.pathway(case)
             when = self._on(on)
             require(self._inside_state(p, when), _kui_contact_violations(self.mentor(mentor)))
-            p.record(Pathway.KuiContactRegistered, when, self.actor, kui_contact=mentor)
+            self._add_event(p, Pathway.KuiContactRegistered, when, kui_contact=mentor)
             return p, [p]
 
         return self.run(command)
@@ -302,21 +311,21 @@ class Brobyg(CommandApplication):
         return self.run(command)
 
     def _hand_to(self, p: Pathway, new: Mentor, reason: str | None, on: dt.date) -> list[EventSourced]:
-        new.record(Mentor.CaseTakenOn, on, self.actor, case=p.case)
+        self._add_event(new, Mentor.CaseTakenOn, on, case=p.case)
         if p.mentor is None:
-            p.record(Pathway.MentorAssigned, on, self.actor, mentor=new.mentor, reason=reason)
+            self._add_event(p, Pathway.MentorAssigned, on, mentor=new.mentor, reason=reason)
             return [new]
         old = self.mentor(p.mentor)
-        old.record(Mentor.CaseReleased, on, self.actor, case=p.case)
-        p.record(Pathway.MentorHandedOver, on, self.actor, from_mentor=old.mentor, to_mentor=new.mentor, reason=reason)
+        self._add_event(old, Mentor.CaseReleased, on, case=p.case)
+        self._add_event(p, Pathway.MentorHandedOver, on, from_mentor=old.mentor, to_mentor=new.mentor, reason=reason)
         return [old, new]
 
     def _release_mentor(self, p: Pathway, reason: str, on: dt.date) -> list[EventSourced]:
         if p.mentor is None:
             return []
         mentor = self.mentor(p.mentor)
-        mentor.record(Mentor.CaseReleased, on, self.actor, case=p.case)
-        p.record(Pathway.MentorReleased, on, self.actor, mentor=mentor.mentor, reason=reason)
+        self._add_event(mentor, Mentor.CaseReleased, on, case=p.case)
+        self._add_event(p, Pathway.MentorReleased, on, mentor=mentor.mentor, reason=reason)
         return [mentor]
 
     # --- the workflow ----------------------------------------------------------------
@@ -366,7 +375,7 @@ class Brobyg(CommandApplication):
             )
             args = {"on": when, "programme": programme, "mentor": mentor, "reason": reason}
             target = self._check(p, "start_basic_course", when, args, extra)
-            p.record(Pathway.BasicCourseStarted, when, self.actor, new_state=target, programme=programme.strip())
+            self._add_event(p, Pathway.BasicCourseStarted, when, new_state=target, programme=programme.strip())
             changed: list[EventSourced] = [p]
             if successor:
                 changed += self._hand_to(p, successor, _text(reason), when)
@@ -410,7 +419,7 @@ class Brobyg(CommandApplication):
             p = self.pathway(case)
             when = self._on(on)
             target = self._check(p, trigger, when, {"on": when, **args})
-            p.record(event, when, self.actor, new_state=target, **fields)
+            self._add_event(p, event, when, new_state=target, **fields)
             changed: list[EventSourced] = [p]
             # R7: securing the apprenticeship, or any outcome, releases the mentor.
             if target == APPRENTICESHIP or target in OUTCOME_STATES:
@@ -451,7 +460,7 @@ class Brobyg(CommandApplication):
             if p.mentor is None and not found:
                 found.append(Violation("R2", f"{p.case} has no mentor to record a contact for (brobyg assign {p.case} MENTOR)"))
             require(found)
-            p.record(Pathway.ContactRecorded, when, self.actor, mentor=p.mentor, channel=channel)
+            self._add_event(p, Pathway.ContactRecorded, when, mentor=p.mentor, channel=channel)
             return p, [p]
 
         return self.run(command)
@@ -487,7 +496,7 @@ class Brobyg(CommandApplication):
             p = self.pathway(case)
             when = self._on(on)
             require(self._inside_state(p, when), *(check(p) for check in checks))
-            p.record(event, when, self.actor, **fields)
+            self._add_event(p, event, when, **fields)
             return p, [p]
 
         return self.run(command)
@@ -509,6 +518,12 @@ class Brobyg(CommandApplication):
     def history(self, case: str) -> list[HistoryEntry]:
         p = self.pathway(case)
         return [_entry(event) for event in self.events.get(p.id)]
+
+
+@functools.lru_cache(maxsize=65_536)
+def _case_stream(case: str) -> Any:
+    key = normalise_case_id(case)
+    return Pathway.id_for(key) if is_case_id(key) else None
 
 
 def _kui_contact_violations(mentor: Mentor) -> list[Violation]:

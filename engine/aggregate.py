@@ -16,6 +16,7 @@ points ``Created`` at its creation event.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from typing import Any
 
@@ -27,6 +28,7 @@ from eventsourcing.persistence import Transcoding
 STREAM_NAMESPACE = uuid.UUID("6f1c8c1e-3b0e-4d55-9a51-2a8f0f6b7a10")
 
 
+@functools.lru_cache(maxsize=65_536)
 def stream_id(kind: str, key: str) -> uuid.UUID:
     return uuid.uuid5(STREAM_NAMESPACE, f"{kind}:{key}")
 
@@ -38,9 +40,10 @@ class EventSourced(Aggregate):
         on: dt.date
         actor: str
 
-    def record(self, event_class: type[Any], on: dt.date, actor: str, **fields: Any) -> None:
-        """Record an event; its ``apply`` changes the state."""
-        self.trigger_event(event_class, on=on, actor=actor, **fields)
+    def record(self, event_class: type[Any], on: dt.date, actor: str, at: dt.datetime | None = None, **fields: Any) -> None:
+        """Record an event that took effect `on`, by `actor`, recorded `at` (default: now);
+        its ``apply`` changes the state."""
+        self.trigger_event(event_class, on=on, actor=actor, timestamp=at, **fields)
 
 
 class DateAsISO(Transcoding):

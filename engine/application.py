@@ -10,9 +10,10 @@ with a clear `Conflict`.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, TypeVar
@@ -64,6 +65,8 @@ class CommandApplication(Application):
 
     def run(self, command: Command[T]) -> T:
         """Run a command and save what it returns atomically; retry if we lost a race."""
+        if self._batch is not None:
+            return self._batch.run(command)
         for attempt in range(self.retries):
             result, changes = command()
             if not isinstance(changes, Changes):
@@ -78,6 +81,11 @@ class CommandApplication(Application):
         raise Conflict("changed by someone else at the same moment; nothing was written, try again")
 
     def load(self, aggregate_id: Any, cls: type[A]) -> A | None:
+        if self._batch is not None:
+            return self._batch.load(aggregate_id, cls)
+        return self._load(aggregate_id, cls)
+
+    def _load(self, aggregate_id: Any, cls: type[A]) -> A | None:
         try:
             aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
@@ -93,8 +101,97 @@ class CommandApplication(Application):
 
     def holder(self, key: str) -> str | None:
         """Who holds a claimed key, if anyone."""
+        if self._batch is not None and key in self._batch.claims:
+            return self._batch.claims[key]
         return self.recorder.holder(key)  # type: ignore[attr-defined]
+
+    # --- many commands, one transaction ----------------------------------------------------
+
+    _batch: Batch | None = None
+
+    @contextlib.contextmanager
+    def batch(self, flush_every: int = 20_000) -> Iterator[Batch]:
+        """Run many commands as one writer, saving every `flush_every` events in one transaction.
+
+        Every command still passes the rules, against the batch's own copies of the
+        aggregates; only the saving is shared. For bulk work by a single writer (simulation,
+        import): an error outside the rules discards what the batch has not yet saved.
+        """
+        if self._batch is not None:
+            raise RuntimeError("batches do not nest")
+        self._batch = Batch(self, flush_every)
+        try:
+            yield self._batch
+            self._batch.flush()
+        finally:
+            self._batch = None
 
     def count_events(self) -> int:
         """How many events the store holds."""
         return self.recorder.max_notification_id() or 0
+
+
+class Batch:
+    """The unit of work behind `CommandApplication.batch`: an identity map of aggregates,
+    the claims made so far, and a flush when enough events are pending."""
+
+    def __init__(self, app: CommandApplication, flush_every: int) -> None:
+        self.app = app
+        self.flush_every = flush_every
+        self.aggregates: dict[Any, EventSourced | None] = {}
+        self.dirty: dict[Any, EventSourced] = {}
+        self.counts: dict[Any, int] = {}  # pending events per dirty aggregate
+        self.claims: dict[str, str] = {}
+        self.unsaved_claims: dict[str, str] = {}
+        self.pending = 0
+        self.saved_events = 0
+
+    def load(self, aggregate_id: Any, cls: type[A]) -> A | None:
+        if aggregate_id not in self.aggregates:
+            self.aggregates[aggregate_id] = self.app._load(aggregate_id, EventSourced)
+        found = self.aggregates[aggregate_id]
+        return found if isinstance(found, cls) else None
+
+    def run(self, command: Command[T]) -> T:
+        try:
+            result, changes = command()
+        except Exception:
+            # A command checks before it records: a failure must leave every copy as it was.
+            if any(len(a.pending_events) != self.counts.get(key, 0) for key, a in self.aggregates.items() if a is not None):
+                raise RuntimeError("a command failed after recording events; the batch is discarded") from None
+            raise
+        if not isinstance(changes, Changes):
+            changes = Changes(changes)
+        for aggregate in changes.aggregates:
+            self.aggregates[aggregate.id] = aggregate
+            self.dirty[aggregate.id] = aggregate
+            now = len(aggregate.pending_events)
+            self.pending += now - self.counts.get(aggregate.id, 0)
+            self.counts[aggregate.id] = now
+        self.claims.update(changes.claims)
+        self.unsaved_claims.update(changes.claims)
+        if self.pending >= self.flush_every:
+            self.flush()
+        return result
+
+    def flush(self) -> None:
+        """Save everything pending in one transaction."""
+        if not self.dirty:
+            return
+        try:
+            self.app.save(*self.dirty.values(), claims=self.unsaved_claims)
+        except IntegrityError as e:
+            raise Conflict(
+                f"someone else wrote to the same records during a batch; the unsaved part is discarded ({e})"
+            ) from None
+        self.saved_events += self.pending
+        self.dirty.clear()
+        self.counts.clear()
+        self.unsaved_claims.clear()
+        self.pending = 0
+
+    def forget(self, aggregate_ids: Iterator[Any] | Sequence[Any]) -> None:
+        """Drop saved aggregates from memory (they are loaded again if needed)."""
+        for aggregate_id in aggregate_ids:
+            if aggregate_id not in self.dirty:
+                self.aggregates.pop(aggregate_id, None)

@@ -1,0 +1,54 @@
+"""`brobyg simulate`: a simulated municipality, lived through the real application service."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from cli.app import Env, cli, json_option
+from cli.output import emit, progress_bar
+from cli.params import DATE
+
+
+@cli.command()
+@click.option("--pathways", required=True, type=click.IntRange(1, 1_000_000), help="How many young people to refer.")
+@click.option("--seed", type=int, default=1, show_default=True, help="The same seed gives the same database content.")
+@click.option("--start", type=DATE, help="The first week of intake [default: six years before today].")
+@json_option
+@click.pass_obj
+def simulate(env: Env, pathways: int, seed: int, start: dt.date | None, as_json: bool) -> None:
+    """Create mentors, two partnerships and N young people, and live their pathways week by
+    week up to today, every step through the same rules a coordinator meets."""
+    from engine.clock import Clock
+    from simulator.simulate import Simulation
+
+    app = env.app
+    if app.count_events():
+        raise click.UsageError(f"{app.store.display} already holds events; simulate into an empty store")
+    today = app.clock.today()
+    start = start or today.replace(year=today.year - 6)
+    if start >= today:
+        raise click.BadParameter("must lie before today", param_hint="'--start'")
+    app.clock = Clock(today, simulated=True)  # recorded times follow the effective dates: same seed, same bytes
+    app.rng.seed(seed)
+    sim = Simulation(app, pathways, seed, start, today)
+    with progress_bar(f"simulating {pathways} pathways", quiet=as_json) as advance:
+        result = sim.run(advance)
+    data = {
+        "pathways": result.pathways,
+        "events": result.events,
+        "refused": result.refused,
+        "start": start,
+        "today": today,
+        "mentors": len(sim.mentors),
+        "partnerships": sim.partnerships,
+    }
+    emit(
+        data,
+        as_json,
+        lambda: click.echo(
+            f"simulated {result.pathways} pathways from {start} to {today}: {result.events} events, "
+            f"{len(sim.mentors)} mentors, {len(sim.partnerships)} partnerships ({result.refused} steps refused by the rules)"
+        ),
+    )
