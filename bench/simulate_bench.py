@@ -1,0 +1,87 @@
+"""Simulate N pathways into a fresh store; compare stored events per second with a raw floor:
+plain inserts of the very same rows (same sizes, same database settings) in one transaction.
+
+    .venv/bin/python bench/simulate_bench.py --store sqlite --pathways 10000
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from common import TODAY, app_for, arguments, drop, fresh_url, peak_memory_mb, timed
+
+from simulator.simulate import Simulation
+
+
+def raw_floor_sqlite(source: str, folder: Path) -> tuple[int, float]:
+    import sqlite3
+    import time
+
+    rows = sqlite3.connect(source).execute("SELECT originator_id, originator_version, topic, state FROM stored_events").fetchall()
+    target = folder / "floor.sqlite"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    conn = sqlite3.connect(target, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")  # as eventsourcing's recorder sets it
+    conn.execute(
+        "CREATE TABLE stored_events (originator_id TEXT, originator_version INTEGER, topic TEXT, state BLOB, "
+        "PRIMARY KEY (originator_id, originator_version))"
+    )
+    start = time.perf_counter()
+    for at in range(0, len(rows), 20_000):  # the same transaction size as the simulation's batches
+        conn.execute("BEGIN")
+        conn.executemany("INSERT INTO stored_events VALUES (?, ?, ?, ?)", rows[at : at + 20_000])
+        conn.execute("COMMIT")
+    return len(rows), time.perf_counter() - start
+
+
+def raw_floor_postgres(url: str) -> tuple[int, float]:
+    import time
+
+    import psycopg
+
+    from engine.store import parse_store_url
+
+    store = parse_store_url(url)
+    dsn = store.sqlalchemy_url.replace("postgresql+psycopg", "postgresql")
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(
+            f'SELECT originator_id, originator_version, topic, state FROM "{store.schema}".brobyg_events'
+        ).fetchall()
+        conn.execute(
+            f'CREATE TABLE "{store.schema}".floor (originator_id uuid, originator_version int, topic text, state bytea, '
+            "PRIMARY KEY (originator_id, originator_version))"
+        )
+        conn.commit()
+        start = time.perf_counter()
+        with conn.cursor() as cur:
+            for at in range(0, len(rows), 20_000):
+                cur.executemany(f'INSERT INTO "{store.schema}".floor VALUES (%s, %s, %s, %s)', rows[at : at + 20_000])
+                conn.commit()
+        return len(rows), time.perf_counter() - start
+
+
+def main() -> None:
+    args = arguments(__doc__.splitlines()[0], keep="")
+    folder = Path(tempfile.mkdtemp(prefix="brobyg-bench-"))
+    url = args.keep or fresh_url(args.store, folder, f"sim{args.pathways}")
+    app = app_for(url, simulated=True)
+    sim = Simulation(app, args.pathways, 1, TODAY.replace(year=TODAY.year - 6), TODAY)
+    seconds, result = timed(sim.run)
+    ours = result.events / seconds
+    rows, floor_seconds = raw_floor_sqlite(url, folder) if args.store == "sqlite" else raw_floor_postgres(url)
+    floor = rows / floor_seconds
+    print(f"store={args.store} pathways={args.pathways} events={result.events} refused={result.refused}")
+    print(f"simulate: {seconds:.1f} s, {ours:,.0f} events/s")
+    print(f"raw floor (same rows, plain executemany): {floor_seconds:.2f} s, {floor:,.0f} events/s")
+    print(f"ratio: {ours / floor:.1%} of the floor; peak memory {peak_memory_mb():.0f} MB")
+    print(f"database: {url}")
+    if args.store == "postgres" and not args.keep:
+        print("(PostgreSQL schema kept for the other benchmarks; drop it when done)")
+    app.close()
+    _ = drop  # schemas are dropped by the caller when done
+
+
+if __name__ == "__main__":
+    main()
