@@ -18,6 +18,7 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 demo: $(VENV)/.installed
+	mkdir -p demo
 	$(BIN)/brobyg --db demo/brobyg.sqlite demo --replace
 
 test: $(VENV)/.installed
