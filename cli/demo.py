@@ -34,7 +34,7 @@ def demo(ctx: click.Context, pathways: int, seed: int, replace: bool) -> None:
     click.echo("")
     ctx.invoke(reports.caseload, mentor_id=None, as_of=None, as_json=False)
     click.echo("")
-    ctx.invoke(reports.risk, level="high", as_of=None, as_json=False)
+    ctx.invoke(reports.risk, level="high", limit=50, as_of=None, as_json=False)
     click.echo("")
     ctx.invoke(reports.outcomes, cohort="year", as_of=None, fmt="table", output=None, as_json=False)
     page = (

@@ -119,22 +119,28 @@ def caseload(env: Env, mentor_id: str | None, as_of: dt.date | None, as_json: bo
 
 @cli.command()
 @click.option("--level", type=click.Choice(["low", "medium", "high"]), help="Only this level.")
+@click.option(
+    "--limit", type=click.IntRange(0), default=50, show_default=True, help="Rows in the table (0: all); --json lists all."
+)
 @as_of_option
 @reads
-def risk(env: Env, level: str | None, as_of: dt.date | None, as_json: bool) -> None:
+def risk(env: Env, level: str | None, limit: int, as_of: dt.date | None, as_json: bool) -> None:
     """Every active pathway with its dropout-risk score, level, reasons and the actions they ask for."""
     on = _as_of(env, as_of)
     rows = env.read_models.risk(on, level)
 
     def human() -> None:
+        shown = rows[:limit] if limit else rows
         table(
             f"Dropout risk as of {on}" + (f" (level {level})" if level else ""),
             ["case", "state", "mentor", "score", "level", "why", "action"],
             [
                 [r["case"], r["state"], r["mentor"], r["score"], r["level"], "; ".join(r["details"]), "; ".join(r["actions"])]
-                for r in rows
+                for r in shown
             ],
         )
+        if len(shown) < len(rows):
+            click.echo(f"the {len(shown)} highest of {len(rows)}; --limit 0 shows all, --level filters")
 
     emit(rows, as_json, human)
 

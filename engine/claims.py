@@ -5,7 +5,7 @@ person") needs a key that two concurrent commands would both try to take. A comm
 saves its events together with its claims; if the key is already held, the whole save
 fails with eventsourcing's `IntegrityError`, and the application retries on fresh state
 (where the rule then sees the holder). The recorders are eventsourcing's own, extended
-only by this table.
+only by this table; the PostgreSQL one is in `engine.claims_postgres` (imported only there).
 """
 
 from __future__ import annotations
@@ -14,11 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
-from psycopg import Cursor
-from psycopg.rows import DictRow
-from psycopg.sql import SQL, Identifier
 
 CLAIMS_TABLE = "claims"
 
@@ -42,36 +38,3 @@ class SQLiteClaimingRecorder(SQLiteApplicationRecorder):
             c.execute(f"SELECT holder FROM {CLAIMS_TABLE} WHERE key = ?", (key,))
             row = c.fetchone()
             return row[0] if row else None
-
-
-class PostgresClaimingRecorder(PostgresApplicationRecorder):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.sql_create_statements.append(
-            SQL("CREATE TABLE IF NOT EXISTS {0}.{1} (key text PRIMARY KEY, holder text NOT NULL)").format(
-                Identifier(self.datastore.schema), Identifier(CLAIMS_TABLE)
-            )
-        )
-
-    def _insert_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], *, claims: Mapping[str, str] = {}, **kwargs: Any
-    ) -> None:
-        for key, holder in claims.items():
-            curs.execute(
-                SQL("INSERT INTO {0}.{1} (key, holder) VALUES (%s, %s)").format(
-                    Identifier(self.datastore.schema), Identifier(CLAIMS_TABLE)
-                ),
-                (key, holder),
-            )
-        super()._insert_events(curs, stored_events, **kwargs)
-
-    def holder(self, key: str) -> str | None:
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(
-                SQL("SELECT holder FROM {0}.{1} WHERE key = %s").format(
-                    Identifier(self.datastore.schema), Identifier(CLAIMS_TABLE)
-                ),
-                (key,),
-            )
-            row = curs.fetchone()
-            return row["holder"] if row else None

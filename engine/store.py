@@ -39,6 +39,14 @@ class Store:
 
         if self.is_sqlite:
             engine = sa.create_engine(self.sqlalchemy_url, connect_args={"timeout": 30})
+
+            @sa.event.listens_for(engine, "connect")
+            def _pragmas(dbapi_connection: Any, _: Any) -> None:
+                # Read models can always be rebuilt from the log, and WAL keeps every commit
+                # atomic, so they need not wait for the disk on every page.
+                cursor = dbapi_connection.cursor()
+                cursor.execute("PRAGMA synchronous=NORMAL")
+                cursor.close()
         else:
             engine = sa.create_engine(
                 self.sqlalchemy_url,
@@ -121,7 +129,7 @@ def _postgres(text: str) -> Store:
     password = unquote(parts.password or "")
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "APPLICATION_RECORDER_TOPIC": "engine.claims:PostgresClaimingRecorder",
+        "APPLICATION_RECORDER_TOPIC": "engine.claims_postgres:PostgresClaimingRecorder",
         "POSTGRES_DBNAME": dbname,
         "POSTGRES_HOST": host,
         "POSTGRES_PORT": str(port),

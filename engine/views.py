@@ -44,7 +44,7 @@ class View(Protocol):
         """Write whatever `handle` collected during the page."""
 
     def discard(self) -> None:
-        """Forget what was collected: the page's transaction was rolled back."""
+        """Forget what was collected or remembered: the page's transaction did not commit."""
 
 
 @dataclass(frozen=True)
@@ -61,12 +61,13 @@ class ViewStatus:
 class Views:
     """Keeps a set of views up to date with one application's log."""
 
-    def __init__(self, app: Application, engine: sa.Engine, views: Iterable[View], page_size: int = 500) -> None:
+    def __init__(self, app: Application, engine: sa.Engine, views: Iterable[View], page_size: int = 2000) -> None:
         self.app = app
         self.engine = engine
         self.views = list(views)
         self.page_size = page_size
         self._created = False
+        self._position = -1  # the log position of this process's last committed page
 
     def _ensure_tables(self) -> None:
         if self._created:
@@ -113,6 +114,15 @@ class Views:
                 progress(done, head)
 
     def _page(self) -> int:
+        try:
+            return self._page_in_one_transaction()
+        except BaseException:
+            self._position = -1
+            for v in self.views:  # whatever they collected or remember was not committed
+                v.discard()
+            raise
+
+    def _page_in_one_transaction(self) -> int:
         names = [v.name for v in self.views]
         with self.engine.begin() as conn:
             # Writing the tracking rows first takes the write lock (SQLite) or the row
@@ -122,29 +132,30 @@ class Views:
             selected = conn.execute(sa.select(tracking.c.view, tracking.c.position).where(tracking.c.view.in_(names)))
             positions = {view: position for view, position in selected}
             start = min(positions.values()) + 1
+            if start - 1 != self._position:
+                # Someone else has caught up since our last page: what the views remember is stale.
+                for v in self.views:
+                    v.discard()
             notifications = self.app.recorder.select_notifications(start=start, limit=self.page_size)
             if not notifications:
                 return 0
-            try:
-                for notification in notifications:
-                    event = self.app.mapper.to_domain_event(notification)
-                    for v in self.views:
-                        if notification.id > positions[v.name]:
-                            v.handle(conn, event)
+            for notification in notifications:
+                event = self.app.mapper.to_domain_event(notification)
                 for v in self.views:
-                    v.flush(conn)
-            except BaseException:
-                for v in self.views:
-                    v.discard()
-                raise
+                    if notification.id > positions[v.name]:
+                        v.handle(conn, event)
+            for v in self.views:
+                v.flush(conn)
             last = notifications[-1].id
             behind = [name for name, position in positions.items() if position < last]  # never move a view back
             conn.execute(tracking.update().where(tracking.c.view.in_(behind)).values(position=last))
-            return len(notifications)
+        self._position = last
+        return len(notifications)
 
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Drop every view's rows and process the whole log again."""
         self._ensure_tables()
+        self._position = -1
         with self.engine.begin() as conn:
             for v in self.views:
                 for table in reversed(v.tables):

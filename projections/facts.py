@@ -108,7 +108,7 @@ class _Collecting:
         for table in self.tables:  # in declared order: parents before children
             if self.rows.get(table):
                 conn.execute(table.insert(), self.rows[table])
-        self.discard()
+        self.rows = defaultdict(list)
 
     tables: tuple[sa.Table, ...] = ()
 
@@ -118,9 +118,6 @@ class PathwayFacts(_Collecting):
 
     name = "pathway_facts"
     tables = (pathways, transitions, mentor_changes, contacts, requests, absences, assessments, placements, cadences)
-
-    def __init__(self) -> None:
-        super().__init__()
 
     def handle(self, conn: sa.Connection, event: Any) -> None:
         if not isinstance(event, Pathway.Event):
@@ -188,9 +185,14 @@ class PathwayFacts(_Collecting):
         found = conn.execute(sa.select(sa.func.max(transitions.c.episode)).where(transitions.c.stream == stream)).scalar()
         return int(found or 1)
 
+    def __init__(self) -> None:
+        self.episodes: dict[str, int] = {}  # the current episode of each stream seen so far
+        super().__init__()
+
     def discard(self) -> None:
+        # Also after a rolled-back page: the episodes seen may not have been committed.
         super().discard()
-        self.episodes: dict[str, int] = {}  # the episode of each stream seen in this page
+        self.episodes.clear()
 
 
 class MentorFacts(_Collecting):

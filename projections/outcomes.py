@@ -4,9 +4,11 @@ evaluation's figures; and the time pathways spend in each state."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from projections.timeline import Timeline
@@ -42,16 +44,33 @@ def cohort_of(day: dt.date, cohort: str) -> str:
     raise ValueError(f"unknown cohort {cohort!r}")
 
 
-def _figures(group: list[Timeline], on: dt.date) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Summary:
+    """What the report needs of one pathway, worked out once."""
+
+    cohort: str
+    reached: frozenset[str]
+    final: str | None
+    stays: tuple[tuple[str, int], ...]  # (state, days) of every ended stay
+
+
+def _summary(t: Timeline, on: dt.date, cohort: str) -> _Summary:
+    shown = [x for x in t.transitions if x.on <= on]
+    stays = tuple((a.state, (b.on - a.on).days) for a, b in itertools.pairwise(shown))
+    return _Summary(
+        cohort_of(t.referred_on, cohort), frozenset(x.state for x in shown), shown[-1].state if shown else None, stays
+    )
+
+
+def _figures(group: list[_Summary]) -> dict[str, Any]:
     n = len(group)
-    reached = [{t.state for t in tl.transitions if t.on <= on} for tl in group]
-    final = [tl.state_on(on) for tl in group]
-    counts = {stage: sum(state in r for r in reached) for stage, state in FUNNEL}
+    finals = Counter(s.final for s in group)
+    counts = {stage: sum(state in s.reached for s in group) for stage, state in FUNNEL}
     counts |= {
-        "employed": final.count("employed"),
-        "dropped_out": final.count("dropped_out"),
-        "withdrawn": final.count("withdrawn"),
-        "active": sum(s not in ("qualified", "employed", "dropped_out", "withdrawn") for s in final),
+        "employed": finals["employed"],
+        "dropped_out": finals["dropped_out"],
+        "withdrawn": finals["withdrawn"],
+        "active": n - finals["qualified"] - finals["employed"] - finals["dropped_out"] - finals["withdrawn"],
     }
 
     def share(k: int) -> float:
@@ -70,17 +89,18 @@ def _figures(group: list[Timeline], on: dt.date) -> dict[str, Any]:
 
 
 def outcomes(timelines: dict[str, Timeline], on: dt.date, cohort: str = "quarter") -> dict[str, Any]:
-    groups: dict[str, list[Timeline]] = defaultdict(list)
-    for t in timelines.values():
-        groups[cohort_of(t.referred_on, cohort)].append(t)
+    summaries = [_summary(t, on, cohort) for t in timelines.values()]
+    groups: dict[str, list[_Summary]] = defaultdict(list)
+    for s in summaries:
+        groups[s.cohort].append(s)
     return {
         "as_of": on,
         "cohort": cohort,
-        "overall": _figures(list(timelines.values()), on),
-        "cohorts": [{"cohort": key, **_figures(groups[key], on)} for key in sorted(groups)],
+        "overall": _figures(summaries),
+        "cohorts": [{"cohort": key, **_figures(groups[key])} for key in sorted(groups)],
         "benchmark": BENCHMARK,
-        "time_in_state": time_in_state(timelines, on, cohort),
-        "time_in_state_overall": time_in_state(timelines, on, None),
+        "time_in_state": _time_in_state(summaries, by_cohort=True),
+        "time_in_state_overall": _time_in_state(summaries, by_cohort=False),
     }
 
 
@@ -90,15 +110,14 @@ def percentile(values: list[int], q: float) -> float:
     return float(ordered[max(math.ceil(q * len(ordered)) - 1, 0)])
 
 
-def time_in_state(timelines: dict[str, Timeline], on: dt.date, cohort: str | None = "quarter") -> list[dict[str, Any]]:
+def _time_in_state(summaries: list[_Summary], by_cohort: bool) -> list[dict[str, Any]]:
     """Median and 90th percentile of the days spent in each state, over stays that have ended
-    (per cohort, or over all pathways with ``cohort=None``)."""
+    (per cohort, or over all pathways)."""
     days: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for t in timelines.values():
-        key = cohort_of(t.referred_on, cohort) if cohort else "all"
-        for state, entered, left in t.spells(on):
-            if left is not None:
-                days[(key, state)].append((left - entered).days)
+    for s in summaries:
+        key = s.cohort if by_cohort else "all"
+        for state, length in s.stays:
+            days[(key, state)].append(length)
     return [
         {
             "cohort": key,

@@ -50,23 +50,29 @@ class ReadModels:
     def caseload(self, on: dt.date, mentor: str | None = None) -> list[dict[str, Any]]:
         self.catch_up()
         with self.engine.connect() as conn:
-            timelines = load_timelines(conn, on, active_streams(conn, on))
+            timelines = load_timelines(conn, on, active_streams(conn, on), recent=self._recent(on))
             return caseload(conn, timelines, on, self.policy, mentor)
 
     def risk(self, on: dt.date, level: str | None = None) -> list[dict[str, Any]]:
         self.catch_up()
         with self.engine.connect() as conn:
-            return risk(load_timelines(conn, on, active_streams(conn, on)), on, self.policy, level)
+            return risk(load_timelines(conn, on, active_streams(conn, on), recent=self._recent(on)), on, self.policy, level)
+
+    def _recent(self, on: dt.date) -> dt.date:
+        """How far back today's views look: beyond every window in the policy, with room to spare."""
+        p = self.policy
+        days = max(p.absence_window_school_days * 2, p.mentor_change_days, p.request_answer_days, 60) + 60
+        return on - dt.timedelta(days=days)
 
     def outcomes(self, on: dt.date, cohort: str = "quarter") -> dict[str, Any]:
         self.catch_up()
         with self.engine.connect() as conn:
-            return outcomes(load_timelines(conn, on), on, cohort)
+            return outcomes(load_timelines(conn, on, parts=["transitions"]), on, cohort)
 
     def capacity(self, on: dt.date) -> list[dict[str, Any]]:
         self.catch_up()
         with self.engine.connect() as conn:
-            return capacity(conn, load_timelines(conn, on), on)
+            return capacity(conn, load_timelines(conn, on, parts=["transitions"]), on)
 
     def fidelity(self, on: dt.date) -> dict[str, Any]:
         self.catch_up()

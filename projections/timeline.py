@@ -117,28 +117,63 @@ class Timeline:
             yield current.state, current.on, following.on if following else None
 
 
-def load_timelines(conn: sa.Connection, as_of: dt.date, streams: Iterable[str] | None = None) -> dict[str, Timeline]:
-    """Every pathway's facts up to `as_of` (or only the given streams')."""
+FACTS = {
+    "transitions": facts.transitions,
+    "mentor_changes": facts.mentor_changes,
+    "contacts": facts.contacts,
+    "requests": facts.requests,
+    "absences": facts.absences,
+    "assessments": facts.assessments,
+    "placements": facts.placements,
+    "cadences": facts.cadences,
+}
+
+
+# The everyday facts that today's views only need lately (see `load_timelines(recent=…)`).
+RECENT_ONLY = ("contacts", "requests", "absences")
+
+
+def load_timelines(
+    conn: sa.Connection,
+    as_of: dt.date,
+    streams: Iterable[str] | None = None,
+    parts: Iterable[str] = tuple(FACTS),
+    recent: dt.date | None = None,
+) -> dict[str, Timeline]:
+    """Every pathway's facts up to `as_of` (or only the given streams', or only some kinds of fact).
+
+    With `recent`, contacts, requests and absences before that date are left out, except each
+    pathway's last contact before it (a contact cadence counts from the last contact, however
+    old): enough for caseloads and risk, which look back weeks, not years.
+    """
     wanted = None if streams is None else list(streams)
     timelines = {
         row.stream: Timeline(row.stream, row.case, row.partnership, row.born, row.referred_on)
         for row in _select(conn, facts.pathways, wanted, as_of, date_column="referred_on")
     }
-    for table, attribute in (
-        (facts.transitions, "transitions"),
-        (facts.mentor_changes, "mentor_changes"),
-        (facts.contacts, "contacts"),
-        (facts.requests, "requests"),
-        (facts.absences, "absences"),
-        (facts.assessments, "assessments"),
-        (facts.placements, "placements"),
-        (facts.cadences, "cadences"),
-    ):
-        for row in _select(conn, table, wanted, as_of, order=(table.c.stream, table.c.seq)):
+    for attribute in parts:
+        table = FACTS[attribute]
+        since = recent if attribute in RECENT_ONLY else None
+        if attribute == "contacts" and recent is not None:
+            for row in _last_contacts_before(conn, recent, wanted):
+                if row.stream in timelines:
+                    timelines[row.stream].contacts.append(row)
+        for row in _select(conn, table, wanted, as_of, order=(table.c.stream, table.c.seq), since=since):
             timeline = timelines.get(row.stream)
             if timeline is not None:
                 getattr(timeline, attribute).append(row)
     return timelines
+
+
+def _last_contacts_before(conn: sa.Connection, before: dt.date, streams: list[str] | None) -> Iterator[Any]:
+    c = facts.contacts
+    chunks = [None] if streams is None else [streams[i : i + 500] for i in range(0, len(streams), 500)]
+    for chunk in chunks:
+        last = sa.select(c.c.stream, sa.func.max(c.c.seq).label("seq")).where(c.c.on < before)
+        if chunk is not None:
+            last = last.where(c.c.stream.in_(chunk))
+        latest = last.group_by(c.c.stream).subquery()
+        yield from conn.execute(sa.select(c).join(latest, sa.and_(c.c.stream == latest.c.stream, c.c.seq == latest.c.seq)))
 
 
 def _select(
@@ -148,8 +183,11 @@ def _select(
     as_of: dt.date,
     date_column: str = "on",
     order: tuple[Any, ...] = (),
+    since: dt.date | None = None,
 ) -> Iterator[Any]:
     query = sa.select(table).where(table.c[date_column] <= as_of).order_by(*order)
+    if since is not None:
+        query = query.where(table.c[date_column] >= since)
     if streams is None:
         yield from conn.execute(query)
         return
