@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cli import demo, reading, reports, simulate, writing  # noqa: F401  (they add their commands to the group)
+from cli import demo, reading, reports, simulate, transfer, writing  # noqa: F401  (they add their commands to the group)
 from cli.app import cli
 
 

@@ -38,3 +38,8 @@ class SQLiteClaimingRecorder(SQLiteApplicationRecorder):
             c.execute(f"SELECT holder FROM {CLAIMS_TABLE} WHERE key = ?", (key,))
             row = c.fetchone()
             return row[0] if row else None
+
+    def all_claims(self) -> list[tuple[str, str]]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT key, holder FROM {CLAIMS_TABLE} ORDER BY key")
+            return [(row[0], row[1]) for row in c.fetchall()]

@@ -45,3 +45,12 @@ class PostgresClaimingRecorder(PostgresApplicationRecorder):
             )
             row = curs.fetchone()
             return row["holder"] if row else None
+
+    def all_claims(self) -> list[tuple[str, str]]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(
+                SQL("SELECT key, holder FROM {0}.{1} ORDER BY key").format(
+                    Identifier(self.datastore.schema), Identifier(CLAIMS_TABLE)
+                )
+            )
+            return [(row["key"], row["holder"]) for row in curs.fetchall()]
