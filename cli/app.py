@@ -78,7 +78,7 @@ class BrobygGroup(click.Group):
         except InvalidInput as e:  # the domain's own input checks, should the CLI's let something through
             raise click.UsageError(str(e)) from None
         except Exception as e:
-            message = _store_trouble(e)
+            message = _store_trouble(e, ctx.obj.db if isinstance(ctx.obj, Env) else "the database")
             if message is None:
                 raise
             _fail("error", message)
@@ -93,7 +93,7 @@ def _fail(label: str, message: str) -> None:
     sys.exit(1)
 
 
-def _store_trouble(e: Exception) -> str | None:
+def _store_trouble(e: Exception, where: str) -> str | None:
     """A one-line description of a database problem, or None if `e` is something else."""
     import sqlite3
 
@@ -107,10 +107,44 @@ def _store_trouble(e: Exception) -> str | None:
         sa_errors = ()
     if isinstance(e, (PersistenceError, sqlite3.Error, *sa_errors)) or type(e).__module__.startswith("psycopg"):
         first = (str(e).strip().splitlines() or [type(e).__name__])[0]
-        return f"database problem ({type(e).__name__}): {first}"
+        if "couldn't get a connection" in first and where.startswith("postgres"):
+            first = _why_no_connection(where) or first
+        shown = where.split("@")[-1] if where.startswith("postgres") else where  # never a password
+        return f"database problem with {shown}: {first}{_hint(first)}; nothing was written"
     if isinstance(e, OSError):
-        return f"cannot use the database file: {e.strerror or e}"
+        return f"cannot use the database file {where}: {e.strerror or e}; nothing was written"
     return None
+
+
+def _why_no_connection(url: str) -> str | None:
+    """eventsourcing's pool only says it got no connection; one direct attempt says why."""
+    try:
+        import psycopg
+
+        from engine.store import parse_store_url
+
+        dsn = parse_store_url(url).sqlalchemy_url.replace("postgresql+psycopg://", "postgresql://")
+        psycopg.connect(dsn, connect_timeout=3).close()
+    except Exception as e:  # whatever it is, it is the reason to show
+        return " ".join(str(e).split()) or None
+    return None
+
+
+def _hint(message: str) -> str:
+    lowered = message.lower()
+    if "is the server running" in lowered:
+        return ""
+    if "couldn't get a connection" in lowered or "connection refused" in lowered or "could not connect" in lowered:
+        return " (is PostgreSQL running there?)"
+    if "password authentication failed" in lowered or ("role" in lowered and "does not exist" in lowered):
+        return " (check the user and password in --db)"
+    if "disk" in lowered and "full" in lowered:
+        return " (free some disk space and try again)"
+    if "readonly" in lowered or "read-only" in lowered:
+        return " (the database file is read-only)"
+    if "locked" in lowered:
+        return " (another program holds the database; try again)"
+    return ""
 
 
 @click.group(cls=BrobygGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -1,0 +1,63 @@
+"""Store trouble: one clear line naming the problem, a non-zero exit, nothing half-written."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli.main import cli
+from tests.conftest import PG_URL, make_app
+from tests.scenarios import D
+
+pg = pytest.mark.skipif(not PG_URL, reason="BROBYG_TEST_PG is not set (make test sets it)")
+
+
+def brobyg(db: str, *args: str) -> object:
+    return CliRunner().invoke(cli, ["--db", db, "--today", "2026-11-26", *args])
+
+
+def one_line(result: object) -> str:
+    assert result.exit_code == 1, result.output  # type: ignore[attr-defined]
+    lines = result.stderr.strip().splitlines()  # type: ignore[attr-defined]
+    assert len(lines) == 1 and "Traceback" not in result.output  # type: ignore[attr-defined]
+    return lines[0]
+
+
+@pg
+def test_postgresql_not_running() -> None:
+    line = one_line(brobyg("postgresql://postgres@127.0.0.1:5999/test", "show", "BAAAAAA"))
+    assert "127.0.0.1:5999" in line and "refused" in line.lower()
+
+
+@pg
+def test_wrong_user_or_database() -> None:
+    assert 'role "nobody" does not exist' in one_line(brobyg("postgresql://nobody@127.0.0.1:5432/test", "show", "BAAAAAA"))
+    assert 'database "nodb" does not exist' in one_line(brobyg("postgresql://postgres:pw@127.0.0.1:5432/nodb", "show", "BAAAAAA"))
+
+
+def test_not_a_database_file(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("not a database\n" * 200)
+    assert "file is not a database" in one_line(brobyg(str(path), "show", "BAAAAAA"))
+    assert path.read_text() == "not a database\n" * 200
+
+
+def test_a_full_disk_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = str(tmp_path / "b.sqlite")
+    app = make_app(db)
+    app.add_mentor("sara", "Sara", "kui", on=D(2026, 1, 5))
+    before = app.count_events()
+    app.close()
+    from engine.claims import SQLiteClaimingRecorder
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(SQLiteClaimingRecorder, "_insert_events", full)
+    line = one_line(brobyg(db, "refer", "Jens", "--born", "2004-03-02", "--readiness", "education-ready", "--on", "2026-09-01"))
+    assert "disk is full" in line and "nothing was written" in line
+    monkeypatch.undo()
+    assert make_app(db).count_events() == before
