@@ -38,7 +38,7 @@ from domain.workflow import PATHWAY
 from engine.aggregate import EventSourced
 from engine.application import Changes, CommandApplication
 from engine.clock import Clock
-from engine.rules import AlreadyExists, InvalidInput, NotFound, Violation, require
+from engine.rules import AlreadyExists, InvalidInput, NotFound, Stale, Violation, require
 from engine.store import Store
 from engine.workflow import TriggerCheck
 
@@ -198,7 +198,7 @@ class Brobyg(CommandApplication):
             }
             found += PATHWAY.check(None, NEW, "refer", args).violations  # type: ignore[arg-type]
             require(rules.r13_effective_date(when, self.clock.today(), None), found)
-            case = new_case_id(self.rng)
+            case = self._unused_case_id()
             p = self._new(
                 Pathway,
                 Pathway.Referred,
@@ -219,6 +219,13 @@ class Brobyg(CommandApplication):
             return p, Changes([p], claims={key: case})
 
         return self.run(command)
+
+    def _unused_case_id(self) -> str:
+        # Six characters give about 729 million ids: at 100,000 pathways a few draws collide.
+        while True:
+            case = new_case_id(self.rng)
+            if self.load(Pathway.id_for(case), Pathway) is None:
+                return case
 
     def _earlier_case(self, key: str) -> tuple[str, str] | None:
         case = self.holder(key)
@@ -315,15 +322,24 @@ class Brobyg(CommandApplication):
         if p.mentor is None:
             self._add_event(p, Pathway.MentorAssigned, on, mentor=new.mentor, reason=reason)
             return [new]
-        old = self.mentor(p.mentor)
+        old = self._holding_mentor(p)
         self._add_event(old, Mentor.CaseReleased, on, case=p.case)
         self._add_event(p, Pathway.MentorHandedOver, on, from_mentor=old.mentor, to_mentor=new.mentor, reason=reason)
         return [old, new]
 
+    def _holding_mentor(self, p: Pathway) -> Mentor:
+        """The pathway's mentor, read after the pathway: if it no longer holds the case,
+        someone changed it in between, and the command runs again on fresh state."""
+        assert p.mentor is not None
+        mentor = self.mentor(p.mentor)
+        if p.case not in mentor.cases:
+            raise Stale(f"{p.case} and mentor {mentor.mentor} were read at different moments")
+        return mentor
+
     def _release_mentor(self, p: Pathway, reason: str, on: dt.date) -> list[EventSourced]:
         if p.mentor is None:
             return []
-        mentor = self.mentor(p.mentor)
+        mentor = self._holding_mentor(p)
         self._add_event(mentor, Mentor.CaseReleased, on, case=p.case)
         self._add_event(p, Pathway.MentorReleased, on, mentor=mentor.mentor, reason=reason)
         return [mentor]

@@ -24,7 +24,7 @@ from eventsourcing.utils import Environment, EnvType
 
 from engine.aggregate import DateAsISO, EventSourced
 from engine.clock import Clock
-from engine.rules import Conflict
+from engine.rules import Conflict, Stale
 from engine.store import Store
 
 T = TypeVar("T")
@@ -68,12 +68,12 @@ class CommandApplication(Application):
         if self._batch is not None:
             return self._batch.run(command)
         for attempt in range(self.retries):
-            result, changes = command()
-            if not isinstance(changes, Changes):
-                changes = Changes(changes)
             try:
+                result, changes = command()
+                if not isinstance(changes, Changes):
+                    changes = Changes(changes)
                 self.save(*changes.aggregates, claims=changes.claims)
-            except IntegrityError:
+            except (IntegrityError, Stale):
                 # Someone saved one of these aggregates first: back off, reload, re-check.
                 time.sleep(random.uniform(0, 0.02 * (attempt + 1)))
                 continue

@@ -61,3 +61,8 @@ class AlreadyExists(Exception):
 
 class InvalidInput(ValueError):
     """Malformed input that the command line should have caught: a usage error."""
+
+
+class Stale(Exception):
+    """Aggregates read at slightly different moments disagree: someone else changed one in
+    between. The command is simply run again on fresh state (see `CommandApplication.run`)."""

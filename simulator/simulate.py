@@ -162,21 +162,29 @@ class Simulation:
     def refer(self, monday: dt.date, number: int) -> None:
         rng, on = self.rng, self.day(monday, 0)
         age = rng.choice([18, 19, 19, 20, 20, 21, 21, 22, 22, 23, 24, 25, 26, 27, 28, 29])
-        born = dt.date(on.year - age - 1, on.month, min(on.day, 28)) + dt.timedelta(days=rng.randrange(1, 330))
+        try:
+            base = on.replace(year=on.year - age - 1)
+        except ValueError:  # 29 February
+            base = on.replace(year=on.year - age - 1, day=28)
+        born = base + dt.timedelta(days=rng.randrange(1, 330))  # `age` years old on the referral date
         activity_ready = rng.random() < 0.2
         engagement = rng.gauss(-0.3 if activity_ready else 0.1, 1)
         kui = None
         if age < 25 and rng.random() < 0.7:
             kui = rng.choice([m for m in self.mentors if self.kinds[m] == "kui"])
-        p = self.app.refer(
-            f"Simulated person {number:06d}",
-            born,
-            "activity-ready" if activity_ready else "education-ready",
-            justification="among the strongest: steady attendance in earlier activities" if activity_ready else None,
-            kui_contact=kui,
-            partnership="aarhus-tech" if rng.random() < 0.58 else "herning-eud",
-            on=on,
-        )
+        try:
+            p = self.app.refer(
+                f"Simulated person {number:06d}",
+                born,
+                "activity-ready" if activity_ready else "education-ready",
+                justification="among the strongest: steady attendance in earlier activities" if activity_ready else None,
+                kui_contact=kui,
+                partnership="aarhus-tech" if rng.random() < 0.58 else "herning-eud",
+                on=on,
+            )
+        except Refused:
+            self.refused += 1
+            return
         level = lambda: max(0, min(6, round(rng.gauss(2.2 + 0.6 * engagement, 1.3))))  # noqa: E731
         self.people[p.case] = Person(p.case, engagement, level(), max(0, level() - 1))
 
