@@ -19,7 +19,7 @@ from functools import cached_property
 from typing import Any, TypeVar
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.persistence import IntegrityError, InternalError, JSONTranscoder, ProgrammingError
 from eventsourcing.utils import Environment, EnvType
 
 from engine.aggregate import DateAsISO, EventSourced
@@ -52,7 +52,16 @@ class CommandApplication(Application):
         self.store = store
         self.clock = clock or Clock()
         self.actor = actor
-        super().__init__(env=store.eventsourcing_env)
+        for attempt in range(10):
+            try:
+                super().__init__(env=store.eventsourcing_env)
+                break
+            except (InternalError, ProgrammingError, IntegrityError):
+                # Several processes creating the tables at the same moment (PostgreSQL says
+                # "tuple concurrently updated"): the others have made them; look again.
+                if attempt == 9:
+                    raise
+                time.sleep(random.uniform(0.05, 0.2) * (attempt + 1))
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         # Only the store's settings: eventsourcing would otherwise let any variable in the
