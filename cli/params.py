@@ -21,11 +21,11 @@ class DateType(click.ParamType):
         if isinstance(value, dt.date):
             return value
         text = str(value).strip()
-        if self._iso.match(text):
-            try:
+        try:
+            if self._iso.match(text):
                 return dt.date.fromisoformat(text)
-            except ValueError:
-                pass
+        except ValueError:  # e.g. 2026-02-30: the right shape, not a day
+            self.fail(f"{value!r} is not a day of the calendar", param, ctx)
         self.fail(f"{value!r} is not a date (YYYY-MM-DD)", param, ctx)
 
 

@@ -31,7 +31,7 @@ class Mentor(EventSourced):
         return stream_id("mentor", mentor)
 
     class Event(EventSourced.Event):
-        pass
+        """Base of the mentor's events (its own, so eventsourcing keeps the nested classes as written)."""
 
     class Added(Event, Aggregate.Created):
         TOPIC = "brobyg:Mentor.Added"

@@ -26,7 +26,7 @@ class Partnership(EventSourced):
         return stream_id("partnership", partnership)
 
     class Event(EventSourced.Event):
-        pass
+        """Base of the partnership's events (its own, so eventsourcing keeps the nested classes as written)."""
 
     class Added(Event, Aggregate.Created):
         TOPIC = "brobyg:Partnership.Added"

@@ -122,8 +122,8 @@ class Workflow(Generic[S]):
         if fmt not in engines:
             raise ValueError(f"unknown diagram format {fmt!r}")
 
-        class _Diagram:  # a throwaway model: GraphMachine draws for a model
-            pass
+        class _Diagram:
+            """A throwaway model: GraphMachine draws for a model, and aggregates are never bound."""
 
         model = _Diagram()
         GraphMachine(
