@@ -112,9 +112,9 @@ class Simulation:
 
     # --- the loop -----------------------------------------------------------------------
 
-    def run(self, progress: Callable[[int, int], None] = lambda done, total: None) -> Result:
+    def run(self, progress: Callable[[int, int], None] = lambda done, total: None, flush_every: int = 20_000) -> Result:
         app = self.app
-        with app.batch() as batch:
+        with app.batch(flush_every) as batch:
             for m in self.mentors:
                 app.add_mentor(m, f"Mentor {m[-3:]}", self.kinds[m], 20, on=self.start)
             for name, places in self.partnerships.items():
