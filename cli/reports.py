@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -314,3 +315,24 @@ def rebuild(env: Env, as_json: bool) -> None:
         as_json,
         lambda: click.echo(f"rebuilt {len(rows)} read models from {processed} events"),
     )
+
+
+@projections.command()
+@click.pass_obj
+def follow(env: Env) -> None:
+    """Keep the read models up to date continuously (PostgreSQL); stop with Ctrl-C."""
+    from projections.readmodels import FollowUnavailable
+
+    def caught_up(processed: int) -> None:
+        if processed:
+            click.echo(f"caught up {processed} events", err=True)
+
+    try:
+        if not env.app.store.is_sqlite:
+            click.echo(f"following {env.app.store.display}; Ctrl-C stops", err=True)
+        env.read_models.follow(caught_up)
+    except FollowUnavailable as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("stopped; the read models are consistent up to the last event caught up", err=True)

@@ -27,6 +27,10 @@ from projections.timeline import active_streams, load_timelines
 Progress = Callable[[int, int], None]
 
 
+class FollowUnavailable(Exception):
+    """The store cannot notify readers of new events."""
+
+
 class ReadModels:
     def __init__(self, app: Brobyg, policy: Policy | None = None) -> None:
         self.app = app
@@ -38,6 +42,18 @@ class ReadModels:
 
     def catch_up(self, progress: Progress | None = None) -> int:
         return self.views.catch_up(progress)
+
+    def follow(self, on_caught_up: Callable[[int], None] = lambda processed: None) -> None:
+        """Keep the read models up to date as events arrive, using PostgreSQL's notifications
+        (eventsourcing's subscription); runs until interrupted (KeyboardInterrupt)."""
+        if self.app.store.is_sqlite:
+            raise FollowUnavailable(
+                "following needs PostgreSQL's notifications; on SQLite every reading command catches up by itself"
+            )
+        on_caught_up(self.catch_up())
+        with self.app.recorder.subscribe(gt=self.views.head()) as subscription:
+            for _notification in subscription:
+                on_caught_up(self.catch_up())  # one catch-up takes whatever else has arrived too
 
     def status(self) -> list[ViewStatus]:
         return self.views.status()

@@ -1,0 +1,50 @@
+"""`brobyg projections follow`: live read models on PostgreSQL, a clear no on SQLite."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from projections.readmodels import ReadModels
+from tests.conftest import PG_URL, make_app
+from tests.scenarios import bridging, mentors
+
+BROBYG = str(Path(sys.executable).with_name("brobyg"))
+
+
+def test_following_on_sqlite_says_why_not(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [BROBYG, "--db", str(tmp_path / "a.sqlite"), "projections", "follow"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1 and "PostgreSQL" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.skipif(not PG_URL, reason="BROBYG_TEST_PG is not set (make test sets it)")
+def test_following_keeps_read_models_live_and_stops_cleanly(db_url: str) -> None:
+    if not db_url.startswith("postgres"):
+        pytest.skip("following is for PostgreSQL")
+    app = make_app(db_url)
+    mentors(app)
+    follower = subprocess.Popen(
+        [BROBYG, "--db", db_url, "projections", "follow"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        time.sleep(2)  # let it subscribe
+        bridging(app, person="Live")  # a few events, written elsewhere
+        watcher = ReadModels(app)
+        for _ in range(100):
+            if all(s.behind == 0 for s in watcher.views.status()):
+                break
+            time.sleep(0.1)
+        assert all(s.behind == 0 for s in watcher.views.status()), "the follower did not catch up"
+    finally:
+        follower.send_signal(signal.SIGINT)
+        _, err = follower.communicate(timeout=30)
+    assert follower.returncode == 0, err
+    assert "stopped" in err and "Traceback" not in err
+    app.close()
