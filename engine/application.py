@@ -45,7 +45,8 @@ Command = Callable[[], tuple[T, Sequence[EventSourced] | Changes]]
 class CommandApplication(Application):
     """The only writer: every command goes through `run`."""
 
-    retries = 6
+    retries = 10
+    retried = 0  # how many times a command ran again after losing a race (for the benchmarks)
 
     def __init__(self, store: Store, clock: Clock | None = None, actor: str = "system") -> None:
         store.prepare()
@@ -84,7 +85,8 @@ class CommandApplication(Application):
                 self.save(*changes.aggregates, claims=changes.claims)
             except (IntegrityError, Stale):
                 # Someone saved one of these aggregates first: back off, reload, re-check.
-                time.sleep(random.uniform(0, 0.02 * (attempt + 1)))
+                self.retried += 1
+                time.sleep(random.uniform(0, min(0.01 * 2**attempt, 0.5)))  # spread the contenders out
                 continue
             return result
         raise Conflict("changed by someone else at the same moment; nothing was written, try again")
