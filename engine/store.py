@@ -38,7 +38,7 @@ class Store:
         import sqlalchemy as sa
 
         if self.is_sqlite:
-            engine = sa.create_engine(self.sqlalchemy_url, connect_args={"timeout": 30})
+            engine = sa.create_engine(self.sqlalchemy_url, connect_args=self.connect_args)
 
             @sa.event.listens_for(engine, "connect")
             def _pragmas(dbapi_connection: Any, _: Any) -> None:
@@ -81,8 +81,16 @@ def parse_store_url(text: str) -> Store:
         raise StoreUrlError("the database URL is empty")
     if text.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
         return _postgres(text)
+    lock_timeout = 30
     if text.startswith("sqlite:///"):
-        path = text[len("sqlite:///") :]
+        path, _, query = text[len("sqlite:///") :].partition("?")
+        options = parse_qs(query)
+        if set(options) - {"lock_timeout"}:
+            raise StoreUrlError("the only SQLite URL option is lock_timeout=SECONDS")
+        try:
+            lock_timeout = int(options.get("lock_timeout", ["30"])[-1])
+        except ValueError:
+            raise StoreUrlError("lock_timeout is a whole number of seconds") from None
     elif "://" in text:
         scheme = text.split("://", 1)[0]
         raise StoreUrlError(f"unsupported database '{scheme}': use a file path, sqlite:///PATH or postgresql://…")
@@ -99,10 +107,11 @@ def parse_store_url(text: str) -> Store:
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "APPLICATION_RECORDER_TOPIC": "engine.claims:SQLiteClaimingRecorder",
             "SQLITE_DBNAME": str(resolved),
-            "SQLITE_LOCK_TIMEOUT": "30",
+            "SQLITE_LOCK_TIMEOUT": str(lock_timeout),  # how long to wait for another writer
         },
         sqlalchemy_url=f"sqlite:///{resolved}",
         display=str(resolved),
+        connect_args={"timeout": lock_timeout},
     )
 
 

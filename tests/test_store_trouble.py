@@ -61,3 +61,34 @@ def test_a_full_disk_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert "disk is full" in line and "nothing was written" in line
     monkeypatch.undo()
     assert make_app(db).count_events() == before
+
+
+def test_a_database_locked_by_another_program(tmp_path: Path) -> None:
+    db = tmp_path / "c.sqlite"
+    make_app(str(db)).add_mentor("sara", "Sara", "kui", on=D(2026, 1, 5))
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another program holds the file
+    try:
+        line = one_line(brobyg(f"sqlite:///{db}?lock_timeout=1", "mentor", "add", "ali", "--name", "Ali", "--kind", "lab"))
+        assert "locked" in line and "nothing was written" in line
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert make_app(str(db)).count_events() == 1
+
+
+def test_a_read_only_database_file(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    db = tmp_path / "r.sqlite"
+    make_app(str(db)).add_mentor("sara", "Sara", "kui", on=D(2026, 1, 5))
+    # Tests run as root, for whom file modes do not stop a write; the immutable flag does.
+    if not shutil.which("chattr") or subprocess.run(["chattr", "+i", str(db)], capture_output=True).returncode:
+        pytest.skip("cannot make a file read-only here (chattr +i)")
+    try:
+        line = one_line(brobyg(str(db), "mentor", "add", "ali", "--name", "Ali", "--kind", "lab"))
+        assert "read" in line.lower() and "nothing was written" in line
+    finally:
+        subprocess.run(["chattr", "-i", str(db)], check=True)
+    assert make_app(str(db)).count_events() == 1
