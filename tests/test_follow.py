@@ -6,12 +6,13 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
 
 from projections.readmodels import ReadModels
-from tests.conftest import PG_URL, make_app
+from tests.conftest import PG_URL, _drop_schema, make_app
 from tests.scenarios import bridging, mentors
 
 BROBYG = str(Path(sys.executable).with_name("brobyg"))
@@ -25,9 +26,9 @@ def test_following_on_sqlite_says_why_not(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not PG_URL, reason="BROBYG_TEST_PG is not set (make test sets it)")
-def test_following_keeps_read_models_live_and_stops_cleanly(db_url: str) -> None:
-    if not db_url.startswith("postgres"):
-        pytest.skip("following is for PostgreSQL")
+def test_following_keeps_read_models_live_and_stops_cleanly() -> None:
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    db_url = f"{PG_URL}?schema={schema}"
     app = make_app(db_url)
     mentors(app)
     follower = subprocess.Popen(
@@ -48,3 +49,4 @@ def test_following_keeps_read_models_live_and_stops_cleanly(db_url: str) -> None
     assert follower.returncode == 0, err
     assert "stopped" in err and "Traceback" not in err
     app.close()
+    _drop_schema(schema)
