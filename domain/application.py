@@ -473,7 +473,7 @@ class Brobyg(CommandApplication):
             p = self.pathway(case)
             when = self._on(on)
             found = self._inside_state(p, when)
-            if p.mentor is None and not found:
+            if p.mentor is None and p.state in ACTIVE_STATES:  # every unmet rule, not just the first
                 found.append(Violation("R2", f"{p.case} has no mentor to record a contact for (brobyg assign {p.case} MENTOR)"))
             require(found)
             self._add_event(p, Pathway.ContactRecorded, when, mentor=p.mentor, channel=channel)
