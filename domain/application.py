@@ -84,10 +84,6 @@ class Brobyg(CommandApplication):
             raise NotFound(f"no partnership {partnership!r} (brobyg partnership add {partnership} …)")
         return found
 
-    def case_of(self, person: str, born: dt.date) -> str | None:
-        """The case of a young person (one stream each, episodes inside), if referred before."""
-        return self.holder(person_key(person, born))
-
     def _add_event(self, aggregate: EventSourced, event: type, on: dt.date, **fields: Any) -> None:
         aggregate.record(event, on, self.actor, self.clock.recorded_at(on), **fields)
 

@@ -23,15 +23,6 @@ def _measure(key: str, question: str, measure: str, hits: int, of: int) -> dict[
     }
 
 
-def _mentor_before(t: Timeline, seq: int) -> str | None:
-    mentor = None
-    for change in t.mentor_changes:
-        if change.seq > seq:
-            break
-        mentor = change.mentor
-    return mentor
-
-
 def fidelity(timelines: dict[str, Timeline], on: dt.date, policy: Policy, capacity_rows: list[dict[str, Any]]) -> dict[str, Any]:
     """`capacity_rows` is the capacity report for the same date (occupancy against committed places)."""
     bridged = [t for t in timelines.values() if any(x.state == "bridging" and x.on <= on for x in t.transitions)]
@@ -61,7 +52,7 @@ def fidelity(timelines: dict[str, Timeline], on: dt.date, policy: Policy, capaci
     continued = 0
     for t, start in started:
         same_day = [c for c in t.mentor_changes if c.on == start.on and c.seq > start.seq]
-        before, after = _mentor_before(t, start.seq), (same_day[-1].mentor if same_day else _mentor_before(t, start.seq))
+        before, after = t.mentor_after(start.seq), (same_day[-1].mentor if same_day else t.mentor_after(start.seq))
         continued += before is not None and before == after
 
     # Placements with a purpose, a named contact person, the young person's wish and a follow-up.

@@ -14,7 +14,6 @@ import sqlalchemy as sa
 
 from domain.application import Brobyg
 from engine.views import Views, ViewStatus
-from projections import facts
 from projections.capacity import capacity
 from projections.caseload import caseload
 from projections.facts import all_views
@@ -101,8 +100,3 @@ class ReadModels:
         tables = [t for v in self.views.views for t in v.tables]
         with self.engine.connect() as conn:
             return {t.name: sorted(tuple(r) for r in conn.execute(sa.select(t))) for t in tables}
-
-    def mentors(self) -> list[Any]:
-        self.catch_up()
-        with self.engine.connect() as conn:
-            return list(conn.execute(sa.select(facts.mentors).order_by(facts.mentors.c.mentor)))

@@ -7,7 +7,7 @@ before D", taken in stream order, is what was true on D.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,9 +69,16 @@ class Timeline:
         return first
 
     def mentor_on(self, on: dt.date) -> str | None:
+        return self._mentor_while(lambda change: change.on <= on)
+
+    def mentor_after(self, seq: int) -> str | None:
+        """The mentor once the pathway's event number `seq` was recorded."""
+        return self._mentor_while(lambda change: change.seq <= seq)
+
+    def _mentor_while(self, holds: Callable[[Any], bool]) -> str | None:
         mentor = None
         for change in self.mentor_changes:
-            if change.on > on:
+            if not holds(change):
                 break
             mentor = change.mentor
         return mentor
