@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import random
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, TypeVar
@@ -29,6 +29,14 @@ from engine.store import Store
 
 T = TypeVar("T")
 A = TypeVar("A", bound=EventSourced)
+
+
+def replay(aggregate: Any, events: Iterable[Any]) -> Any:
+    """eventsourcing's `project_aggregate` without its per-event `isinstance` check against a
+    runtime protocol, which cost a third of a command's time (all our events are `mutate`-able)."""
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate
 
 
 @dataclass(frozen=True)
@@ -98,7 +106,7 @@ class CommandApplication(Application):
 
     def _load(self, aggregate_id: Any, cls: type[A]) -> A | None:
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate = self.repository.get(aggregate_id, projector_func=replay)
         except AggregateNotFoundError:
             return None
         if not isinstance(aggregate, cls):
