@@ -1,14 +1,25 @@
-"""Claims on PostgreSQL (see `engine.claims`), and a save in one round trip.
+"""Claims on PostgreSQL (see `engine.claims`), and writers that do not queue behind each other.
 
 Kept apart so SQLite users never import psycopg.
 
-eventsourcing's recorder locks the events table for every save, so that notification ids
-are committed in the order they are issued (a reader following the log never passes a gap
-that is filled later). It takes the lock, inserts, then waits for the client to fetch the
-ids and send COMMIT: the lock is held across a round trip to a Python process, which on a
-busy machine may wait for a core. With many writers that wait becomes a queue. Here the
-whole save (claims, lock, notify, insert, commit) is one statement calling a server-side
-function on an autocommit connection, so the lock is held only while PostgreSQL works.
+A reader following the notification log must never pass a gap that is filled later: a
+writer that took notification id 10 but has not yet committed while id 11 is visible.
+eventsourcing prevents this on the writing side: every save locks the events table until
+it commits, so writers commit one by one, each waiting for the previous one's flush to disk
+(and, in its recorder, for a round trip to the client while holding the lock). With many
+coordinators that is a queue.
+
+Here the guarantee is kept on the reading side instead. Writers insert concurrently (their
+commits share disk flushes); a reader first asks for the *settled* head: it takes a SHARE
+lock on the events table, which waits for every transaction that is inserting events at that
+moment to finish, reads the highest notification id, and lets go at once. Every id up to
+that head then belongs to a finished transaction, and ids handed out later are higher. The
+reader reads no further than that head. The lock blocks writers only for that instant.
+
+A save is one statement calling a server-side function on an autocommit connection (one
+round trip; it commits, or fails, as a whole). The function takes its ROW EXCLUSIVE lock on
+the events table first, before it may wait on a claim, so that a reader waiting for the
+writers can never be part of a deadlock with them.
 """
 
 from __future__ import annotations
@@ -16,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
+from eventsourcing.persistence import InterfaceError, Notification, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
@@ -24,6 +35,7 @@ from psycopg.sql import SQL, Identifier
 from engine.claims import CLAIMS_TABLE
 
 RECORD_FUNCTION = "brobyg_record"
+SETTLED_FUNCTION = "brobyg_settled_head"
 
 
 class PostgresClaimingRecorder(PostgresApplicationRecorder):
@@ -43,8 +55,8 @@ class PostgresClaimingRecorder(PostgresApplicationRecorder):
                 " RETURNS SETOF bigint LANGUAGE plpgsql AS $body$"
                 " BEGIN"
                 "  SET LOCAL lock_timeout = '{lock_timeout}s';"
+                "  LOCK TABLE {schema}.{events} IN ROW EXCLUSIVE MODE;"  # what INSERT takes; shared by writers
                 "  INSERT INTO {schema}.{claims} (key, holder) SELECT * FROM unnest(claim_keys, claim_holders);"
-                "  LOCK TABLE {schema}.{events} IN EXCLUSIVE MODE;"  # last, so it is held briefly
                 "  NOTIFY {channel};"
                 "  RETURN QUERY INSERT INTO {schema}.{events} (originator_id, originator_version, topic, state)"
                 "   SELECT * FROM unnest(ids, versions, topics, states)"
@@ -61,6 +73,23 @@ class PostgresClaimingRecorder(PostgresApplicationRecorder):
                 channel=Identifier(self.channel_name),
             )
         )
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE OR REPLACE FUNCTION {schema}.{function}() RETURNS bigint LANGUAGE plpgsql AS $body$"
+                " BEGIN"
+                "  SET LOCAL lock_timeout = '{lock_timeout}s';"
+                "  LOCK TABLE {schema}.{events} IN SHARE MODE;"  # waits for the writers in flight
+                "  RETURN (SELECT max(notification_id) FROM {schema}.{events});"
+                " END"
+                " $body$"
+            ).format(
+                schema=schema,
+                function=Identifier(SETTLED_FUNCTION),
+                lock_timeout=self.datastore.lock_timeout,
+                events=Identifier(self.events_table_name),
+            )
+        )
+        self.settled_statement = SQL("SELECT {0}.{1}() AS head").format(schema, Identifier(SETTLED_FUNCTION))
         self.record_statement = SQL("SELECT * FROM {0}.{1}(%s, %s, %s, %s, %s, %s)").format(schema, Identifier(RECORD_FUNCTION))
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
@@ -81,6 +110,29 @@ class PostgresClaimingRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self.record_statement, params, prepare=True)
             return [row[RECORD_FUNCTION] for row in curs.fetchall()]
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def max_notification_id(self) -> int | None:
+        """The settled head: the highest id below which no gap can still be filled."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.settled_statement, prepare=True)
+            row = curs.fetchone()
+            return row["head"] if row else None
+
+    def select_notifications(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
+    ) -> Sequence[Notification]:
+        head = self.max_notification_id()
+        if head is None:
+            return []
+        stop = head if stop is None else min(stop, head)
+        return super().select_notifications(start, limit, stop, topics, inclusive_of_start=inclusive_of_start)
 
     def holder(self, key: str) -> str | None:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:

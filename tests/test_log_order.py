@@ -1,0 +1,57 @@
+"""On PostgreSQL writers do not wait for each other; a reader of the notification log waits
+for a slower writer instead of passing the gap it will fill (see `engine.claims_postgres`).
+(SQLite has one writer at a time, so it has no such gap.)"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+import pytest
+
+from engine.store import parse_store_url
+from tests.conftest import PG_URL, _drop_schema, make_app
+from tests.scenarios import mentors
+
+pytestmark = pytest.mark.skipif(not PG_URL, reason="BROBYG_TEST_PG is not set (make test sets it)")
+
+
+def test_writers_pass_each_other_and_a_reader_waits_for_the_slower_one() -> None:
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    url = f"{PG_URL}?schema={schema}"
+    app = make_app(url)
+    slow = psycopg.connect(parse_store_url(url).sqlalchemy_url.replace("postgresql+psycopg", "postgresql"))
+    try:
+        mentors(app)
+        first = app.recorder.select_notifications(start=1, limit=1)[0]
+        # A slower writer takes the next notification id and is not done yet: it saves a copy
+        # of the first mentor's creation under a new stream, through the same function.
+        slow.execute(f'SET search_path TO "{schema}"')
+        gap = slow.execute(
+            "SELECT * FROM brobyg_record(%s, %s, %s, %s, %s, %s)",
+            ([], [], [uuid.uuid4()], [first.originator_version], [first.topic], [first.state]),
+        ).fetchone()[0]
+
+        writer = threading.Thread(target=lambda: app.add_mentor("late", "Late Mentor", "lab", capacity=5, on=app.clock.today()))
+        writer.start()
+        writer.join(5)
+        assert not writer.is_alive(), "a writer must not queue behind another writer's open transaction"
+
+        read: dict[str, Sequence[Any]] = {}
+        reader = threading.Thread(target=lambda: read.update(page=app.recorder.select_notifications(start=1, limit=1000)))
+        reader.start()
+        reader.join(0.5)
+        assert reader.is_alive(), "a reader must wait for the slower writer, not read past its gap"
+        slow.commit()
+        reader.join(10)
+        ids = [n.id for n in read["page"]]
+        assert gap in ids and ids == sorted(ids) and ids[-1] > gap  # nothing passed over, nothing out of order
+        assert app.count_events() == len(ids)
+    finally:
+        slow.rollback()  # lets a queued writer or reader finish if an assertion failed
+        slow.close()
+        app.close()
+        _drop_schema(schema)
