@@ -27,15 +27,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import InterfaceError, Notification, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import retry
+from psycopg.pq import TransactionStatus
 from psycopg.sql import SQL, Identifier
 
 from engine.claims import CLAIMS_TABLE
 
 RECORD_FUNCTION = "brobyg_record"
 SETTLED_FUNCTION = "brobyg_settled_head"
+NOTIFY_FUNCTION = "brobyg_notify"
+BEGIN, COMMIT, ROLLBACK = SQL("BEGIN"), SQL("COMMIT"), SQL("ROLLBACK")
 
 
 class PostgresClaimingRecorder(PostgresApplicationRecorder):
@@ -57,7 +61,6 @@ class PostgresClaimingRecorder(PostgresApplicationRecorder):
                 "  SET LOCAL lock_timeout = '{lock_timeout}s';"
                 "  LOCK TABLE {schema}.{events} IN ROW EXCLUSIVE MODE;"  # what INSERT takes; shared by writers
                 "  INSERT INTO {schema}.{claims} (key, holder) SELECT * FROM unnest(claim_keys, claim_holders);"
-                "  NOTIFY {channel};"
                 "  RETURN QUERY INSERT INTO {schema}.{events} (originator_id, originator_version, topic, state)"
                 "   SELECT * FROM unnest(ids, versions, topics, states)"
                 "   RETURNING notification_id;"
@@ -70,9 +73,19 @@ class PostgresClaimingRecorder(PostgresApplicationRecorder):
                 lock_timeout=self.datastore.lock_timeout,
                 claims=Identifier(CLAIMS_TABLE),
                 events=Identifier(self.events_table_name),
-                channel=Identifier(self.channel_name),
             )
         )
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE OR REPLACE FUNCTION {schema}.{function}() RETURNS void LANGUAGE plpgsql AS $body$"
+                " BEGIN"
+                "  SET LOCAL synchronous_commit = off;"  # a wake-up call, not data: no need to wait for the disk
+                "  NOTIFY {channel};"
+                " END"
+                " $body$"
+            ).format(schema=schema, function=Identifier(NOTIFY_FUNCTION), channel=Identifier(self.channel_name))
+        )
+        self.notify_statement = SQL("SELECT {0}.{1}()").format(schema, Identifier(NOTIFY_FUNCTION))
         self.sql_create_statements.append(
             SQL(
                 "CREATE OR REPLACE FUNCTION {schema}.{function}() RETURNS bigint LANGUAGE plpgsql AS $body$"
@@ -106,9 +119,21 @@ class PostgresClaimingRecorder(PostgresApplicationRecorder):
             [e.topic for e in stored_events],
             [e.state for e in stored_events],
         )
-        # One statement on an autocommit connection: it commits, or fails, as a whole.
+        # Sent together, answered together: the save in a transaction of its own, then
+        # the notification in another (see the module's docstring).
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(self.record_statement, params, prepare=True)
+            try:
+                # Nothing prepared: a statement prepared in a pipeline that fails is not
+                # there afterwards, though psycopg would believe it is.
+                with conn.pipeline():
+                    conn.execute(BEGIN, prepare=False)
+                    curs.execute(self.record_statement, params, prepare=False)
+                    conn.execute(COMMIT, prepare=False)
+                    conn.execute(self.notify_statement, prepare=False)
+            except psycopg.Error:
+                if conn.info.transaction_status == TransactionStatus.INERROR:
+                    conn.execute(ROLLBACK)
+                raise
             return [row[RECORD_FUNCTION] for row in curs.fetchall()]
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)

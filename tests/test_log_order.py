@@ -55,3 +55,33 @@ def test_writers_pass_each_other_and_a_reader_waits_for_the_slower_one() -> None
         slow.close()
         app.close()
         _drop_schema(schema)
+
+
+def test_lost_races_leave_the_connection_clean() -> None:
+    """A save that fails inside the one-round-trip pipeline (a stream saved first by someone
+    else, a claim already held) rolls back, and the next saves on that connection work,
+    also when the very first save of a fresh connection is the one that fails."""
+    from eventsourcing.persistence import IntegrityError, StoredEvent
+
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    url = f"{PG_URL}?schema={schema}"
+    first_app = make_app(url)
+    first = StoredEvent(uuid.uuid4(), 1, "topic", b"{}")
+    first_app.recorder.insert_events([first], claims={"key": "a"})
+    try:
+        for _ in range(3):
+            late = make_app(url)  # a fresh connection whose first save loses
+            try:
+                for _ in range(8):  # past psycopg's threshold for preparing a statement
+                    with pytest.raises(IntegrityError):
+                        late.recorder.insert_events([first])
+                    with pytest.raises(IntegrityError):
+                        late.recorder.insert_events([StoredEvent(uuid.uuid4(), 1, "topic", b"{}")], claims={"key": "a"})
+                    late.recorder.insert_events([StoredEvent(uuid.uuid4(), 1, "topic", b"{}")])
+            finally:
+                late.close()
+        assert len(first_app.recorder.select_notifications(start=1, limit=100)) == 1 + 3 * 8
+        assert first_app.recorder.all_claims() == [("key", "a")]
+    finally:
+        first_app.close()
+        _drop_schema(schema)
