@@ -54,6 +54,7 @@ class CommandApplication(Application):
     """The only writer: every command goes through `run`."""
 
     retries = 10
+    cache_size = 1_000  # aggregates kept in memory between commands
     retried = 0  # how many times a command ran again after losing a race (for the benchmarks)
 
     def __init__(self, store: Store, clock: Clock | None = None, actor: str = "system") -> None:
@@ -75,7 +76,10 @@ class CommandApplication(Application):
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         # Only the store's settings: eventsourcing would otherwise let any variable in the
         # process environment (e.g. BROBYG_SQLITE_DBNAME) redirect or change persistence.
-        return Environment(name, dict(env or {}))
+        # A long-running process (a service, a simulation) keeps recently used aggregates
+        # and, on each load, reads only the events saved since (eventsourcing's fast-forward),
+        # instead of replaying a whole pathway for every command.
+        return Environment(name, {"AGGREGATE_CACHE_MAXSIZE": str(self.cache_size), **(env or {})})
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
