@@ -48,6 +48,14 @@ class Round:
     rate: float  # commands/s while all processes ran
     retry_share: float
     catch_up: float  # seconds to bring the read models up to date after the burst
+    cpu: float  # share of the machine's cores busy during the burst (all processes, PostgreSQL too)
+
+
+def cpu_times() -> tuple[int, int]:
+    """Busy and total jiffies of the whole machine (Linux's /proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    return sum(fields) - idle, sum(fields)
 
 
 def run(url: str, processes: int, commands: int) -> Round:
@@ -66,9 +74,11 @@ def run(url: str, processes: int, commands: int) -> Round:
     for w in workers:
         w.start()
     time.sleep(2 + processes * 0.5)  # let every worker import and connect
+    cpu_before = cpu_times()
     began = time.monotonic()
     start.set()
     results = [out.get(timeout=600) for _ in workers]
+    busy, total = (after - before for after, before in zip(cpu_times(), cpu_before, strict=True))
     for w in workers:
         w.join()
     window_end = min(done[-1] for done, _ in results)
@@ -78,7 +88,7 @@ def run(url: str, processes: int, commands: int) -> Round:
     ReadModels(app).catch_up()
     catch_up = time.perf_counter() - catch_up_began
     app.close()
-    return Round(completed / (window_end - began), retried / (processes * commands), catch_up)
+    return Round(completed / (window_end - began), retried / (processes * commands), catch_up, busy / max(total, 1))
 
 
 def main() -> None:
@@ -97,7 +107,9 @@ def main() -> None:
             finally:
                 drop(url)
             rounds[processes].append(result)
-            print(f"  round {r + 1}, {processes} processes: {result.rate:5.0f} commands/s", flush=True)
+            print(
+                f"  round {r + 1}, {processes} processes: {result.rate:5.0f} commands/s, cores busy {result.cpu:.0%}", flush=True
+            )
     single = statistics.median(x.rate for x in rounds[1])
     print(f"{args.store}, {args.commands} commands per process, median of {args.rounds} rounds:")
     for processes, results in rounds.items():
@@ -105,7 +117,8 @@ def main() -> None:
         print(
             f"  {processes} processes: {rate:5.0f} commands/s ({rate / single:.2f}x one process), "
             f"{max(x.retry_share for x in results):.1%} retried, "
-            f"catch-up after the burst {max(x.catch_up for x in results):.1f} s"
+            f"catch-up after the burst {max(x.catch_up for x in results):.1f} s, "
+            f"cores busy {statistics.median(x.cpu for x in results):.0%}"
         )
 
 
