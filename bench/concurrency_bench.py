@@ -1,33 +1,78 @@
 """Commands per second sustained by N concurrent processes (N = 1, 2, 4, 8), each running many
 commands through the application service on its own pathways; the share that had to retry;
-and the time to catch the read models up after the burst.
+the time to catch the read models up after the burst; and, on PostgreSQL, a raw floor.
 
-    .venv/bin/python bench/concurrency_bench.py --store postgres --commands 1000 --rounds 3
+    .venv/bin/python bench/concurrency_bench.py --store postgres --commands 1000 --rounds 5
 
 "Sustained" is measured while all N processes are running: from the common start signal to
 the moment the first process finishes, counting every command completed by then (a slow
 straggler at the end would otherwise be counted as the throughput of N). The rounds are
 interleaved (1, 2, 4, 8, 1, 2, ...) so that the machine's own drift touches every N alike;
 the median round is reported.
+
+The floor does what a command does to the database, with plain psycopg and nothing else: read
+one stream's events, insert one event row (autocommit, so one commit each), in N processes
+timed the same way. `--floor-python MS` adds that much pure-Python work (JSON round trips) to
+each floor command, to see how the machine itself scales CPU-bound Python processes.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import multiprocessing
 import statistics
 import tempfile
 import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from common import TODAY, app_for, drop, fresh_url
+from common import PG, TODAY, app_for, drop, fresh_url
 
 from projections.readmodels import ReadModels
 
 PROCESSES = (1, 2, 4, 8)
+PAYLOAD = {"items": [{"n": i, "text": str(i) * 3, "list": [1, 2, 3]} for i in range(40)]}
+
+
+@dataclass
+class Round:
+    rate: float  # commands/s while all processes ran
+    retry_share: float = 0.0
+    catch_up: float = 0.0  # seconds to bring the read models up to date after the burst
+    cpu: float = 0.0  # share of the machine's cores busy during the burst (all processes, PostgreSQL too)
+
+
+def cpu_times() -> tuple[int, int]:
+    """Busy and total jiffies of the whole machine (Linux's /proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def burst(target: Callable[..., None], args: list[tuple[Any, ...]]) -> tuple[float, list[Any], float]:
+    """Start one process per args, let them set up, start them together; returns the rate while
+    all ran, what each sent back besides its completion times, and how busy the cores were."""
+    context = multiprocessing.get_context("spawn")
+    start, out = context.Event(), context.Queue()
+    workers = [context.Process(target=target, args=(*a, start, out)) for a in args]
+    for w in workers:
+        w.start()
+    time.sleep(2 + len(workers) * 0.5)  # let every worker import and connect
+    cpu_before = cpu_times()
+    began = time.monotonic()
+    start.set()
+    results = [out.get(timeout=600) for _ in workers]
+    busy, total = (after - before for after, before in zip(cpu_times(), cpu_before, strict=True))
+    for w in workers:
+        w.join()
+    window_end = min(done[-1] for done, _ in results)
+    completed = sum(sum(1 for t in done if t <= window_end) for done, _ in results)
+    return completed / (window_end - began), [extra for _, extra in results], busy / max(total, 1)
 
 
 def worker(url: str, number: int, cases: list[str], commands: int, start: Any, out: Any) -> None:
@@ -43,21 +88,6 @@ def worker(url: str, number: int, cases: list[str], commands: int, start: Any, o
     out.put((done, app.retried))
 
 
-@dataclass
-class Round:
-    rate: float  # commands/s while all processes ran
-    retry_share: float
-    catch_up: float  # seconds to bring the read models up to date after the burst
-    cpu: float  # share of the machine's cores busy during the burst (all processes, PostgreSQL too)
-
-
-def cpu_times() -> tuple[int, int]:
-    """Busy and total jiffies of the whole machine (Linux's /proc/stat)."""
-    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = fields[3] + fields[4]  # idle and iowait
-    return sum(fields) - idle, sum(fields)
-
-
 def run(url: str, processes: int, commands: int) -> Round:
     app = app_for(url)
     for m in range(8):
@@ -68,27 +98,68 @@ def run(url: str, processes: int, commands: int) -> Round:
         for i, case in enumerate(cases):
             app.assign(case, f"m{(n + i) % 8}", "planned", on=TODAY)
         own.append(cases)
-    context = multiprocessing.get_context("spawn")
-    start, out = context.Event(), context.Queue()
-    workers = [context.Process(target=worker, args=(url, n, own[n], commands, start, out)) for n in range(processes)]
-    for w in workers:
-        w.start()
-    time.sleep(2 + processes * 0.5)  # let every worker import and connect
-    cpu_before = cpu_times()
-    began = time.monotonic()
-    start.set()
-    results = [out.get(timeout=600) for _ in workers]
-    busy, total = (after - before for after, before in zip(cpu_times(), cpu_before, strict=True))
-    for w in workers:
-        w.join()
-    window_end = min(done[-1] for done, _ in results)
-    completed = sum(sum(1 for t in done if t <= window_end) for done, _ in results)
-    retried = sum(r for _, r in results)
+    rate, retried, cpu = burst(worker, [(url, n, own[n], commands) for n in range(processes)])
     catch_up_began = time.perf_counter()
     ReadModels(app).catch_up()
     catch_up = time.perf_counter() - catch_up_began
     app.close()
-    return Round(completed / (window_end - began), retried / (processes * commands), catch_up, busy / max(total, 1))
+    return Round(rate, sum(retried) / (processes * commands), catch_up, cpu)
+
+
+def floor_worker(table: str, commands: int, python_ms: float, start: Any, out: Any) -> None:
+    import psycopg
+
+    conn = psycopg.connect(PG, autocommit=True)
+    streams = [uuid.uuid4() for _ in range(10)]
+    versions = dict.fromkeys(streams, 0)
+    state = json.dumps(PAYLOAD).encode()[:300]
+    loops = round(python_ms / 0.08)  # one JSON round trip of PAYLOAD takes about 0.08 ms here
+    start.wait()
+    done = []
+    for i in range(commands):
+        stream = streams[i % len(streams)]
+        conn.execute(f"SELECT * FROM {table} WHERE originator_id = %s ORDER BY originator_version", (stream,)).fetchall()
+        for _ in range(loops):
+            json.loads(json.dumps(PAYLOAD))
+        versions[stream] += 1
+        conn.execute(
+            f"INSERT INTO {table} (originator_id, originator_version, topic, state) VALUES (%s, %s, %s, %s)",
+            (stream, versions[stream], "topic", state),
+        )
+        done.append(time.monotonic())
+    conn.close()
+    out.put((done, None))
+
+
+def floor(processes: int, commands: int, python_ms: float) -> Round:
+    import psycopg
+
+    table = f"public.floor_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG, autocommit=True) as conn:
+        conn.execute(
+            f"CREATE TABLE {table} (originator_id uuid, originator_version bigint, topic text, state bytea, "
+            "notification_id bigserial UNIQUE, PRIMARY KEY (originator_id, originator_version))"
+        )
+    try:
+        rate, _, cpu = burst(floor_worker, [(table, commands, python_ms)] * processes)
+    finally:
+        with psycopg.connect(PG, autocommit=True) as conn:
+            conn.execute(f"DROP TABLE {table}")
+    return Round(rate, cpu=cpu)
+
+
+def report(title: str, rounds: dict[int, list[Round]], details: bool) -> None:
+    single = statistics.median(x.rate for x in rounds[1])
+    print(title)
+    for processes, results in rounds.items():
+        rate = statistics.median(x.rate for x in results)
+        line = f"  {processes} processes: {rate:5.0f} commands/s ({rate / single:.2f}x one process), "
+        if details:
+            line += (
+                f"{max(x.retry_share for x in results):.1%} retried, "
+                f"catch-up after the burst {max(x.catch_up for x in results):.1f} s, "
+            )
+        print(line + f"cores busy {statistics.median(x.cpu for x in results):.0%}")
 
 
 def main() -> None:
@@ -96,9 +167,11 @@ def main() -> None:
     parser.add_argument("--store", choices=["sqlite", "postgres"], default="postgres")
     parser.add_argument("--commands", type=int, default=1000, help="commands per process")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--floor-python", type=float, default=0.0, help="ms of pure-Python work per floor command")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="brobyg-conc-"))
-    rounds: dict[int, list[Round]] = {n: [] for n in PROCESSES}
+    ours: dict[int, list[Round]] = {n: [] for n in PROCESSES}
+    floors: dict[int, list[Round]] = {n: [] for n in PROCESSES}
     for r in range(args.rounds):
         for processes in PROCESSES:
             url = fresh_url(args.store, folder, f"c{processes}")
@@ -106,20 +179,19 @@ def main() -> None:
                 result = run(url, processes, args.commands)
             finally:
                 drop(url)
-            rounds[processes].append(result)
-            print(
-                f"  round {r + 1}, {processes} processes: {result.rate:5.0f} commands/s, cores busy {result.cpu:.0%}", flush=True
-            )
-    single = statistics.median(x.rate for x in rounds[1])
-    print(f"{args.store}, {args.commands} commands per process, median of {args.rounds} rounds:")
-    for processes, results in rounds.items():
-        rate = statistics.median(x.rate for x in results)
-        print(
-            f"  {processes} processes: {rate:5.0f} commands/s ({rate / single:.2f}x one process), "
-            f"{max(x.retry_share for x in results):.1%} retried, "
-            f"catch-up after the burst {max(x.catch_up for x in results):.1f} s, "
-            f"cores busy {statistics.median(x.cpu for x in results):.0%}"
-        )
+            ours[processes].append(result)
+            line = f"  round {r + 1}, {processes} processes: {result.rate:5.0f} commands/s, cores busy {result.cpu:.0%}"
+            if args.store == "postgres":
+                floors[processes].append(floor(processes, args.commands, args.floor_python))
+                line += f"; floor {floors[processes][-1].rate:5.0f}/s"
+            print(line, flush=True)
+    report(f"{args.store}, {args.commands} commands per process, median of {args.rounds} rounds:", ours, details=True)
+    if args.store == "postgres":
+        extra = f", plus {args.floor_python} ms of Python each" if args.floor_python else ""
+        report(f"raw floor (plain psycopg: read a stream, insert a row{extra}):", floors, details=False)
+        for processes in PROCESSES:
+            share = statistics.median(x.rate for x in ours[processes]) / statistics.median(x.rate for x in floors[processes])
+            print(f"  {processes} processes: brobyg at {share:.0%} of the floor")
 
 
 if __name__ == "__main__":

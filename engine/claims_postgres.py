@@ -39,7 +39,7 @@ from engine.claims import CLAIMS_TABLE
 RECORD_FUNCTION = "brobyg_record"
 SETTLED_FUNCTION = "brobyg_settled_head"
 NOTIFY_FUNCTION = "brobyg_notify"
-BEGIN, COMMIT, ROLLBACK = SQL("BEGIN"), SQL("COMMIT"), SQL("ROLLBACK")
+ROLLBACK = SQL("ROLLBACK")
 
 
 class PostgresClaimingRecorder(PostgresApplicationRecorder):
@@ -85,7 +85,11 @@ class PostgresClaimingRecorder(PostgresApplicationRecorder):
                 " $body$"
             ).format(schema=schema, function=Identifier(NOTIFY_FUNCTION), channel=Identifier(self.channel_name))
         )
-        self.notify_statement = SQL("SELECT {0}.{1}()").format(schema, Identifier(NOTIFY_FUNCTION))
+        self.save_and_notify = SQL("BEGIN; {0}; COMMIT; SELECT {1}.{2}()").format(
+            SQL("SELECT * FROM {0}.{1}(%s, %s, %s, %s, %s, %s)").format(schema, Identifier(RECORD_FUNCTION)),
+            schema,
+            Identifier(NOTIFY_FUNCTION),
+        )
         self.sql_create_statements.append(
             SQL(
                 "CREATE OR REPLACE FUNCTION {schema}.{function}() RETURNS bigint LANGUAGE plpgsql AS $body$"
@@ -103,7 +107,6 @@ class PostgresClaimingRecorder(PostgresApplicationRecorder):
             )
         )
         self.settled_statement = SQL("SELECT {0}.{1}() AS head").format(schema, Identifier(SETTLED_FUNCTION))
-        self.record_statement = SQL("SELECT * FROM {0}.{1}(%s, %s, %s, %s, %s, %s)").format(schema, Identifier(RECORD_FUNCTION))
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(
@@ -119,21 +122,18 @@ class PostgresClaimingRecorder(PostgresApplicationRecorder):
             [e.topic for e in stored_events],
             [e.state for e in stored_events],
         )
-        # Sent together, answered together: the save in a transaction of its own, then
-        # the notification in another (see the module's docstring).
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+        # One message, one answer: the save in a transaction of its own, then the
+        # notification in another (see the module's docstring). The parameters are bound
+        # here (psycopg's ClientCursor) so that the four statements travel as one query.
+        with self.datastore.get_connection() as conn, psycopg.ClientCursor(conn) as curs:
             try:
-                # Nothing prepared: a statement prepared in a pipeline that fails is not
-                # there afterwards, though psycopg would believe it is.
-                with conn.pipeline():
-                    conn.execute(BEGIN, prepare=False)
-                    curs.execute(self.record_statement, params, prepare=False)
-                    conn.execute(COMMIT, prepare=False)
-                    conn.execute(self.notify_statement, prepare=False)
+                curs.execute(self.save_and_notify, params)
             except psycopg.Error:
                 if conn.info.transaction_status == TransactionStatus.INERROR:
                     conn.execute(ROLLBACK)
                 raise
+            while curs.description is None or curs.description[0].name != RECORD_FUNCTION:
+                curs.nextset()
             return [row[RECORD_FUNCTION] for row in curs.fetchall()]
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
