@@ -58,7 +58,7 @@ def test_writers_pass_each_other_and_a_reader_waits_for_the_slower_one() -> None
 
 
 def test_lost_races_leave_the_connection_clean() -> None:
-    """A save that fails inside the one-round-trip pipeline (a stream saved first by someone
+    """A save that fails inside its one-message transaction (a stream saved first by someone
     else, a claim already held) rolls back, and the next saves on that connection work,
     also when the very first save of a fresh connection is the one that fails."""
     from eventsourcing.persistence import IntegrityError, StoredEvent
