@@ -37,3 +37,18 @@ def test_what_another_process_writes_is_seen_at_the_next_load(db_url: str) -> No
     assert here.load(Pathway.id_for(case), Pathway).version == before + 3
     here.close()
     there.close()
+
+
+def test_a_command_after_another_process_wrote_builds_on_its_events(db_url: str) -> None:
+    here, there = make_app(db_url), make_app(db_url)
+    mentors(here)
+    case = basic_course(here).case
+    here.contact(case, on=TODAY)  # the pathway is now cached here, as saved
+    version = here.pathway(case).version
+    there.absence(case, 2, on=TODAY)  # here does not know yet
+    here.contact(case, on=TODAY)
+    events = list(here.events.get(Pathway.id_for(case)))
+    assert [e.originator_version for e in events] == list(range(1, version + 3))  # nothing lost, nothing twice
+    assert type(events[-2]).__name__ == "AbsenceRecorded" and type(events[-1]).__name__ == "ContactRecorded"
+    here.close()
+    there.close()
