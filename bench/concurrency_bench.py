@@ -22,6 +22,7 @@ import argparse
 import datetime as dt
 import json
 import multiprocessing
+import resource
 import statistics
 import tempfile
 import time
@@ -45,6 +46,8 @@ class Round:
     retry_share: float = 0.0
     catch_up: float = 0.0  # seconds to bring the read models up to date after the burst
     cpu: float = 0.0  # share of the machine's cores busy during the burst (all processes, PostgreSQL too)
+    worker_cpu: float = 0.0  # ms of CPU per command in a worker process (its own, not PostgreSQL's)
+    preempted: float = 0.0  # involuntary context switches per command in a worker
 
 
 def cpu_times() -> tuple[int, int]:
@@ -80,12 +83,15 @@ def worker(url: str, number: int, cases: list[str], commands: int, start: Any, o
     app.actor = f"coordinator-{number}"
     app.pathway(cases[0])  # connect before the clock starts
     start.wait()
+    before = resource.getrusage(resource.RUSAGE_SELF)
     done = []
     for i in range(commands):
         case = cases[i % len(cases)]
         (app.contact if i % 2 else app.request)(case, on=TODAY)
         done.append(time.monotonic())  # system-wide clock: comparable between processes
-    out.put((done, app.retried))
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_ms = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) * 1000 / commands
+    out.put((done, (app.retried, cpu_ms, (after.ru_nivcsw - before.ru_nivcsw) / commands)))
 
 
 def run(url: str, processes: int, commands: int) -> Round:
@@ -98,12 +104,15 @@ def run(url: str, processes: int, commands: int) -> Round:
         for i, case in enumerate(cases):
             app.assign(case, f"m{(n + i) % 8}", "planned", on=TODAY)
         own.append(cases)
-    rate, retried, cpu = burst(worker, [(url, n, own[n], commands) for n in range(processes)])
+    rate, extras, cpu = burst(worker, [(url, n, own[n], commands) for n in range(processes)])
+    retried = [r for r, _, _ in extras]
     catch_up_began = time.perf_counter()
     ReadModels(app).catch_up()
     catch_up = time.perf_counter() - catch_up_began
     app.close()
-    return Round(rate, sum(retried) / (processes * commands), catch_up, cpu)
+    worker_cpu = statistics.median(c for _, c, _ in extras)
+    preempted = statistics.median(p for _, _, p in extras)
+    return Round(rate, sum(retried) / (processes * commands), catch_up, cpu, worker_cpu, preempted)
 
 
 def floor_worker(table: str, commands: int, python_ms: float, start: Any, out: Any) -> None:
@@ -158,6 +167,8 @@ def report(title: str, rounds: dict[int, list[Round]], details: bool) -> None:
             line += (
                 f"{max(x.retry_share for x in results):.1%} retried, "
                 f"catch-up after the burst {max(x.catch_up for x in results):.1f} s, "
+                f"worker CPU {statistics.median(x.worker_cpu for x in results):.2f} ms and "
+                f"{statistics.median(x.preempted for x in results):.1f} preemptions per command, "
             )
         print(line + f"cores busy {statistics.median(x.cpu for x in results):.0%}")
 
