@@ -16,10 +16,15 @@ moment to finish, reads the highest notification id, and lets go at once. Every 
 that head then belongs to a finished transaction, and ids handed out later are higher. The
 reader reads no further than that head. The lock blocks writers only for that instant.
 
-A save is one statement calling a server-side function on an autocommit connection (one
-round trip; it commits, or fails, as a whole). The function takes its ROW EXCLUSIVE lock on
-the events table first, before it may wait on a claim, so that a reader waiting for the
-writers can never be part of a deadlock with them.
+A save calls a server-side function (claims, then events) in a transaction of its own. The
+function takes its ROW EXCLUSIVE lock on the events table first, before it may wait on a
+claim, so that a reader waiting for the writers can never be part of a deadlock with them.
+
+The follower (`brobyg projections follow`) is woken by NOTIFY, but PostgreSQL serialises the
+commits of all notifying transactions (a lock held until the commit is on disk): a NOTIFY in
+the save would queue the writers again. So it goes in a second, small transaction that need
+not wait for the disk (it carries no data; a lost wake-up is made good by the next one, and a
+follower catches up when it starts). Both travel as one message and get one answer.
 """
 
 from __future__ import annotations
