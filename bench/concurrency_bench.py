@@ -23,7 +23,10 @@ import datetime as dt
 import json
 import multiprocessing
 import resource
+import signal
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -94,7 +97,7 @@ def worker(url: str, number: int, cases: list[str], commands: int, start: Any, o
     out.put((done, (app.retried, cpu_ms, (after.ru_nivcsw - before.ru_nivcsw) / commands)))
 
 
-def run(url: str, processes: int, commands: int) -> Round:
+def run(url: str, processes: int, commands: int, follow: bool = False) -> Round:
     app = app_for(url)
     for m in range(8):
         app.add_mentor(f"m{m}", f"M{m}", "lab", capacity=1000, on=TODAY - dt.timedelta(days=1))
@@ -104,10 +107,21 @@ def run(url: str, processes: int, commands: int) -> Round:
         for i, case in enumerate(cases):
             app.assign(case, f"m{(n + i) % 8}", "planned", on=TODAY)
         own.append(cases)
+    follower = None
+    if follow:  # `brobyg projections follow` keeps the read models live during the burst
+        brobyg = str(Path(sys.executable).with_name("brobyg"))
+        follower = subprocess.Popen([brobyg, "--db", url, "projections", "follow"], stdout=subprocess.DEVNULL)
     rate, extras, cpu = burst(worker, [(url, n, own[n], commands) for n in range(processes)])
     retried = [r for r, _, _ in extras]
     catch_up_began = time.perf_counter()
-    ReadModels(app).catch_up()
+    read_models = ReadModels(app)
+    if follower is None:
+        read_models.catch_up()
+    else:  # how long after the burst until the follower has everything
+        while any(s.position < s.head for s in read_models.status()):
+            time.sleep(0.01)
+        follower.send_signal(signal.SIGINT)
+        follower.wait(30)
     catch_up = time.perf_counter() - catch_up_began
     app.close()
     worker_cpu = statistics.median(c for _, c, _ in extras)
@@ -166,7 +180,7 @@ def report(title: str, rounds: dict[int, list[Round]], details: bool) -> None:
         if details:
             line += (
                 f"{max(x.retry_share for x in results):.1%} retried, "
-                f"catch-up after the burst {max(x.catch_up for x in results):.1f} s, "
+                f"read models up to date {max(x.catch_up for x in results):.2f} s after the burst, "
                 f"worker CPU {statistics.median(x.worker_cpu for x in results):.2f} ms and "
                 f"{statistics.median(x.preempted for x in results):.1f} preemptions per command, "
             )
@@ -179,6 +193,7 @@ def main() -> None:
     parser.add_argument("--commands", type=int, default=1000, help="commands per process")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--floor-python", type=float, default=0.0, help="ms of pure-Python work per floor command")
+    parser.add_argument("--follow", action="store_true", help="run `brobyg projections follow` during each burst (PostgreSQL)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="brobyg-conc-"))
     ours: dict[int, list[Round]] = {n: [] for n in PROCESSES}
@@ -187,7 +202,7 @@ def main() -> None:
         for processes in PROCESSES:
             url = fresh_url(args.store, folder, f"c{processes}")
             try:
-                result = run(url, processes, args.commands)
+                result = run(url, processes, args.commands, follow=args.follow)
             finally:
                 drop(url)
             ours[processes].append(result)
