@@ -85,3 +85,26 @@ def test_lost_races_leave_the_connection_clean() -> None:
     finally:
         first_app.close()
         _drop_schema(schema)
+
+
+def test_a_reader_does_not_wait_for_autovacuum() -> None:
+    """ANALYZE (which eventsourcing asks autovacuum to run every 1,000 rows) holds SHARE UPDATE
+    EXCLUSIVE on the events table; reading the log must not queue behind it."""
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    url = f"{PG_URL}?schema={schema}"
+    app = make_app(url)
+    analyzing = psycopg.connect(parse_store_url(url).sqlalchemy_url.replace("postgresql+psycopg", "postgresql"))
+    try:
+        mentors(app)
+        analyzing.execute(f'LOCK TABLE "{schema}".brobyg_events IN SHARE UPDATE EXCLUSIVE MODE')
+        read: dict[str, Sequence[Any]] = {}
+        reader = threading.Thread(target=lambda: read.update(page=app.recorder.select_notifications(start=1, limit=1000)))
+        reader.start()
+        reader.join(5)
+        assert not reader.is_alive(), "reading the log waited for a vacuum-level lock"
+        assert len(read["page"]) == app.count_events() > 0
+    finally:
+        analyzing.rollback()
+        analyzing.close()
+        app.close()
+        _drop_schema(schema)
