@@ -52,19 +52,25 @@ ROLLBACK = SQL("ROLLBACK")
 class PostgresClaimingRecorder(PostgresApplicationRecorder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        schema = Identifier(self.datastore.schema)
-        # One advisory lock per events table: writers hold it shared, a reader takes it alone.
-        log_lock = SQL("hashtext('brobyg:log'), hashtext({0})").format(
-            Literal(f"{self.datastore.schema}.{self.events_table_name}")
-        )
-        self.sql_create_statements.append(
-            SQL("CREATE TABLE IF NOT EXISTS {0}.{1} (key text PRIMARY KEY, holder text NOT NULL)").format(
-                schema, Identifier(CLAIMS_TABLE)
-            )
-        )
-        self.sql_create_statements.append(
+        schema = self.datastore.schema
+        names = {
+            "schema": Identifier(schema),
+            "events": Identifier(self.events_table_name),
+            "claims": Identifier(CLAIMS_TABLE),
+            "id_type": Identifier(self.datastore.originator_id_type),
+            "channel": Identifier(self.channel_name),
+            "record": Identifier(RECORD_FUNCTION),
+            "notify": Identifier(NOTIFY_FUNCTION),
+            "settled": Identifier(SETTLED_FUNCTION),
+            "lock_timeout": self.datastore.lock_timeout,
+            # One advisory lock per events table: writers hold it shared, a reader takes it alone.
+            "log_lock": SQL("hashtext('brobyg:log'), hashtext({0})").format(Literal(f"{schema}.{self.events_table_name}")),
+        }
+        self.claims_table = SQL("{schema}.{claims}").format(**names)
+        self.sql_create_statements += [
+            SQL("CREATE TABLE IF NOT EXISTS {schema}.{claims} (key text PRIMARY KEY, holder text NOT NULL)").format(**names),
             SQL(
-                "CREATE OR REPLACE FUNCTION {schema}.{function}("
+                "CREATE OR REPLACE FUNCTION {schema}.{record}("
                 " claim_keys text[], claim_holders text[],"
                 " ids {id_type}[], versions bigint[], topics text[], states bytea[])"
                 " RETURNS SETOF bigint LANGUAGE plpgsql AS $body$"
@@ -77,49 +83,29 @@ class PostgresClaimingRecorder(PostgresApplicationRecorder):
                 "   RETURNING notification_id;"
                 " END"
                 " $body$"
-            ).format(
-                schema=schema,
-                function=Identifier(RECORD_FUNCTION),
-                id_type=Identifier(self.datastore.originator_id_type),
-                lock_timeout=self.datastore.lock_timeout,
-                claims=Identifier(CLAIMS_TABLE),
-                events=Identifier(self.events_table_name),
-                log_lock=log_lock,
-            )
-        )
-        self.sql_create_statements.append(
+            ).format(**names),
             SQL(
-                "CREATE OR REPLACE FUNCTION {schema}.{function}() RETURNS void LANGUAGE plpgsql AS $body$"
+                "CREATE OR REPLACE FUNCTION {schema}.{notify}() RETURNS void LANGUAGE plpgsql AS $body$"
                 " BEGIN"
                 "  SET LOCAL synchronous_commit = off;"  # a wake-up call, not data: no need to wait for the disk
                 "  NOTIFY {channel};"
                 " END"
                 " $body$"
-            ).format(schema=schema, function=Identifier(NOTIFY_FUNCTION), channel=Identifier(self.channel_name))
-        )
-        self.save_and_notify = SQL("BEGIN; {0}; COMMIT; SELECT {1}.{2}()").format(
-            SQL("SELECT * FROM {0}.{1}(%s, %s, %s, %s, %s, %s)").format(schema, Identifier(RECORD_FUNCTION)),
-            schema,
-            Identifier(NOTIFY_FUNCTION),
-        )
-        self.sql_create_statements.append(
+            ).format(**names),
             SQL(
-                "CREATE OR REPLACE FUNCTION {schema}.{function}() RETURNS bigint LANGUAGE plpgsql AS $body$"
+                "CREATE OR REPLACE FUNCTION {schema}.{settled}() RETURNS bigint LANGUAGE plpgsql AS $body$"
                 " BEGIN"
                 "  SET LOCAL lock_timeout = '{lock_timeout}s';"
                 "  PERFORM pg_advisory_xact_lock({log_lock});"  # waits for the writers in flight
                 "  RETURN (SELECT max(notification_id) FROM {schema}.{events});"
                 " END"
                 " $body$"
-            ).format(
-                schema=schema,
-                function=Identifier(SETTLED_FUNCTION),
-                lock_timeout=self.datastore.lock_timeout,
-                log_lock=log_lock,
-                events=Identifier(self.events_table_name),
-            )
-        )
-        self.settled_statement = SQL("SELECT {0}.{1}() AS head").format(schema, Identifier(SETTLED_FUNCTION))
+            ).format(**names),
+        ]
+        self.save_and_notify = SQL(
+            "BEGIN; SELECT * FROM {schema}.{record}(%s, %s, %s, %s, %s, %s); COMMIT; SELECT {schema}.{notify}()"
+        ).format(**names)
+        self.settled_statement = SQL("SELECT {schema}.{settled}() AS head").format(**names)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(
@@ -145,8 +131,7 @@ class PostgresClaimingRecorder(PostgresApplicationRecorder):
                 if conn.info.transaction_status == TransactionStatus.INERROR:
                     conn.execute(ROLLBACK)
                 raise
-            while curs.description is None or curs.description[0].name != RECORD_FUNCTION:
-                curs.nextset()
+            curs.nextset()  # past BEGIN, to the ids
             return [row[RECORD_FUNCTION] for row in curs.fetchall()]
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
@@ -174,20 +159,11 @@ class PostgresClaimingRecorder(PostgresApplicationRecorder):
 
     def holder(self, key: str) -> str | None:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(
-                SQL("SELECT holder FROM {0}.{1} WHERE key = %s").format(
-                    Identifier(self.datastore.schema), Identifier(CLAIMS_TABLE)
-                ),
-                (key,),
-            )
+            curs.execute(SQL("SELECT holder FROM {0} WHERE key = %s").format(self.claims_table), (key,))
             row = curs.fetchone()
             return row["holder"] if row else None
 
     def all_claims(self) -> list[tuple[str, str]]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(
-                SQL("SELECT key, holder FROM {0}.{1} ORDER BY key").format(
-                    Identifier(self.datastore.schema), Identifier(CLAIMS_TABLE)
-                )
-            )
+            curs.execute(SQL("SELECT key, holder FROM {0} ORDER BY key").format(self.claims_table))
             return [(row["key"], row["holder"]) for row in curs.fetchall()]
