@@ -17,6 +17,7 @@ import pytest
 from domain.application import Brobyg
 from engine.clock import Clock
 from engine.store import parse_store_url
+from projections.readmodels import ReadModels
 
 TODAY = dt.date(2026, 11, 26)
 PG_URL = os.environ.get("BROBYG_TEST_PG")
@@ -33,6 +34,13 @@ def _drop_schema(schema: str) -> None:
         engine.dispose()
 
 
+def new_pg_store() -> tuple[str, str]:
+    """The URL of an empty PostgreSQL store in a schema of its own, and that schema."""
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    separator = "&" if "?" in (PG_URL or "") else "?"
+    return f"{PG_URL}{separator}schema={schema}", schema
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     """A URL for an empty store."""
@@ -41,10 +49,28 @@ def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
         return
     if not PG_URL:
         pytest.skip("BROBYG_TEST_PG is not set (make test sets it)")
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    separator = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{separator}schema={schema}"
+    url, schema = new_pg_store()
+    yield url
     _drop_schema(schema)
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A URL for an empty PostgreSQL store, for what only PostgreSQL has (concurrent writers,
+    notifications); tests using it are marked `needs_pg`."""
+    url, schema = new_pg_store()
+    yield url
+    _drop_schema(schema)
+
+
+needs_pg = pytest.mark.skipif(not PG_URL, reason="BROBYG_TEST_PG is not set (make test sets it)")
+
+
+def assert_rebuild_changes_nothing(read_models: ReadModels) -> None:
+    """Read models kept up to date page by page equal the same read models rebuilt from the log."""
+    incremental = read_models.dump()
+    read_models.rebuild()
+    assert read_models.dump() == incremental
 
 
 def make_app(url: str, today: dt.date = TODAY, actor: str = "tester", seed: int | None = 7) -> Brobyg:

@@ -10,7 +10,6 @@ import random
 import signal
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ import pytest
 from domain.mentor import Mentor
 from domain.pathway import Pathway
 from projections.readmodels import ReadModels
-from tests.conftest import PG_URL, TODAY, _drop_schema, make_app
+from tests.conftest import PG_URL, TODAY, _drop_schema, assert_rebuild_changes_nothing, make_app, new_pg_store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -60,17 +59,14 @@ def check(url: str) -> None:
         assert holder in pathways
     read_models = ReadModels(app)
     read_models.catch_up()
-    caught_up = read_models.dump()
-    read_models.rebuild()
-    assert read_models.dump() == caught_up
+    assert_rebuild_changes_nothing(read_models)
     app.close()
 
 
 def fresh(kind: str, tmp_path: Path, name: str) -> tuple[str, str | None]:
     if kind == "sqlite":
         return str(tmp_path / f"{name}.sqlite"), None
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    return f"{PG_URL}?schema={schema}", schema
+    return new_pg_store()
 
 
 @pytest.mark.parametrize(

@@ -6,13 +6,10 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
-import pytest
-
 from projections.readmodels import ReadModels
-from tests.conftest import PG_URL, _drop_schema, make_app
+from tests.conftest import make_app, needs_pg
 from tests.scenarios import bridging, mentors
 
 BROBYG = str(Path(sys.executable).with_name("brobyg"))
@@ -25,10 +22,9 @@ def test_following_on_sqlite_says_why_not(tmp_path: Path) -> None:
     assert result.returncode == 1 and "PostgreSQL" in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
-@pytest.mark.skipif(not PG_URL, reason="BROBYG_TEST_PG is not set (make test sets it)")
-def test_following_keeps_read_models_live_and_stops_cleanly() -> None:
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    db_url = f"{PG_URL}?schema={schema}"
+@needs_pg
+def test_following_keeps_read_models_live_and_stops_cleanly(pg_url: str) -> None:
+    db_url = pg_url
     app = make_app(db_url)
     mentors(app)
     follower = subprocess.Popen(
@@ -49,4 +45,3 @@ def test_following_keeps_read_models_live_and_stops_cleanly() -> None:
     assert follower.returncode == 0, err
     assert "stopped" in err and "Traceback" not in err
     app.close()
-    _drop_schema(schema)

@@ -13,23 +13,26 @@ import psycopg
 import pytest
 
 from engine.store import parse_store_url
-from tests.conftest import PG_URL, _drop_schema, make_app
+from tests.conftest import make_app, needs_pg
 from tests.scenarios import mentors
 
-pytestmark = pytest.mark.skipif(not PG_URL, reason="BROBYG_TEST_PG is not set (make test sets it)")
+pytestmark = needs_pg
 
 
-def test_writers_pass_each_other_and_a_reader_waits_for_the_slower_one() -> None:
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    url = f"{PG_URL}?schema={schema}"
-    app = make_app(url)
-    slow = psycopg.connect(parse_store_url(url).sqlalchemy_url.replace("postgresql+psycopg", "postgresql"))
+def connect(url: str) -> psycopg.Connection[Any]:
+    """A plain connection to the store, beside the application (a slower writer, a vacuum)."""
+    return psycopg.connect(parse_store_url(url).sqlalchemy_url.replace("postgresql+psycopg", "postgresql"))
+
+
+def test_writers_pass_each_other_and_a_reader_waits_for_the_slower_one(pg_url: str) -> None:
+    app = make_app(pg_url)
+    slow = connect(pg_url)
     try:
         mentors(app)
         first = app.recorder.select_notifications(start=1, limit=1)[0]
         # A slower writer takes the next notification id and is not done yet: it saves a copy
         # of the first mentor's creation under a new stream, through the same function.
-        slow.execute(f'SET search_path TO "{schema}"')
+        slow.execute(f'SET search_path TO "{parse_store_url(pg_url).schema}"')
         gap = slow.execute(
             "SELECT * FROM brobyg_record(%s, %s, %s, %s, %s, %s)",
             ([], [], [uuid.uuid4()], [first.originator_version], [first.topic], [first.state]),
@@ -54,23 +57,20 @@ def test_writers_pass_each_other_and_a_reader_waits_for_the_slower_one() -> None
         slow.rollback()  # lets a queued writer or reader finish if an assertion failed
         slow.close()
         app.close()
-        _drop_schema(schema)
 
 
-def test_lost_races_leave_the_connection_clean() -> None:
+def test_lost_races_leave_the_connection_clean(pg_url: str) -> None:
     """A save that fails inside its one-message transaction (a stream saved first by someone
     else, a claim already held) rolls back, and the next saves on that connection work,
     also when the very first save of a fresh connection is the one that fails."""
     from eventsourcing.persistence import IntegrityError, StoredEvent
 
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    url = f"{PG_URL}?schema={schema}"
-    first_app = make_app(url)
+    first_app = make_app(pg_url)
     first = StoredEvent(uuid.uuid4(), 1, "topic", b"{}")
     first_app.recorder.insert_events([first], claims={"key": "a"})
     try:
         for _ in range(3):
-            late = make_app(url)  # a fresh connection whose first save loses
+            late = make_app(pg_url)  # a fresh connection whose first save loses
             try:
                 for _ in range(8):  # past psycopg's threshold for preparing a statement
                     with pytest.raises(IntegrityError):
@@ -84,19 +84,16 @@ def test_lost_races_leave_the_connection_clean() -> None:
         assert first_app.recorder.all_claims() == [("key", "a")]
     finally:
         first_app.close()
-        _drop_schema(schema)
 
 
-def test_a_reader_does_not_wait_for_autovacuum() -> None:
+def test_a_reader_does_not_wait_for_autovacuum(pg_url: str) -> None:
     """ANALYZE (which eventsourcing asks autovacuum to run every 1,000 rows) holds SHARE UPDATE
     EXCLUSIVE on the events table; reading the log must not queue behind it."""
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    url = f"{PG_URL}?schema={schema}"
-    app = make_app(url)
-    analyzing = psycopg.connect(parse_store_url(url).sqlalchemy_url.replace("postgresql+psycopg", "postgresql"))
+    app = make_app(pg_url)
+    analyzing = connect(pg_url)
     try:
         mentors(app)
-        analyzing.execute(f'LOCK TABLE "{schema}".brobyg_events IN SHARE UPDATE EXCLUSIVE MODE')
+        analyzing.execute(f'LOCK TABLE "{parse_store_url(pg_url).schema}".brobyg_events IN SHARE UPDATE EXCLUSIVE MODE')
         read: dict[str, Sequence[Any]] = {}
         reader = threading.Thread(target=lambda: read.update(page=app.recorder.select_notifications(start=1, limit=1000)))
         reader.start()
@@ -107,4 +104,3 @@ def test_a_reader_does_not_wait_for_autovacuum() -> None:
         analyzing.rollback()
         analyzing.close()
         app.close()
-        _drop_schema(schema)

@@ -24,7 +24,7 @@ from engine.clock import Clock
 from engine.rules import NotFound, Refused
 from engine.store import parse_store_url
 from projections.readmodels import ReadModels
-from tests.conftest import PG_URL, _drop_schema
+from tests.conftest import _drop_schema, assert_rebuild_changes_nothing, new_pg_store
 from tests.test_stateful import TRIGGER_OF
 
 TODAY = dt.date(2026, 11, 26)
@@ -125,9 +125,7 @@ def check_store(app: Brobyg, cases: list[str]) -> None:
     assert outcomes["pathways"] == len(cases)
     assert funnel["qualified"] + funnel["employed"] + funnel["dropped_out"] + funnel["withdrawn"] + funnel["active"] == len(cases)
     assert funnel["active"] == sum(app.pathway(c).state in ACTIVE_STATES for c in cases)
-    incremental = read_models.dump()
-    read_models.rebuild()
-    assert read_models.dump() == incremental
+    assert_rebuild_changes_nothing(read_models)
 
 
 def _population_test(db: str, examples: int, per_example: int) -> Any:
@@ -150,10 +148,7 @@ def _population_test(db: str, examples: int, per_example: int) -> Any:
 
 def _fresh(db: str, n: int) -> tuple[str, str | None]:
     if db.startswith("postgresql"):
-        import uuid
-
-        schema = f"t_{uuid.uuid4().hex[:16]}"
-        return f"{PG_URL}?schema={schema}", schema
+        return new_pg_store()
     return f"{db}.{n}", None
 
 

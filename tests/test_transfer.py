@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 
 import pytest
@@ -16,9 +15,7 @@ from engine.rules import Refused
 from engine.store import parse_store_url
 from projections.readmodels import ReadModels
 from simulator.simulate import Simulation
-from tests.conftest import PG_URL, TODAY, _drop_schema, make_app
-
-pg = pytest.mark.skipif(not PG_URL, reason="BROBYG_TEST_PG is not set (make test sets it)")
+from tests.conftest import TODAY, make_app, needs_pg
 
 
 def brobyg(db: str, *args: str) -> object:
@@ -53,29 +50,24 @@ def populated(tmp_path: Path) -> str:
     return url
 
 
-@pg
-def test_sqlite_to_postgresql_to_sqlite_keeps_everything(populated: str, tmp_path: Path) -> None:
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    shared = f"{PG_URL}?schema={schema}"
+@needs_pg
+def test_sqlite_to_postgresql_to_sqlite_keeps_everything(populated: str, tmp_path: Path, pg_url: str) -> None:
     back = str(tmp_path / "back.sqlite")
-    try:
-        assert brobyg(populated, "export", str(tmp_path / "log.jsonl")).exit_code == 0
-        imported = brobyg(shared, "import", str(tmp_path / "log.jsonl"), "--json")
-        assert imported.exit_code == 0, imported.output
-        assert brobyg(shared, "export", str(tmp_path / "again.jsonl")).exit_code == 0
-        assert brobyg(back, "import", str(tmp_path / "again.jsonl")).exit_code == 0
-        assert histories(populated) == histories(shared) == histories(back)
-        assert read_models(populated) == read_models(shared) == read_models(back)
-        # The claims came along: the same young person still cannot be referred twice.
-        first = next(line for line in (tmp_path / "log.jsonl").read_text().splitlines() if '"claim"' in line)
-        assert json.loads(first)["holder"]
-        moved = make_app(shared)
-        case = moved.pathway(json.loads(first)["holder"])
-        with pytest.raises(Refused):
-            moved.refer(case.person, case.born, "education-ready", on=TODAY)
-        moved.close()
-    finally:
-        _drop_schema(schema)
+    assert brobyg(populated, "export", str(tmp_path / "log.jsonl")).exit_code == 0
+    imported = brobyg(pg_url, "import", str(tmp_path / "log.jsonl"), "--json")
+    assert imported.exit_code == 0, imported.output
+    assert brobyg(pg_url, "export", str(tmp_path / "again.jsonl")).exit_code == 0
+    assert brobyg(back, "import", str(tmp_path / "again.jsonl")).exit_code == 0
+    assert histories(populated) == histories(pg_url) == histories(back)
+    assert read_models(populated) == read_models(pg_url) == read_models(back)
+    # The claims came along: the same young person still cannot be referred twice.
+    first = next(line for line in (tmp_path / "log.jsonl").read_text().splitlines() if '"claim"' in line)
+    assert json.loads(first)["holder"]
+    moved = make_app(pg_url)
+    case = moved.pathway(json.loads(first)["holder"])
+    with pytest.raises(Refused):
+        moved.refer(case.person, case.born, "education-ready", on=TODAY)
+    moved.close()
 
 
 def test_a_round_trip_between_sqlite_files(populated: str, tmp_path: Path) -> None:
