@@ -40,7 +40,8 @@ def fresh_url(store: str, folder: Path, name: str) -> str:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         return str(path)
-    return f"{PG}?schema=bench_{name}_{uuid.uuid4().hex[:8]}"
+    separator = "&" if "?" in PG else "?"  # PG may already say ?host=/var/run/postgresql
+    return f"{PG}{separator}schema=bench_{name}_{uuid.uuid4().hex[:8]}"
 
 
 def drop(url: str) -> None:

@@ -4,6 +4,13 @@ the time to catch the read models up after the burst; and, on PostgreSQL, a raw 
 
     .venv/bin/python bench/concurrency_bench.py --store postgres --commands 1000 --rounds 5
 
+PostgreSQL is the one at BROBYG_TEST_PG (default: over TCP to 127.0.0.1). Processes on the
+server's own machine can reach it through its Unix socket instead, which is cheaper for every
+round trip:
+
+    BROBYG_TEST_PG='postgresql://postgres@/test?host=/var/run/postgresql' \
+        .venv/bin/python bench/concurrency_bench.py --store postgres --commands 1000 --rounds 5
+
 "Sustained" is measured while all N processes are running: from the common start signal to
 the moment the first process finishes, counting every command completed by then (a slow
 straggler at the end would otherwise be counted as the throughput of N). The rounds are
@@ -39,7 +46,6 @@ from common import PG, TODAY, app_for, drop, fresh_url
 
 from projections.readmodels import ReadModels
 
-PROCESSES = (1, 2, 4, 8)
 PAYLOAD = {"items": [{"n": i, "text": str(i) * 3, "list": [1, 2, 3]} for i in range(40)]}
 
 
@@ -192,14 +198,18 @@ def main() -> None:
     parser.add_argument("--store", choices=["sqlite", "postgres"], default="postgres")
     parser.add_argument("--commands", type=int, default=1000, help="commands per process")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--processes", default="1,2,4,8", help="the numbers of processes to compare, e.g. 1,8")
     parser.add_argument("--floor-python", type=float, default=0.0, help="ms of pure-Python work per floor command")
     parser.add_argument("--follow", action="store_true", help="run `brobyg projections follow` during each burst (PostgreSQL)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="brobyg-conc-"))
-    ours: dict[int, list[Round]] = {n: [] for n in PROCESSES}
-    floors: dict[int, list[Round]] = {n: [] for n in PROCESSES}
+    counts = [int(n) for n in args.processes.split(",")]
+    if 1 not in counts:
+        parser.error("--processes must include 1: every figure is compared with one process")
+    ours: dict[int, list[Round]] = {n: [] for n in counts}
+    floors: dict[int, list[Round]] = {n: [] for n in counts}
     for r in range(args.rounds):
-        for processes in PROCESSES:
+        for processes in counts:
             url = fresh_url(args.store, folder, f"c{processes}")
             try:
                 result = run(url, processes, args.commands, follow=args.follow)
@@ -211,11 +221,12 @@ def main() -> None:
                 floors[processes].append(floor(processes, args.commands, args.floor_python))
                 line += f"; floor {floors[processes][-1].rate:5.0f}/s"
             print(line, flush=True)
-    report(f"{args.store}, {args.commands} commands per process, median of {args.rounds} rounds:", ours, details=True)
+    via = "" if args.store == "sqlite" else (" over the Unix socket" if "host=/" in PG else " over TCP")
+    report(f"{args.store}{via}, {args.commands} commands per process, median of {args.rounds} rounds:", ours, details=True)
     if args.store == "postgres":
         extra = f", plus {args.floor_python} ms of Python each" if args.floor_python else ""
         report(f"raw floor (plain psycopg: read a stream, insert a row{extra}):", floors, details=False)
-        for processes in PROCESSES:
+        for processes in counts:
             share = statistics.median(x.rate for x in ours[processes]) / statistics.median(x.rate for x in floors[processes])
             print(f"  {processes} processes: brobyg at {share:.0%} of the floor")
 

@@ -109,11 +109,22 @@ def _store_trouble(e: Exception, where: str) -> str | None:
         first = (str(e).strip().splitlines() or [type(e).__name__])[0]
         if "couldn't get a connection" in first and where.startswith("postgres"):
             first = _why_no_connection(where) or first
-        shown = where.split("@")[-1] if where.startswith("postgres") else where  # never a password
+        shown = _without_password(where)
         return f"database problem with {shown}: {first}{_hint(first)}; nothing was written"
     if isinstance(e, OSError):
         return f"cannot use the database file {where}: {e.strerror or e}; nothing was written"
     return None
+
+
+def _without_password(where: str) -> str:
+    if not where.startswith("postgres"):
+        return where
+    from engine.store import StoreUrlError, parse_store_url
+
+    try:
+        return parse_store_url(where).display  # the user, host, database and options; never a password
+    except StoreUrlError:
+        return where.split("@")[-1]
 
 
 def _why_no_connection(url: str) -> str | None:

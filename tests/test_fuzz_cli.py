@@ -89,7 +89,10 @@ def test_any_database_url_gives_a_clean_answer(tmp_path: Path, monkeypatch: pyte
         st.one_of(
             st.text(max_size=40),
             st.sampled_from(["", ":memory:", "sqlite://", "sqlite:////", "/", "postgresql://", "postgresql://[::1/x", "mysql://a/b",
-                             "postgresql://u:p@127.0.0.1:1/x", "postgresql://127.0.0.1/x?schema=A-B", "postgresql://127.0.0.1/x?foo=1"]),
+                             "postgresql://u:p@127.0.0.1:1/x", "postgresql://127.0.0.1/x?schema=A-B", "postgresql://127.0.0.1/x?foo=1",
+                             "postgresql:///x?host=", "postgresql:///x?host=/nowhere", "postgresql://h/x?host=/tmp",
+                             "postgresql:///x?host=%00", "postgresql:///x?host=/a&host=/b"]),
+            st.text(max_size=30).map(lambda folder: f"postgresql://u@/x?host={folder}"),
         )
     )  # fmt: skip
     def run(url: str) -> None:

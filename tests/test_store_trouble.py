@@ -92,3 +92,46 @@ def test_a_read_only_database_file(tmp_path: Path) -> None:
     finally:
         subprocess.run(["chattr", "-i", str(db)], check=True)
     assert make_app(str(db)).count_events() == 1
+
+
+def socket_url(folder: str, schema: str | None = None) -> str:
+    """The test server's URL, but through its Unix socket in `folder`."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(PG_URL or "")
+    return f"postgresql://{parts.username}@:{parts.port or 5432}{parts.path}?host={folder}" + (
+        f"&schema={schema}" if schema else ""
+    )
+
+
+@pg
+def test_a_server_on_the_same_machine_is_reached_through_its_socket() -> None:
+    import psycopg
+
+    from engine.store import parse_store_url
+    from projections.readmodels import ReadModels
+    from tests.conftest import _drop_schema
+
+    with psycopg.connect(parse_store_url(PG_URL or "").sqlalchemy_url.replace("+psycopg", "")) as conn:
+        folders = [f.strip() for f in conn.execute("SHOW unix_socket_directories").fetchone()[0].split(",")]  # type: ignore[index]
+    folder = next((f for f in folders if f.startswith("/")), None)
+    if folder is None:
+        pytest.skip("the test server listens on no Unix socket")
+    url = socket_url(folder, schema="t_socket")
+    try:
+        app = make_app(url)
+        app.add_mentor("sara", "Sara", "kui", on=D(2026, 1, 5))
+        ReadModels(app).catch_up()
+        with psycopg.connect(parse_store_url(url).sqlalchemy_url.replace("+psycopg", "")) as conn:
+            assert conn.execute("SELECT inet_server_addr()").fetchone() == (None,)  # not over TCP
+        app.close()
+        assert make_app(url).count_events() == 1
+        assert ReadModels(make_app(url)).status()[0].position == 1
+    finally:
+        _drop_schema("t_socket")
+
+
+@pg
+def test_no_server_behind_the_socket_folder(tmp_path: Path) -> None:
+    line = one_line(brobyg(socket_url(str(tmp_path)), "show", "BAAAAAA"))
+    assert str(tmp_path) in line

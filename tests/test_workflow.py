@@ -61,6 +61,11 @@ def test_a_trigger_from_the_wrong_state_names_its_rule() -> None:
         ("sqlite:////tmp/x.sqlite", "sqlite", "/tmp/x.sqlite"),
         ("postgresql://postgres@127.0.0.1:5432/test", "postgresql", "postgresql://postgres@127.0.0.1:5432/test"),
         ("postgresql://ann:s3cr%40t@db:6543/cases?schema=aarhus", "postgresql", "postgresql://ann@db:6543/cases?schema=aarhus"),
+        (
+            "postgresql://ann@/cases?host=/var/run/postgresql",
+            "postgresql",
+            "postgresql://ann@:5432/cases?host=/var/run/postgresql",
+        ),
     ],
 )
 def test_one_url_chooses_the_store(url: str, kind: str, shown: str) -> None:
@@ -84,6 +89,10 @@ def test_the_password_reaches_both_drivers_intact() -> None:
         "postgresql://h:5432/",
         "postgresql://h/x?schema=Bad-Name",
         "postgresql://h/x?sslmode=require",
+        "postgresql://h/x?schema=a&schema=b",
+        "postgresql://h/x?host=/var/run/postgresql",  # two hosts
+        "postgresql:///x?host=var/run/postgresql",  # a socket's folder is a full path
+        "postgresql:///x?host=",
     ],
 )
 def test_unusable_urls_are_refused_with_a_reason(url: str) -> None:
