@@ -44,6 +44,7 @@ from typing import Any
 
 from common import PG, TODAY, app_for, drop, fresh_url
 
+from engine.store import parse_store_url
 from projections.readmodels import ReadModels
 
 PAYLOAD = {"items": [{"n": i, "text": str(i) * 3, "list": [1, 2, 3]} for i in range(40)]}
@@ -221,7 +222,11 @@ def main() -> None:
                 floors[processes].append(floor(processes, args.commands, args.floor_python))
                 line += f"; floor {floors[processes][-1].rate:5.0f}/s"
             print(line, flush=True)
-    via = "" if args.store == "sqlite" else (" over the Unix socket" if "host=/" in PG else " over TCP")
+    via = (
+        ""
+        if args.store == "sqlite"
+        else (" over the Unix socket" if parse_store_url(PG).eventsourcing_env["POSTGRES_HOST"].startswith("/") else " over TCP")
+    )
     report(f"{args.store}{via}, {args.commands} commands per process, median of {args.rounds} rounds:", ours, details=True)
     if args.store == "postgres":
         extra = f", plus {args.floor_python} ms of Python each" if args.floor_python else ""

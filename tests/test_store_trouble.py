@@ -105,30 +105,26 @@ def socket_url(folder: str, schema: str | None = None) -> str:
 
 
 @pg
-def test_a_server_on_the_same_machine_is_reached_through_its_socket() -> None:
+def test_a_server_on_the_same_machine_is_reached_through_its_socket(pg_url: str) -> None:
     import psycopg
 
     from engine.store import parse_store_url
     from projections.readmodels import ReadModels
-    from tests.conftest import _drop_schema
 
-    with psycopg.connect(parse_store_url(PG_URL or "").sqlalchemy_url.replace("+psycopg", "")) as conn:
+    with psycopg.connect(parse_store_url(pg_url).sqlalchemy_url.replace("+psycopg", "")) as conn:
         folders = [f.strip() for f in conn.execute("SHOW unix_socket_directories").fetchone()[0].split(",")]  # type: ignore[index]
     folder = next((f for f in folders if f.startswith("/")), None)
     if folder is None:
         pytest.skip("the test server listens on no Unix socket")
-    url = socket_url(folder, schema="t_socket")
-    try:
-        app = make_app(url)
-        app.add_mentor("sara", "Sara", "kui", on=D(2026, 1, 5))
-        ReadModels(app).catch_up()
-        with psycopg.connect(parse_store_url(url).sqlalchemy_url.replace("+psycopg", "")) as conn:
-            assert conn.execute("SELECT inet_server_addr()").fetchone() == (None,)  # not over TCP
-        app.close()
-        assert make_app(url).count_events() == 1
-        assert ReadModels(make_app(url)).status()[0].position == 1
-    finally:
-        _drop_schema("t_socket")
+    url = socket_url(folder, schema=parse_store_url(pg_url).schema)  # the fixture's own schema, dropped after
+    app = make_app(url)
+    app.add_mentor("sara", "Sara", "kui", on=D(2026, 1, 5))
+    ReadModels(app).catch_up()
+    with psycopg.connect(parse_store_url(url).sqlalchemy_url.replace("+psycopg", "")) as conn:
+        assert conn.execute("SELECT inet_server_addr()").fetchone() == (None,)  # not over TCP
+    app.close()
+    assert make_app(url).count_events() == 1
+    assert ReadModels(make_app(url)).status()[0].position == 1
 
 
 @pg
