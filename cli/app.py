@@ -93,6 +93,10 @@ def _fail(label: str, message: str) -> None:
     sys.exit(1)
 
 
+# What psycopg's pool says when it got no connection in time (opening, and later), without why.
+POOL_GAVE_UP = ("couldn't get a connection", "pool initialization incomplete")
+
+
 def _store_trouble(e: Exception, where: str) -> str | None:
     """A one-line description of a database problem, or None if `e` is something else."""
     import sqlite3
@@ -107,7 +111,7 @@ def _store_trouble(e: Exception, where: str) -> str | None:
         sa_errors = ()
     if isinstance(e, (PersistenceError, sqlite3.Error, *sa_errors)) or type(e).__module__.startswith("psycopg"):
         first = (str(e).strip().splitlines() or [type(e).__name__])[0]
-        if "couldn't get a connection" in first and where.startswith("postgres"):
+        if any(words in first for words in POOL_GAVE_UP) and where.startswith("postgres"):
             first = _why_no_connection(where) or first
         shown = _without_password(where)
         return f"database problem with {shown}: {first}{_hint(first)}; nothing was written"
@@ -145,7 +149,7 @@ def _hint(message: str) -> str:
     lowered = message.lower()
     if "is the server running" in lowered:
         return ""
-    if "couldn't get a connection" in lowered or "connection refused" in lowered or "could not connect" in lowered:
+    if any(words in lowered for words in (*POOL_GAVE_UP, "connection refused", "could not connect")):
         return " (is PostgreSQL running there?)"
     if "password authentication failed" in lowered or ("role" in lowered and "does not exist" in lowered):
         return " (check the user and password in --db)"

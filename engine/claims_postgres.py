@@ -36,7 +36,7 @@ from typing import Any
 
 import psycopg
 from eventsourcing.persistence import InterfaceError, Notification, OperationalError, StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.utils import retry
 from psycopg.pq import TransactionStatus
 from psycopg.sql import SQL, Identifier, Literal
@@ -50,8 +50,13 @@ ROLLBACK = SQL("ROLLBACK")
 
 
 class PostgresClaimingRecorder(PostgresApplicationRecorder):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
+        # Open the pool, and wait for its connection, before the first request: a request
+        # that finds the pool still opening makes it grow, and it keeps the extra connection
+        # (`engine.store` asks for one per process). Once, here: psycopg's pool asserts if
+        # two threads wait for it at once, so eventsourcing's own way (wait on every use) won't do.
+        datastore.pool.open(wait=True, timeout=datastore.pool.timeout)
+        super().__init__(datastore, **kwargs)
         schema = self.datastore.schema
         names = {
             "schema": Identifier(schema),

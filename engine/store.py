@@ -157,8 +157,12 @@ def _postgres(text: str) -> Store:
         "POSTGRES_USER": user,
         "POSTGRES_PASSWORD": password,
         "POSTGRES_CONNECT_TIMEOUT": "5",
-        "POSTGRES_POOL_SIZE": "2",
-        "POSTGRES_MAX_OVERFLOW": "2",
+        # One connection per process, more only while threads need them at once (the
+        # follower's). A command uses one at a time; with more, the pool took turns between
+        # server processes, each one colder. PostgreSQL allows 100 connections by default.
+        # bench/README.md has the figures; `engine.claims_postgres` keeps the pool at one.
+        "POSTGRES_POOL_SIZE": "1",
+        "POSTGRES_MAX_OVERFLOW": "3",
     }
     if schema:
         env["POSTGRES_SCHEMA"] = schema

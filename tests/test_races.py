@@ -11,12 +11,17 @@ import datetime as dt
 import multiprocessing
 import random
 import traceback
+import uuid
 from collections import Counter
+
+import psycopg
+import pytest
 
 from domain.mentor import Mentor
 from engine.rules import AlreadyExists, Conflict, NotFound, Refused
+from engine.store import parse_store_url
 from projections.readmodels import ReadModels
-from tests.conftest import assert_rebuild_changes_nothing, make_app
+from tests.conftest import assert_rebuild_changes_nothing, make_app, needs_pg
 
 PROCESSES, COMMANDS = 8, 200
 TODAY = dt.date(2026, 11, 26)
@@ -107,3 +112,21 @@ def test_eight_processes_on_twenty_pathways(db_url: str) -> None:
     read_models.catch_up()
     assert_rebuild_changes_nothing(read_models)
     app.close()
+
+
+@needs_pg
+def test_a_coordinator_holds_one_connection_to_the_server(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL allows 100 connections by default; every coordinator's process holds one."""
+    name = f"brobyg-test-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv("PGAPPNAME", name)  # libpq names every connection this process opens
+    app = make_app(pg_url)
+    app.add_mentor("sara", "Sara", "kui", on=TODAY)
+    case = app.refer("Ada", dt.date(2000, 1, 1), "education-ready", on=TODAY).case
+    app.assign(case, "sara", "planned", on=TODAY)
+    app.contact(case, on=TODAY)
+    assert app.pathway(case).mentor == "sara"
+    server = parse_store_url(pg_url).sqlalchemy_url.replace("+psycopg", "")
+    with psycopg.connect(server, application_name="counting") as conn:
+        held = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", (name,)).fetchone()
+    app.close()
+    assert held == (1,)
