@@ -11,6 +11,10 @@ round trip:
     BROBYG_TEST_PG='postgresql://postgres@/test?host=/var/run/postgresql' \
         .venv/bin/python bench/concurrency_bench.py --store postgres --commands 1000 --rounds 5
 
+With `--shared`, every process works on the same twenty pathways instead of ten of its own:
+commands then race for the same streams, and the share that lost a race and ran again (or
+gave up after ten tries, as "changed by someone else") is what to read.
+
 "Sustained" is measured while all N processes are running: from the common start signal to
 the moment the first process finishes, counting every command completed by then (a slow
 straggler at the end would otherwise be counted as the throughput of N). The rounds are
@@ -44,6 +48,7 @@ from typing import Any
 
 from common import PG, TODAY, app_for, drop, fresh_url
 
+from engine.rules import Conflict
 from engine.store import parse_store_url
 from projections.readmodels import ReadModels
 
@@ -53,7 +58,8 @@ PAYLOAD = {"items": [{"n": i, "text": str(i) * 3, "list": [1, 2, 3]} for i in ra
 @dataclass
 class Round:
     rate: float  # commands/s while all processes ran
-    retry_share: float = 0.0
+    retry_share: float = 0.0  # commands that lost a race and ran again
+    gave_up_share: float = 0.0  # commands refused as "changed by someone else" after ten tries
     catch_up: float = 0.0  # seconds to bring the read models up to date after the burst
     cpu: float = 0.0  # share of the machine's cores busy during the burst (all processes, PostgreSQL too)
     worker_cpu: float = 0.0  # ms of CPU per command in a worker process (its own, not PostgreSQL's)
@@ -95,31 +101,40 @@ def worker(url: str, number: int, cases: list[str], commands: int, start: Any, o
     start.wait()
     before = resource.getrusage(resource.RUSAGE_SELF)
     done = []
+    retried = gave_up = 0  # commands that ran again after losing a race; that lost ten times
     for i in range(commands):
         case = cases[i % len(cases)]
-        (app.contact if i % 2 else app.request)(case, on=TODAY)
+        retries_before = app.retried
+        try:
+            (app.contact if i % 2 else app.request)(case, on=TODAY)
+        except Conflict:
+            gave_up += 1
+        retried += app.retried > retries_before
         done.append(time.monotonic())  # system-wide clock: comparable between processes
     after = resource.getrusage(resource.RUSAGE_SELF)
     cpu_ms = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) * 1000 / commands
-    out.put((done, (app.retried, cpu_ms, (after.ru_nivcsw - before.ru_nivcsw) / commands)))
+    out.put((done, (retried, gave_up, cpu_ms, (after.ru_nivcsw - before.ru_nivcsw) / commands)))
 
 
-def run(url: str, processes: int, commands: int, follow: bool = False) -> Round:
+def run(url: str, processes: int, commands: int, follow: bool = False, shared: bool = False) -> Round:
     app = app_for(url)
     for m in range(8):
         app.add_mentor(f"m{m}", f"M{m}", "lab", capacity=1000, on=TODAY - dt.timedelta(days=1))
     own = []
-    for n in range(processes):  # every process gets pathways of its own, with a mentor each
-        cases = [app.refer(f"C{n}-{i}", dt.date(1999, 1, 1 + i), "education-ready", on=TODAY).case for i in range(10)]
+    for n in range(1 if shared else processes):  # ten pathways per process (or twenty for all), a mentor each
+        cases = [
+            app.refer(f"C{n}-{i}", dt.date(1999, 1, 1 + i), "education-ready", on=TODAY).case for i in range(20 if shared else 10)
+        ]
         for i, case in enumerate(cases):
             app.assign(case, f"m{(n + i) % 8}", "planned", on=TODAY)
         own.append(cases)
+    if shared:  # the same twenty pathways for every process, each starting at a different one
+        own = [own[0][n:] + own[0][:n] for n in range(processes)]
     follower = None
     if follow:  # `brobyg projections follow` keeps the read models live during the burst
         brobyg = str(Path(sys.executable).with_name("brobyg"))
         follower = subprocess.Popen([brobyg, "--db", url, "projections", "follow"], stdout=subprocess.DEVNULL)
     rate, extras, cpu = burst(worker, [(url, n, own[n], commands) for n in range(processes)])
-    retried = [r for r, _, _ in extras]
     catch_up_began = time.perf_counter()
     read_models = ReadModels(app)
     if follower is None:
@@ -131,9 +146,17 @@ def run(url: str, processes: int, commands: int, follow: bool = False) -> Round:
         follower.wait(30)
     catch_up = time.perf_counter() - catch_up_began
     app.close()
-    worker_cpu = statistics.median(c for _, c, _ in extras)
-    preempted = statistics.median(p for _, _, p in extras)
-    return Round(rate, sum(retried) / (processes * commands), catch_up, cpu, worker_cpu, preempted)
+    retried, gave_up, worker_cpu, preempted = zip(*extras, strict=True)
+    total = processes * commands
+    return Round(
+        rate,
+        sum(retried) / total,
+        sum(gave_up) / total,
+        catch_up,
+        cpu,
+        statistics.median(worker_cpu),
+        statistics.median(preempted),
+    )
 
 
 def floor_worker(table: str, commands: int, python_ms: float, start: Any, out: Any) -> None:
@@ -186,7 +209,8 @@ def report(title: str, rounds: dict[int, list[Round]], details: bool) -> None:
         line = f"  {processes} processes: {rate:5.0f} commands/s ({rate / single:.2f}x one process), "
         if details:
             line += (
-                f"{max(x.retry_share for x in results):.1%} retried, "
+                f"{statistics.median(x.retry_share for x in results):.1%} retried, "
+                f"{max(x.gave_up_share for x in results):.1%} gave up, "
                 f"read models up to date {max(x.catch_up for x in results):.2f} s after the burst, "
                 f"worker CPU {statistics.median(x.worker_cpu for x in results):.2f} ms and "
                 f"{statistics.median(x.preempted for x in results):.1f} preemptions per command, "
@@ -202,6 +226,7 @@ def main() -> None:
     parser.add_argument("--processes", default="1,2,4,8", help="the numbers of processes to compare, e.g. 1,8")
     parser.add_argument("--floor-python", type=float, default=0.0, help="ms of pure-Python work per floor command")
     parser.add_argument("--follow", action="store_true", help="run `brobyg projections follow` during each burst (PostgreSQL)")
+    parser.add_argument("--shared", action="store_true", help="all processes on the same twenty pathways: races, and retries")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="brobyg-conc-"))
     counts = [int(n) for n in args.processes.split(",")]
@@ -213,12 +238,12 @@ def main() -> None:
         for processes in counts:
             url = fresh_url(args.store, folder, f"c{processes}")
             try:
-                result = run(url, processes, args.commands, follow=args.follow)
+                result = run(url, processes, args.commands, follow=args.follow, shared=args.shared)
             finally:
                 drop(url)
             ours[processes].append(result)
             line = f"  round {r + 1}, {processes} processes: {result.rate:5.0f} commands/s, cores busy {result.cpu:.0%}"
-            if args.store == "postgres":
+            if args.store == "postgres" and not args.shared:
                 floors[processes].append(floor(processes, args.commands, args.floor_python))
                 line += f"; floor {floors[processes][-1].rate:5.0f}/s"
             print(line, flush=True)
@@ -227,8 +252,11 @@ def main() -> None:
         if args.store == "sqlite"
         else (" over the Unix socket" if parse_store_url(PG).eventsourcing_env["POSTGRES_HOST"].startswith("/") else " over TCP")
     )
-    report(f"{args.store}{via}, {args.commands} commands per process, median of {args.rounds} rounds:", ours, details=True)
-    if args.store == "postgres":
+    on = "the same twenty pathways" if args.shared else "pathways of their own"
+    report(
+        f"{args.store}{via}, {args.commands} commands per process on {on}, median of {args.rounds} rounds:", ours, details=True
+    )
+    if args.store == "postgres" and not args.shared:
         extra = f", plus {args.floor_python} ms of Python each" if args.floor_python else ""
         report(f"raw floor (plain psycopg: read a stream, insert a row{extra}):", floors, details=False)
         for processes in counts:
