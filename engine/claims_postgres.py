@@ -33,12 +33,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+from uuid import UUID
 
 import psycopg
 from eventsourcing.persistence import InterfaceError, Notification, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.utils import retry
 from psycopg.pq import TransactionStatus
+from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier, Literal
 
 from engine.claims import CLAIMS_TABLE
@@ -107,9 +109,13 @@ class PostgresClaimingRecorder(PostgresApplicationRecorder):
                 " $body$"
             ).format(**names),
         ]
-        self.save_and_notify = SQL(
-            "BEGIN; SELECT * FROM {schema}.{record}(%s, %s, %s, %s, %s, %s); COMMIT; SELECT {schema}.{notify}()"
-        ).format(**names)
+        save = "BEGIN; SELECT * FROM {schema}.{record}(%s); COMMIT; SELECT {schema}.{notify}()"
+        self.save_and_notify = SQL(save.replace("%s", "%s, %s, %s, %s, %s, %s")).format(**names).as_bytes(None)
+        # The commonest save, one event and no claims, with its values as scalars: psycopg
+        # binds those in C, lists in Python (70 µs a save; a tenth of a command).
+        one = "'{{}}', '{{}}', ARRAY[%s]::{id_type}[], ARRAY[%s]::bigint[], ARRAY[%s]::text[], ARRAY[%s]::bytea[]"
+        self.save_one_and_notify = SQL(save.replace("%s", one)).format(**names).as_bytes(None)
+        self.select_events_forms: dict[tuple[bool, bool, bool, bool], bytes] = {}
         self.settled_statement = SQL("SELECT {schema}.{settled}() AS head").format(**names)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
@@ -118,26 +124,58 @@ class PostgresClaimingRecorder(PostgresApplicationRecorder):
     ) -> Sequence[int] | None:
         if not stored_events and not claims:
             return []
-        params = (
-            list(claims),
-            list(claims.values()),
-            [e.originator_id for e in stored_events],
-            [e.originator_version for e in stored_events],
-            [e.topic for e in stored_events],
-            [e.state for e in stored_events],
-        )
+        params: tuple[Any, ...]
+        if len(stored_events) == 1 and not claims:
+            (e,) = stored_events
+            statement, params = self.save_one_and_notify, (e.originator_id, e.originator_version, e.topic, e.state)
+        else:
+            statement = self.save_and_notify
+            params = (
+                list(claims),
+                list(claims.values()),
+                [e.originator_id for e in stored_events],
+                [e.originator_version for e in stored_events],
+                [e.topic for e in stored_events],
+                [e.state for e in stored_events],
+            )
         # One message, one answer: the save in a transaction of its own, then the
         # notification in another (see the module's docstring). The parameters are bound
         # here (psycopg's ClientCursor) so that the four statements travel as one query.
         with self.datastore.get_connection() as conn, psycopg.ClientCursor(conn) as curs:
             try:
-                curs.execute(self.save_and_notify, params)
+                curs.execute(statement, params)
             except psycopg.Error:
                 if conn.info.transaction_status == TransactionStatus.INERROR:
                     conn.execute(ROLLBACK)
                 raise
             curs.nextset()  # past BEGIN, to the ids
             return [row[RECORD_FUNCTION] for row in curs.fetchall()]
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        """eventsourcing's, but each form of the statement is composed once, not on every call:
+        loading a cached aggregate asks the same question every time (its newer events)."""
+        form = (gt is not None, lte is not None, desc, limit is not None)
+        if form not in self.select_events_forms:
+            statement = SQL("SELECT originator_id, originator_version, topic, state FROM {0}.{1} WHERE originator_id = %s")
+            statement = statement.format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
+            statement += SQL(" AND originator_version > %s") if form[0] else SQL("")
+            statement += SQL(" AND originator_version <= %s") if form[1] else SQL("")
+            statement += SQL(" ORDER BY originator_version DESC" if desc else " ORDER BY originator_version ASC")
+            statement += SQL(" LIMIT %s") if form[3] else SQL("")
+            self.select_events_forms[form] = statement.as_bytes(None)
+        params = [originator_id, *(value for value in (gt, lte, limit) if value is not None)]
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+            curs.execute(self.select_events_forms[form], params, prepare=True)
+            return [StoredEvent(id, version, topic, bytes(state)) for id, version, topic, state in curs.fetchall()]
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def max_notification_id(self) -> int | None:
