@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, TypeVar
 
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, InternalError, JSONTranscoder, ProgrammingError
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.persistence import IntegrityError, InternalError, JSONTranscoder, ProgrammingError, Recording
 from eventsourcing.utils import Environment, EnvType
 
 from engine.aggregate import DateAsISO, EventSourced
@@ -102,6 +102,20 @@ class CommandApplication(Application):
                 continue
             return result
         raise Conflict("changed by someone else at the same moment; nothing was written, try again")
+
+    def save(self, *aggregates: Any, **kwargs: Any) -> list[Recording[Any]]:
+        """eventsourcing's `save` (9.5.6, pinned), but without checking every aggregate against
+        two runtime protocols on the way in: 41 µs a save, every one of ours an aggregate."""
+        processing_event: ProcessingEvent[Any] = ProcessingEvent()
+        for aggregate in aggregates:
+            processing_event.events.extend(aggregate.collect_events())
+            processing_event.aggregates[aggregate.id] = aggregate
+        processing_event.saved_kwargs.update(kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        self.notify(processing_event.events)  # eventsourcing's deprecated hook, kept as it calls it
+        return recordings
 
     def load(self, aggregate_id: Any, cls: type[A]) -> A | None:
         if self._batch is not None:
