@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from domain.application import Brobyg
 from engine.clock import Clock
-from engine.store import parse_store_url
+from engine.store import parse_store_url, with_schema
 
 TODAY = dt.date(2026, 11, 26)
 PG = os.environ.get("BROBYG_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
@@ -40,8 +40,7 @@ def fresh_url(store: str, folder: Path, name: str) -> str:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         return str(path)
-    separator = "&" if "?" in PG else "?"  # PG may already say ?host=/var/run/postgresql
-    return f"{PG}{separator}schema=bench_{name}_{uuid.uuid4().hex[:8]}"
+    return with_schema(PG, f"bench_{name}_{uuid.uuid4().hex[:8]}")
 
 
 def drop(url: str) -> None:

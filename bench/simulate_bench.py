@@ -47,8 +47,7 @@ def raw_floor_postgres(url: str) -> tuple[int, float]:
     from engine.store import parse_store_url
 
     store = parse_store_url(url)
-    dsn = store.sqlalchemy_url.replace("postgresql+psycopg", "postgresql")
-    with psycopg.connect(dsn) as conn:
+    with psycopg.connect(store.libpq_url) as conn:
         rows = conn.execute(
             f'SELECT originator_id, originator_version, topic, state FROM "{store.schema}".brobyg_events'
         ).fetchall()

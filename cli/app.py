@@ -138,8 +138,7 @@ def _why_no_connection(url: str) -> str | None:
 
         from engine.store import parse_store_url
 
-        dsn = parse_store_url(url).sqlalchemy_url.replace("postgresql+psycopg://", "postgresql://")
-        psycopg.connect(dsn, connect_timeout=3).close()
+        psycopg.connect(parse_store_url(url).libpq_url, connect_timeout=3).close()
     except Exception as e:  # whatever it is, it is the reason to show
         return " ".join(str(e).split()) or None
     return None

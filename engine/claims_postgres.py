@@ -74,6 +74,7 @@ class PostgresClaimingRecorder(PostgresApplicationRecorder):
             "log_lock": SQL("hashtext('brobyg:log'), hashtext({0})").format(Literal(f"{schema}.{self.events_table_name}")),
         }
         self.claims_table = SQL("{schema}.{claims}").format(**names)
+        self.events_table = SQL("{schema}.{events}").format(**names)
         self.sql_create_statements += [
             SQL("CREATE TABLE IF NOT EXISTS {schema}.{claims} (key text PRIMARY KEY, holder text NOT NULL)").format(**names),
             SQL(
@@ -165,8 +166,8 @@ class PostgresClaimingRecorder(PostgresApplicationRecorder):
         loading a cached aggregate asks the same question every time (its newer events)."""
         form = (gt is not None, lte is not None, desc, limit is not None)
         if form not in self.select_events_forms:
-            statement = SQL("SELECT originator_id, originator_version, topic, state FROM {0}.{1} WHERE originator_id = %s")
-            statement = statement.format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
+            statement = SQL("SELECT originator_id, originator_version, topic, state FROM {0} WHERE originator_id = %s")
+            statement = statement.format(self.events_table)
             statement += SQL(" AND originator_version > %s") if form[0] else SQL("")
             statement += SQL(" AND originator_version <= %s") if form[1] else SQL("")
             statement += SQL(" ORDER BY originator_version DESC" if desc else " ORDER BY originator_version ASC")

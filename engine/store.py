@@ -22,6 +22,11 @@ class StoreUrlError(ValueError):
     """The database URL cannot be used."""
 
 
+def with_schema(url: str, schema: str) -> str:
+    """A PostgreSQL store URL with ``?schema=`` added (after any ``?host=`` it has)."""
+    return f"{url}{'&' if '?' in url else '?'}schema={schema}"
+
+
 @dataclass(frozen=True)
 class Store:
     kind: str  # "sqlite" or "postgresql"
@@ -34,6 +39,11 @@ class Store:
     @property
     def is_sqlite(self) -> bool:
         return self.kind == "sqlite"
+
+    @property
+    def libpq_url(self) -> str:
+        """The PostgreSQL URL for psycopg or libpq themselves (no SQLAlchemy driver name)."""
+        return self.sqlalchemy_url.replace("postgresql+psycopg://", "postgresql://", 1)
 
     def sqlalchemy_engine(self) -> Any:
         import sqlalchemy as sa

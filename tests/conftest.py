@@ -16,7 +16,7 @@ import pytest
 
 from domain.application import Brobyg
 from engine.clock import Clock
-from engine.store import parse_store_url
+from engine.store import parse_store_url, with_schema
 from projections.readmodels import ReadModels
 
 TODAY = dt.date(2026, 11, 26)
@@ -37,8 +37,7 @@ def _drop_schema(schema: str) -> None:
 def new_pg_store() -> tuple[str, str]:
     """The URL of an empty PostgreSQL store in a schema of its own, and that schema."""
     schema = f"t_{uuid.uuid4().hex[:16]}"
-    separator = "&" if "?" in (PG_URL or "") else "?"
-    return f"{PG_URL}{separator}schema={schema}", schema
+    return with_schema(PG_URL or "", schema), schema
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -21,7 +21,7 @@ pytestmark = needs_pg
 
 def connect(url: str) -> psycopg.Connection[Any]:
     """A plain connection to the store, beside the application (a slower writer, a vacuum)."""
-    return psycopg.connect(parse_store_url(url).sqlalchemy_url.replace("postgresql+psycopg", "postgresql"))
+    return psycopg.connect(parse_store_url(url).libpq_url)
 
 
 def test_writers_pass_each_other_and_a_reader_waits_for_the_slower_one(pg_url: str) -> None:

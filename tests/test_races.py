@@ -125,8 +125,7 @@ def test_a_coordinator_holds_one_connection_to_the_server(pg_url: str, monkeypat
     app.assign(case, "sara", "planned", on=TODAY)
     app.contact(case, on=TODAY)
     assert app.pathway(case).mentor == "sara"
-    server = parse_store_url(pg_url).sqlalchemy_url.replace("+psycopg", "")
-    with psycopg.connect(server, application_name="counting") as conn:
+    with psycopg.connect(parse_store_url(pg_url).libpq_url, application_name="counting") as conn:
         held = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", (name,)).fetchone()
     app.close()
     assert held == (1,)

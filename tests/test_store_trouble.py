@@ -111,7 +111,7 @@ def test_a_server_on_the_same_machine_is_reached_through_its_socket(pg_url: str)
     from engine.store import parse_store_url
     from projections.readmodels import ReadModels
 
-    with psycopg.connect(parse_store_url(pg_url).sqlalchemy_url.replace("+psycopg", "")) as conn:
+    with psycopg.connect(parse_store_url(pg_url).libpq_url) as conn:
         folders = [f.strip() for f in conn.execute("SHOW unix_socket_directories").fetchone()[0].split(",")]  # type: ignore[index]
     folder = next((f for f in folders if f.startswith("/")), None)
     if folder is None:
@@ -120,7 +120,7 @@ def test_a_server_on_the_same_machine_is_reached_through_its_socket(pg_url: str)
     app = make_app(url)
     app.add_mentor("sara", "Sara", "kui", on=D(2026, 1, 5))
     ReadModels(app).catch_up()
-    with psycopg.connect(parse_store_url(url).sqlalchemy_url.replace("+psycopg", "")) as conn:
+    with psycopg.connect(parse_store_url(url).libpq_url) as conn:
         assert conn.execute("SELECT inet_server_addr()").fetchone() == (None,)  # not over TCP
     app.close()
     assert make_app(url).count_events() == 1
