@@ -12,8 +12,10 @@ round trip:
         .venv/bin/python bench/concurrency_bench.py --store postgres --commands 1000 --rounds 5
 
 With `--shared`, every process works on the same twenty pathways instead of ten of its own:
-commands then race for the same streams, and the share that lost a race and ran again (or
-gave up after ten tries, as "changed by someone else") is what to read.
+commands then race for the same streams. A command first decides on what its process
+remembers; the share whose memory was out of date (and so decided again on fresh state), the
+share that then lost a race and ran again, and the share that gave up after ten tries (as
+"changed by someone else") are what to read.
 
 "Sustained" is measured while all N processes are running: from the common start signal to
 the moment the first process finishes, counting every command completed by then (a slow
@@ -59,6 +61,7 @@ PAYLOAD = {"items": [{"n": i, "text": str(i) * 3, "list": [1, 2, 3]} for i in ra
 class Round:
     rate: float  # commands/s while all processes ran
     retry_share: float = 0.0  # commands that lost a race and ran again
+    refreshed_share: float = 0.0  # commands whose first attempt, on what the process remembered, was out of date
     gave_up_share: float = 0.0  # commands refused as "changed by someone else" after ten tries
     catch_up: float = 0.0  # seconds to bring the read models up to date after the burst
     cpu: float = 0.0  # share of the machine's cores busy during the burst (all processes, PostgreSQL too)
@@ -113,7 +116,7 @@ def worker(url: str, number: int, cases: list[str], commands: int, start: Any, o
         done.append(time.monotonic())  # system-wide clock: comparable between processes
     after = resource.getrusage(resource.RUSAGE_SELF)
     cpu_ms = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) * 1000 / commands
-    out.put((done, (retried, gave_up, cpu_ms, (after.ru_nivcsw - before.ru_nivcsw) / commands)))
+    out.put((done, (retried, gave_up, app.refreshed, cpu_ms, (after.ru_nivcsw - before.ru_nivcsw) / commands)))
 
 
 def run(url: str, processes: int, commands: int, follow: bool = False, shared: bool = False) -> Round:
@@ -146,11 +149,12 @@ def run(url: str, processes: int, commands: int, follow: bool = False, shared: b
         follower.wait(30)
     catch_up = time.perf_counter() - catch_up_began
     app.close()
-    retried, gave_up, worker_cpu, preempted = zip(*extras, strict=True)
+    retried, gave_up, refreshed, worker_cpu, preempted = zip(*extras, strict=True)
     total = processes * commands
     return Round(
         rate,
         sum(retried) / total,
+        sum(refreshed) / total,
         sum(gave_up) / total,
         catch_up,
         cpu,
@@ -209,6 +213,7 @@ def report(title: str, rounds: dict[int, list[Round]], details: bool) -> None:
         line = f"  {processes} processes: {rate:5.0f} commands/s ({rate / single:.2f}x one process), "
         if details:
             line += (
+                f"{statistics.median(x.refreshed_share for x in results):.1%} decided again on fresh state, "
                 f"{statistics.median(x.retry_share for x in results):.1%} retried, "
                 f"{max(x.gave_up_share for x in results):.1%} gave up, "
                 f"read models up to date {max(x.catch_up for x in results):.2f} s after the burst, "

@@ -6,12 +6,20 @@ concurrency). A command is a function that loads what it needs, checks the rules
 returns the aggregates to save; if someone else saved first, it simply runs again on
 fresh state (and may then be refused by the rules), a few times, before giving up
 with a clear `Conflict`.
+
+A long-running process remembers the aggregates it has loaded and saved. A command's
+first attempt decides on what it remembers, without asking the store: if anyone has
+written to one of those aggregates since, saving fails on its taken version (or, for an
+aggregate only read, a check of its version before saving does), and the command runs
+again on what the store holds. A refusal is only ever given on what the store holds.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import random
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -50,16 +58,29 @@ class Changes:
 Command = Callable[[], tuple[T, Sequence[EventSourced] | Changes]]
 
 
+class _Remembered(Exception):
+    """A first attempt failed having read aggregates from memory: look in the store."""
+
+
+class _Memory:
+    """What one first attempt read from the process's memory: aggregate id -> version."""
+
+    def __init__(self) -> None:
+        self.versions: dict[Any, int] = {}
+
+
 class CommandApplication(Application):
     """The only writer: every command goes through `run`."""
 
     retries = 10
     cache_size = 1_000  # aggregates kept in memory between commands
     retried = 0  # how many times a command ran again after losing a race (for the benchmarks)
+    refreshed = 0  # how many first attempts, decided on remembered aggregates, ran again on fresh ones
 
     def __init__(self, store: Store, clock: Clock | None = None, actor: str = "system") -> None:
         store.prepare()
         self.store = store
+        self._attempt_here = threading.local()  # the current first attempt's `_Memory`, per thread
         self.clock = clock or Clock()
         self.actor = actor
         for attempt in range(10):
@@ -89,19 +110,45 @@ class CommandApplication(Application):
         """Run a command and save what it returns atomically; retry if we lost a race."""
         if self._batch is not None:
             return self._batch.run(command)
+        try:
+            return self._attempt(command, from_memory=True)
+        except (IntegrityError, Stale, _Remembered):
+            self.refreshed += 1  # what was remembered was behind the store, or the rules refused it
         for attempt in range(self.retries):
             try:
-                result, changes = command()
-                if not isinstance(changes, Changes):
-                    changes = Changes(changes)
-                self.save(*changes.aggregates, claims=changes.claims)
+                return self._attempt(command, from_memory=False)
             except (IntegrityError, Stale):
                 # Someone saved one of these aggregates first: back off, reload, re-check.
                 self.retried += 1
                 time.sleep(random.uniform(0, min(0.01 * 2**attempt, 0.5)))  # spread the contenders out
-                continue
-            return result
         raise Conflict("changed by someone else at the same moment; nothing was written, try again")
+
+    def _attempt(self, command: Command[T], from_memory: bool) -> T:
+        memory = self._attempt_here.memory = _Memory() if from_memory else None
+        try:
+            result, changes = command()
+        except Exception as refused:
+            if memory is not None and memory.versions:
+                raise _Remembered from refused  # never refuse on what may be out of date
+            raise
+        finally:
+            self._attempt_here.memory = None
+        if not isinstance(changes, Changes):
+            changes = Changes(changes)
+        if memory is not None:
+            self._still_current(memory, changes.aggregates)
+        self.save(*changes.aggregates, claims=changes.claims)
+        if self.repository.cache is not None:  # remembered as saved (a copy: the caller gets the original)
+            for aggregate in changes.aggregates:
+                self.repository.cache.put(aggregate.id, copy.deepcopy(aggregate))
+        return result
+
+    def _still_current(self, memory: _Memory, saving: Sequence[EventSourced]) -> None:
+        """Aggregates read from memory but not saved: the save cannot catch a change to them."""
+        saved = {aggregate.id for aggregate in saving}
+        for aggregate_id, version in memory.versions.items():
+            if aggregate_id not in saved and self.recorder.select_events(aggregate_id, gt=version, limit=1):
+                raise Stale("an aggregate read from memory has changed in the store")
 
     def save(self, *aggregates: Any, **kwargs: Any) -> list[Recording[Any]]:
         """eventsourcing's `save` (9.5.6, pinned), but without checking every aggregate against
@@ -123,12 +170,26 @@ class CommandApplication(Application):
         return self._load(aggregate_id, cls)
 
     def _load(self, aggregate_id: Any, cls: type[A]) -> A | None:
-        try:
-            aggregate = self.repository.get(aggregate_id, projector_func=replay)
-        except AggregateNotFoundError:
-            return None
+        aggregate = self._remembered(aggregate_id)
+        if aggregate is None:
+            try:  # eventsourcing's repository: from memory after reading any newer events, or replayed
+                aggregate = self.repository.get(aggregate_id, projector_func=replay)
+            except AggregateNotFoundError:
+                return None
         if not isinstance(aggregate, cls):
             return None
+        return aggregate
+
+    def _remembered(self, aggregate_id: Any) -> Any:
+        """In a first attempt, a copy of the aggregate as this process last knew it, if it does."""
+        memory = getattr(self._attempt_here, "memory", None)
+        if memory is None or self.repository.cache is None:
+            return None
+        try:
+            aggregate = copy.deepcopy(self.repository.cache.get(aggregate_id))
+        except KeyError:
+            return None
+        memory.versions[aggregate_id] = aggregate.version
         return aggregate
 
     @cached_property

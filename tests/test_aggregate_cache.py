@@ -1,13 +1,24 @@
-"""A long-running process keeps aggregates between commands (eventsourcing's cache with
-fast-forward): each command gets its own copy, and another process's writes are always seen."""
+"""A long-running process keeps aggregates between commands: each command gets its own copy,
+and another process's writes are always seen.
+
+A command first decides on what the process remembers, without asking the store. These
+scenarios show what a coordinator would notice if that went wrong: a command refused for a
+change made elsewhere, a change made elsewhere overwritten, or a decision saved on an
+out-of-date read.
+"""
 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 
+import pytest
+
+from domain.mentor import Mentor
 from domain.pathway import Pathway
+from engine.rules import Refused
 from tests.conftest import TODAY, make_app
-from tests.scenarios import basic_course, mentors
+from tests.scenarios import basic_course, mentors, referred
 
 
 def test_a_command_gets_a_copy_that_shares_nothing_with_the_cache(db_url: str) -> None:
@@ -52,3 +63,83 @@ def test_a_command_after_another_process_wrote_builds_on_its_events(db_url: str)
     assert type(events[-2]).__name__ == "AbsenceRecorded" and type(events[-1]).__name__ == "ContactRecorded"
     here.close()
     there.close()
+
+
+def test_a_contact_is_not_refused_for_a_mentor_assigned_elsewhere(db_url: str) -> None:
+    here, there = make_app(db_url), make_app(db_url)
+    mentors(here)
+    case = referred(here).case  # remembered here without a mentor
+    there.assign(case, "sara", on=TODAY)
+    here.contact(case, on=TODAY)  # what here remembers would refuse it (R2); the store does not
+    last = list(here.events.get(Pathway.id_for(case)))[-1]
+    assert type(last).__name__ == "ContactRecorded" and last.mentor == "sara"
+    assert here.refreshed == 1 and here.retried == 0
+    here.close()
+    there.close()
+
+
+def test_a_release_elsewhere_is_respected(db_url: str) -> None:
+    here, there = make_app(db_url), make_app(db_url)
+    mentors(here)
+    case = referred(here).case
+    here.assign(case, "sara", on=TODAY)  # remembered here with its mentor
+    there.release(case, "moved away", on=TODAY)
+    before = here.count_events()
+    with pytest.raises(Refused, match=r"R2: .* has no mentor"):
+        here.contact(case, on=TODAY)
+    assert here.count_events() == before
+    assert here.pathway(case).mentor is None and here.mentor("sara").cases == []
+    here.close()
+    there.close()
+
+
+def test_a_refusal_stands_when_the_store_agrees(db_url: str) -> None:
+    app = make_app(db_url)
+    mentors(app)
+    case = referred(app).case
+    before = app.count_events()
+    with pytest.raises(Refused, match="R2: "):
+        app.contact(case, on=TODAY)
+    with pytest.raises(Refused, match="R11: "):
+        app.absence(case, 1, on=TODAY)
+    assert app.count_events() == before
+    app.close()
+
+
+def test_an_aggregate_only_read_from_memory_is_checked_before_saving(db_url: str) -> None:
+    here, there = make_app(db_url), make_app(db_url)
+    mentors(here)
+    case = referred(here).case
+    other = referred(here, person="Ida").case
+    sara = here.mentor("sara")  # remembered here
+    there.assign(other, "sara", on=TODAY)  # sara changes elsewhere
+    seen: list[int] = []
+
+    def note_what_sara_holds() -> tuple[None, list[Pathway]]:
+        # A command that reads a mentor without saving it, and decides on what it read.
+        mentor = here.load(Mentor.id_for("sara"), Mentor)
+        assert mentor is not None
+        seen.append(mentor.version)
+        p = here.pathway(case)
+        p.record(Pathway.RequestRecorded, TODAY, "tester", dt.datetime(2026, 11, 26, 12), text=f"sara holds {mentor.cases}")
+        return None, [p]
+
+    here.run(note_what_sara_holds)
+    assert seen[-1] == sara.version + 1  # decided on the store, not on what was remembered
+    assert list(here.events.get(Pathway.id_for(case)))[-1].text == f"sara holds {[other]}"
+    here.close()
+    there.close()
+
+
+def test_a_command_on_what_is_remembered_reads_nothing_before_saving(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = make_app(db_url)
+    mentors(app)
+    case = basic_course(app).case
+    reads: list[object] = []
+    select_events = app.recorder.select_events
+    monkeypatch.setattr(app.recorder, "select_events", lambda *a, **k: reads.append(a) or select_events(*a, **k))
+    app.contact(case, on=TODAY)
+    app.request(case, "a bus card", on=TODAY)
+    assert reads == []  # one round trip to the store per command: the save
+    assert [type(e).__name__ for e in list(app.events.get(Pathway.id_for(case)))[-2:]] == ["ContactRecorded", "RequestRecorded"]
+    app.close()

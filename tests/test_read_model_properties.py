@@ -48,7 +48,7 @@ class CoordinatorsReading(Coordinators):
         with rm.engine.connect() as conn:
             timelines = {t.case: t for t in load_timelines(conn, TODAY).values()}
         for case in self.known_cases:
-            p, t = self.app.pathway(case), timelines[case]
+            p, t = self.forgetful.pathway(case), timelines[case]
             assert (t.state_on(TODAY), t.episode_on(TODAY), t.mentor_on(TODAY), t.mentor_role_on(TODAY)) == (
                 p.state,
                 p.episode,
@@ -59,21 +59,21 @@ class CoordinatorsReading(Coordinators):
             assert len([x for x in t.placements if x.kind == "start"]) >= p.placements
         loads = {row["mentor"]: row["active"] for row in rm.caseload(TODAY)}
         for name in self.known_mentors:
-            mentor = self.app.load(Mentor.id_for(name), Mentor)
+            mentor = self.forgetful.load(Mentor.id_for(name), Mentor)
             assert mentor is not None and loads[name] == mentor.load
 
 
 def test_incremental_read_models_equal_a_rebuild_and_the_aggregates(db_url: str) -> None:
-    app = make_app(db_url, today=TODAY, seed=5)
-    CoordinatorsReading.app = app
-    CoordinatorsReading.read_models = ReadModels(app)
+    apps = CoordinatorsReading.on_store(db_url, seed=5)
+    CoordinatorsReading.read_models = ReadModels(apps[0])
     try:
         run_state_machine_as_test(
             CoordinatorsReading,
             settings=settings(max_examples=15, stateful_step_count=40, deadline=None, suppress_health_check=list(HealthCheck)),
         )
     finally:
-        app.close()
+        for app in apps:
+            app.close()
 
 
 # --- exactly once ------------------------------------------------------------------------------

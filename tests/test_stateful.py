@@ -1,5 +1,9 @@
 """Random coordinators: valid and invalid commands at several pathways and mentors.
 
+Two coordinators take turns, each in a process that remembers what it last saw (so each
+often decides on memory the other has made out of date); every refusal is checked against
+a third process that remembers nothing: it must refuse the same command for the same rules.
+
 After every step: each aggregate equals its replay from the store; every state is one of
 the machine's and every recorded transition an edge of its graph; exactly one mentor from
 bridging until release; no mentor above capacity; and the mentor only ever changes by a
@@ -53,7 +57,8 @@ grades = st.sampled_from(sorted(GRADES.values()))
 
 
 class Coordinators(RuleBasedStateMachine):
-    app: Brobyg  # one store per test run; each example uses fresh names in it
+    coordinators: tuple[Brobyg, Brobyg]  # one store per test run; each example uses fresh names in it
+    forgetful: Brobyg  # the same store, with no memory between commands
 
     cases = Bundle("cases")
     mentors = Bundle("mentors")
@@ -64,17 +69,36 @@ class Coordinators(RuleBasedStateMachine):
         self.day = START
         self.known_cases: dict[str, Pathway] = {}
         self.known_mentors: list[str] = []
+        self.desk = 0  # which coordinator gives the next commands
+
+    @classmethod
+    def on_store(cls, db_url: str, seed: int) -> list[Brobyg]:
+        """Two coordinators' processes and a forgetful one on the store at `db_url`, to close after."""
+        here, there, forgetful = (make_app(db_url, today=TODAY, seed=seed + n) for n in range(3))
+        assert forgetful.repository.cache is not None
+        forgetful.repository.cache = None
+        cls.coordinators, cls.forgetful = (here, there), forgetful
+        return [here, there, forgetful]
+
+    @property
+    def app(self) -> Brobyg:
+        return self.coordinators[self.desk]
 
     # --- helpers -------------------------------------------------------------------
 
     def attempt(self, command: Any, *args: Any, **kwargs: Any) -> Any:
-        """Run a command; a refusal must name a rule and write nothing."""
+        """Run a command; a refusal must name a rule and write nothing. The other coordinator
+        gives the next command, unless `the_same_coordinator_goes_on`."""
+        self.desk = 1 - self.desk
         before = self.app.count_events()
         try:
             result = command(*args, **kwargs)
         except Refused as refused:
             assert refused.violations and all(v.rule.startswith("R") for v in refused.violations)
             assert self.app.count_events() == before, f"refused but wrote: {refused}"
+            with pytest.raises(Refused) as again:  # not refused on what was out of date
+                getattr(self.forgetful, command.__name__)(*args, **kwargs)
+            assert again.value.violations == refused.violations
             return None
         assert self.app.count_events() > before
         if isinstance(result, Pathway):
@@ -99,6 +123,10 @@ class Coordinators(RuleBasedStateMachine):
         self.app.add_mentor(name, name.upper(), kind, capacity=capacity, on=START)
         self.known_mentors.append(name)
         return name
+
+    @rule()
+    def the_same_coordinator_goes_on(self) -> None:
+        self.desk = 1 - self.desk
 
     @rule(days=st.integers(1, 40))
     def time_passes(self, days: int) -> None:
@@ -193,7 +221,7 @@ class Coordinators(RuleBasedStateMachine):
             self.natural_step(case, mentor, choice)
 
     def natural_step(self, case: str, mentor: str, choice: bool) -> None:
-        p, app, on = self.app.pathway(case), self.app, self.day
+        p, app, on = self.forgetful.pathway(case), self.app, self.day  # as the store has it
         if p.state == "referred" and p.mentor is None:
             self.on_case(case, app.assign, mentor, "planned in the weekly meeting", on=on)
         elif p.state == "referred":
@@ -217,14 +245,15 @@ class Coordinators(RuleBasedStateMachine):
         elif p.state in ("dropped_out", "withdrawn"):
             self.on_case(case, app.re_refer, on=on)
 
-    # --- invariants ---------------------------------------------------------------------
+    # --- invariants (read through the forgetful process: loading through a coordinator
+    # would bring its memory up to date) -------------------------------------------------
 
     @invariant()
     def aggregates_equal_their_replay(self) -> None:
         for case, in_memory in self.known_cases.items():
-            stored = self.app.pathway(case)
+            stored = self.forgetful.pathway(case)
             replayed = None
-            for event in self.app.events.get(stored.id):
+            for event in self.forgetful.events.get(stored.id):
                 replayed = event.mutate(replayed)
             assert vars(stored) == vars(replayed)
             assert stored.version == in_memory.version or stored.version > in_memory.version
@@ -238,7 +267,7 @@ class Coordinators(RuleBasedStateMachine):
         for case in self.known_cases:
             state = "new"
             mentor = None
-            for event in self.app.events.get(self.app.pathway(case).id):
+            for event in self.forgetful.events.get(self.forgetful.pathway(case).id):
                 if isinstance(event, Pathway.Transitioned):
                     assert (state, TRIGGER_OF[type(event)], event.new_state) in PATHWAY.edges
                     state = event.new_state
@@ -258,9 +287,9 @@ class Coordinators(RuleBasedStateMachine):
 
     @invariant()
     def mentors_hold_exactly_their_cases(self) -> None:
-        pathways = {case: self.app.pathway(case) for case in self.known_cases}
+        pathways = {case: self.forgetful.pathway(case) for case in self.known_cases}
         for name in self.known_mentors:
-            m = self.app.load(Mentor.id_for(name), Mentor)
+            m = self.forgetful.load(Mentor.id_for(name), Mentor)
             assert m is not None and m.load <= m.capacity, f"{name} above capacity"
             assert sorted(m.cases) == sorted(c for c, p in pathways.items() if p.mentor == name)
         for p in pathways.values():
@@ -274,8 +303,7 @@ class Coordinators(RuleBasedStateMachine):
 
 @pytest.mark.parametrize("examples", [25])
 def test_random_coordinators_never_break_the_rules(db_url: str, examples: int) -> None:
-    app = make_app(db_url, today=TODAY, seed=11)
-    Coordinators.app = app
+    apps = Coordinators.on_store(db_url, seed=11)
     try:
         run_state_machine_as_test(
             Coordinators,
@@ -287,4 +315,5 @@ def test_random_coordinators_never_break_the_rules(db_url: str, examples: int) -
             ),
         )
     finally:
-        app.close()
+        for app in apps:
+            app.close()
