@@ -23,9 +23,11 @@ straggler at the end would otherwise be counted as the throughput of N). The rou
 interleaved (1, 2, 4, 8, 1, 2, ...) so that the machine's own drift touches every N alike;
 the median round is reported.
 
-The floor does what a command does to the database, with plain psycopg and nothing else: read
-one stream's events, insert one event row (autocommit, so one commit each), in N processes
-timed the same way. `--floor-python MS` adds that much pure-Python work (JSON round trips) to
+The floor does what a command does to the database, with plain psycopg and nothing else:
+insert one event row (autocommit, so one commit each), in N processes timed the same way. (A
+command on an aggregate its process remembers reads nothing first; `--floor-read` adds the
+read of the stream that a command on a forgotten aggregate makes, as floors before 2026-11-26
+did.) `--floor-python MS` adds that much pure-Python work (JSON round trips) to
 each floor command, to see how the machine itself scales CPU-bound Python processes.
 """
 
@@ -66,6 +68,7 @@ class Round:
     catch_up: float = 0.0  # seconds to bring the read models up to date after the burst
     cpu: float = 0.0  # share of the machine's cores busy during the burst (all processes, PostgreSQL too)
     worker_cpu: float = 0.0  # ms of CPU per command in a worker process (its own, not PostgreSQL's)
+    worker_kernel: float = 0.0  # of which in the kernel (network, scheduling)
     preempted: float = 0.0  # involuntary context switches per command in a worker
 
 
@@ -116,7 +119,8 @@ def worker(url: str, number: int, cases: list[str], commands: int, start: Any, o
         done.append(time.monotonic())  # system-wide clock: comparable between processes
     after = resource.getrusage(resource.RUSAGE_SELF)
     cpu_ms = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) * 1000 / commands
-    out.put((done, (retried, gave_up, app.refreshed, cpu_ms, (after.ru_nivcsw - before.ru_nivcsw) / commands)))
+    kernel_ms = (after.ru_stime - before.ru_stime) * 1000 / commands
+    out.put((done, (retried, gave_up, app.refreshed, cpu_ms, kernel_ms, (after.ru_nivcsw - before.ru_nivcsw) / commands)))
 
 
 def run(url: str, processes: int, commands: int, follow: bool = False, shared: bool = False) -> Round:
@@ -149,7 +153,7 @@ def run(url: str, processes: int, commands: int, follow: bool = False, shared: b
         follower.wait(30)
     catch_up = time.perf_counter() - catch_up_began
     app.close()
-    retried, gave_up, refreshed, worker_cpu, preempted = zip(*extras, strict=True)
+    retried, gave_up, refreshed, worker_cpu, worker_kernel, preempted = zip(*extras, strict=True)
     total = processes * commands
     return Round(
         rate,
@@ -159,11 +163,12 @@ def run(url: str, processes: int, commands: int, follow: bool = False, shared: b
         catch_up,
         cpu,
         statistics.median(worker_cpu),
+        statistics.median(worker_kernel),
         statistics.median(preempted),
     )
 
 
-def floor_worker(table: str, commands: int, python_ms: float, start: Any, out: Any) -> None:
+def floor_worker(table: str, commands: int, python_ms: float, read: bool, start: Any, out: Any) -> None:
     import psycopg
 
     conn = psycopg.connect(PG, autocommit=True)
@@ -175,7 +180,8 @@ def floor_worker(table: str, commands: int, python_ms: float, start: Any, out: A
     done = []
     for i in range(commands):
         stream = streams[i % len(streams)]
-        conn.execute(f"SELECT * FROM {table} WHERE originator_id = %s ORDER BY originator_version", (stream,)).fetchall()
+        if read:
+            conn.execute(f"SELECT * FROM {table} WHERE originator_id = %s ORDER BY originator_version", (stream,)).fetchall()
         for _ in range(loops):
             json.loads(json.dumps(PAYLOAD))
         versions[stream] += 1
@@ -188,7 +194,7 @@ def floor_worker(table: str, commands: int, python_ms: float, start: Any, out: A
     out.put((done, None))
 
 
-def floor(processes: int, commands: int, python_ms: float) -> Round:
+def floor(processes: int, commands: int, python_ms: float, read: bool) -> Round:
     import psycopg
 
     table = f"public.floor_{uuid.uuid4().hex[:8]}"
@@ -198,7 +204,7 @@ def floor(processes: int, commands: int, python_ms: float) -> Round:
             "notification_id bigserial UNIQUE, PRIMARY KEY (originator_id, originator_version))"
         )
     try:
-        rate, _, cpu = burst(floor_worker, [(table, commands, python_ms)] * processes)
+        rate, _, cpu = burst(floor_worker, [(table, commands, python_ms, read)] * processes)
     finally:
         with psycopg.connect(PG, autocommit=True) as conn:
             conn.execute(f"DROP TABLE {table}")
@@ -217,7 +223,8 @@ def report(title: str, rounds: dict[int, list[Round]], details: bool) -> None:
                 f"{statistics.median(x.retry_share for x in results):.1%} retried, "
                 f"{max(x.gave_up_share for x in results):.1%} gave up, "
                 f"read models up to date {max(x.catch_up for x in results):.2f} s after the burst, "
-                f"worker CPU {statistics.median(x.worker_cpu for x in results):.2f} ms and "
+                f"worker CPU {statistics.median(x.worker_cpu for x in results):.2f} ms "
+                f"({statistics.median(x.worker_kernel for x in results):.2f} in the kernel) and "
                 f"{statistics.median(x.preempted for x in results):.1f} preemptions per command, "
             )
         print(line + f"cores busy {statistics.median(x.cpu for x in results):.0%}")
@@ -230,6 +237,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--processes", default="1,2,4,8", help="the numbers of processes to compare, e.g. 1,8")
     parser.add_argument("--floor-python", type=float, default=0.0, help="ms of pure-Python work per floor command")
+    parser.add_argument("--floor-read", action="store_true", help="the floor reads the stream before each insert")
     parser.add_argument("--follow", action="store_true", help="run `brobyg projections follow` during each burst (PostgreSQL)")
     parser.add_argument("--shared", action="store_true", help="all processes on the same twenty pathways: races, and retries")
     args = parser.parse_args()
@@ -249,7 +257,7 @@ def main() -> None:
             ours[processes].append(result)
             line = f"  round {r + 1}, {processes} processes: {result.rate:5.0f} commands/s, cores busy {result.cpu:.0%}"
             if args.store == "postgres" and not args.shared:
-                floors[processes].append(floor(processes, args.commands, args.floor_python))
+                floors[processes].append(floor(processes, args.commands, args.floor_python, args.floor_read))
                 line += f"; floor {floors[processes][-1].rate:5.0f}/s"
             print(line, flush=True)
     via = (
@@ -263,7 +271,8 @@ def main() -> None:
     )
     if args.store == "postgres" and not args.shared:
         extra = f", plus {args.floor_python} ms of Python each" if args.floor_python else ""
-        report(f"raw floor (plain psycopg: read a stream, insert a row{extra}):", floors, details=False)
+        what = "read a stream, insert a row" if args.floor_read else "insert a row"
+        report(f"raw floor (plain psycopg: {what}{extra}):", floors, details=False)
         for processes in counts:
             share = statistics.median(x.rate for x in ours[processes]) / statistics.median(x.rate for x in floors[processes])
             print(f"  {processes} processes: brobyg at {share:.0%} of the floor")

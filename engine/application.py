@@ -12,6 +12,8 @@ first attempt decides on what it remembers, without asking the store: if anyone 
 written to one of those aggregates since, saving fails on its taken version (or, for an
 aggregate only read, a check of its version before saving does), and the command runs
 again on what the store holds. A refusal is only ever given on what the store holds.
+An aggregate that others were found writing to is read from the store first (its newer
+events only), until a read finds that nobody else has written to it since.
 """
 
 from __future__ import annotations
@@ -81,6 +83,7 @@ class CommandApplication(Application):
         store.prepare()
         self.store = store
         self._attempt_here = threading.local()  # the current first attempt's `_Memory`, per thread
+        self._written_elsewhere: set[Any] = set()  # aggregates others wrote to since this process last did
         self.clock = clock or Clock()
         self.actor = actor
         for attempt in range(10):
@@ -172,18 +175,37 @@ class CommandApplication(Application):
     def _load(self, aggregate_id: Any, cls: type[A]) -> A | None:
         aggregate = self._remembered(aggregate_id)
         if aggregate is None:
+            known = self._known_version(aggregate_id)
             try:  # eventsourcing's repository: from memory after reading any newer events, or replayed
                 aggregate = self.repository.get(aggregate_id, projector_func=replay)
             except AggregateNotFoundError:
                 return None
+            if known is not None:  # newer events than this process saved or saw: others write here too
+                self._note(aggregate_id, written_elsewhere=aggregate.version > known)
         if not isinstance(aggregate, cls):
             return None
         return aggregate
 
+    def _known_version(self, aggregate_id: Any) -> int | None:
+        try:
+            return self.repository.cache.get(aggregate_id).version if self.repository.cache is not None else None
+        except KeyError:
+            return None
+
+    def _note(self, aggregate_id: Any, written_elsewhere: bool) -> None:
+        if not written_elsewhere:
+            self._written_elsewhere.discard(aggregate_id)
+            return
+        if len(self._written_elsewhere) >= self.cache_size:  # forgetting only costs a failed first attempt
+            self._written_elsewhere.clear()
+        self._written_elsewhere.add(aggregate_id)
+
     def _remembered(self, aggregate_id: Any) -> Any:
-        """In a first attempt, a copy of the aggregate as this process last knew it, if it does."""
+        """In a first attempt, a copy of the aggregate as this process last knew it, if it does
+        and nobody else was writing to it when last looked at (else its memory is likely behind,
+        and a failed save would cost more than reading the newer events first)."""
         memory = getattr(self._attempt_here, "memory", None)
-        if memory is None or self.repository.cache is None:
+        if memory is None or self.repository.cache is None or aggregate_id in self._written_elsewhere:
             return None
         try:
             aggregate = copy.deepcopy(self.repository.cache.get(aggregate_id))

@@ -143,3 +143,25 @@ def test_a_command_on_what_is_remembered_reads_nothing_before_saving(db_url: str
     assert reads == []  # one round trip to the store per command: the save
     assert [type(e).__name__ for e in list(app.events.get(Pathway.id_for(case)))[-2:]] == ["ContactRecorded", "RequestRecorded"]
     app.close()
+
+
+def test_a_pathway_others_write_to_is_read_first_until_they_stop(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    here, there = make_app(db_url), make_app(db_url)
+    mentors(here)
+    case = basic_course(here).case
+    version = there.pathway(case).version  # both remember it now
+    for _ in range(5):  # two coordinators taking turns on one pathway
+        here.contact(case, on=TODAY)
+        there.request(case, "a bus card", on=TODAY)
+    # Each found its memory behind once, then read the newer events first, not a failed save each time.
+    assert (here.refreshed, there.refreshed, here.retried, there.retried) == (1, 1, 0, 0)
+    reads: list[object] = []
+    select_events = here.recorder.select_events
+    monkeypatch.setattr(here.recorder, "select_events", lambda *a, **k: reads.append(a) or select_events(*a, **k))
+    for _ in range(4):  # the other has stopped: one read finds nothing new, and memory is trusted again
+        here.contact(case, on=TODAY)
+    assert len(reads) == 2 and here.refreshed == 1
+    events = list(here.events.get(Pathway.id_for(case)))
+    assert [e.originator_version for e in events] == list(range(1, version + 15))
+    here.close()
+    there.close()
