@@ -147,8 +147,9 @@ class CommandApplication(Application):
         return result
 
     def _still_current(self, memory: _Memory, saving: Sequence[EventSourced]) -> None:
-        """Aggregates read from memory but not saved: the save cannot catch a change to them."""
-        saved = {aggregate.id for aggregate in saving}
+        """Aggregates read from memory and not changed (returned or not): the save's versions
+        cannot catch a change to them."""
+        saved = {aggregate.id for aggregate in saving if aggregate.pending_events}
         for aggregate_id, version in memory.versions.items():
             if aggregate_id not in saved and self.recorder.select_events(aggregate_id, gt=version, limit=1):
                 raise Stale("an aggregate read from memory has changed in the store")
@@ -211,7 +212,8 @@ class CommandApplication(Application):
             aggregate = copy.deepcopy(self.repository.cache.get(aggregate_id))
         except KeyError:
             return None
-        memory.versions[aggregate_id] = aggregate.version
+        if memory.versions.setdefault(aggregate_id, aggregate.version) != aggregate.version:
+            raise Stale("an aggregate changed in memory between two reads of one command")  # another thread
         return aggregate
 
     @cached_property

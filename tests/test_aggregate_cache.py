@@ -16,7 +16,8 @@ import pytest
 
 from domain.mentor import Mentor
 from domain.pathway import Pathway
-from engine.rules import Refused
+from engine.aggregate import EventSourced
+from engine.rules import Refused, Violation
 from tests.conftest import TODAY, make_app
 from tests.scenarios import basic_course, mentors, referred
 
@@ -44,7 +45,7 @@ def test_what_another_process_writes_is_seen_at_the_next_load(db_url: str) -> No
     there.absence(case, 2, on=TODAY)
     assert here.pathway(case).version == before + 2
     here.contact(case, on=TODAY)  # and a command here builds on it, without a lost race
-    assert here.retried == 0 and there.pathway(case).version == before + 3
+    assert (here.refreshed, here.retried) == (0, 0) and there.pathway(case).version == before + 3
     assert here.load(Pathway.id_for(case), Pathway).version == before + 3
     here.close()
     there.close()
@@ -129,6 +130,52 @@ def test_an_aggregate_only_read_from_memory_is_checked_before_saving(db_url: str
     assert list(here.events.get(Pathway.id_for(case)))[-1].text == f"sara holds {[other]}"
     here.close()
     there.close()
+
+
+def test_an_aggregate_returned_unchanged_from_memory_is_checked_before_saving(db_url: str) -> None:
+    here, there = make_app(db_url), make_app(db_url)
+    mentors(here)
+    case = referred(here).case
+    other = referred(here, person="Ida").case
+    here.mentor("sara")  # remembered here
+    there.assign(other, "sara", on=TODAY)
+
+    def note_and_return_sara() -> tuple[None, list[EventSourced]]:
+        mentor = here.mentor("sara")
+        p = here.pathway(case)
+        p.record(Pathway.RequestRecorded, TODAY, "tester", dt.datetime(2026, 11, 26, 12), text=f"sara holds {mentor.cases}")
+        return None, [p, mentor]  # the mentor among what is saved, but with nothing new to save
+
+    here.run(note_and_return_sara)
+    assert list(here.events.get(Pathway.id_for(case)))[-1].text == f"sara holds {[other]}"
+    assert here.mentor("sara").cases == [other]
+    here.close()
+    there.close()
+
+
+def test_what_a_command_returns_or_leaves_half_done_is_not_remembered(db_url: str) -> None:
+    app = make_app(db_url)
+    mentors(app)
+    case = basic_course(app).case
+    returned = app.contact(case, on=TODAY)
+    returned.grades["maths"] = 99  # a caller changing what it was given
+    returned.entered.clear()
+
+    def refused_after_recording() -> tuple[None, list[Pathway]]:
+        p = app.pathway(case)
+        p.record(Pathway.RequestRecorded, TODAY, "tester", dt.datetime(2026, 11, 26, 12), text="never saved")
+        p.grades["danish"] = 0
+        raise Refused([Violation("R2", "refused after recording")])
+
+    with pytest.raises(Refused, match="R2: refused after recording"):
+        app.run(refused_after_recording)
+    app.request(case, "a bus card", on=TODAY)
+    replayed = None
+    for event in app.events.get(Pathway.id_for(case)):
+        replayed = event.mutate(replayed)
+    assert vars(app.pathway(case)) == vars(replayed)
+    assert replayed.grades.get("maths") != 99 and replayed.grades.get("danish") != 0 and replayed.entered
+    app.close()
 
 
 def test_a_command_on_what_is_remembered_reads_nothing_before_saving(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -263,6 +263,19 @@ class Coordinators(RuleBasedStateMachine):
                 }
 
     @invariant()
+    def what_each_coordinator_remembers_was_true(self) -> None:
+        """A coordinator's memory of a pathway or mentor is the store's history up to that version."""
+        ids = [Pathway.id_for(case) for case in self.known_cases] + [Mentor.id_for(m) for m in self.known_mentors]
+        for coordinator in self.coordinators:
+            assert coordinator.repository.cache is not None
+            for aggregate_id in ids:
+                try:
+                    remembered = coordinator.repository.cache.get(aggregate_id)
+                except KeyError:
+                    continue
+                assert vars(remembered) == vars(self.forgetful.repository.get(aggregate_id, version=remembered.version))
+
+    @invariant()
     def histories_walk_the_graph(self) -> None:
         for case in self.known_cases:
             state = "new"
