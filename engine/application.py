@@ -113,13 +113,11 @@ class CommandApplication(Application):
         """Run a command and save what it returns atomically; retry if we lost a race."""
         if self._batch is not None:
             return self._batch.run(command)
-        try:
-            return self._attempt(command, from_memory=True)
-        except (IntegrityError, Stale, _Remembered):
-            self.refreshed += 1  # what was remembered was behind the store, or the rules refused it
-        for attempt in range(self.retries):
+        for attempt in range(1 + self.retries):  # a first attempt on memory, then ten on the store
             try:
-                return self._attempt(command, from_memory=False)
+                return self._attempt(command, from_memory=attempt == 0)
+            except _Remembered:
+                self.refreshed += 1  # memory was behind the store, or the rules refused: look, at once
             except (IntegrityError, Stale):
                 # Someone saved one of these aggregates first: back off, reload, re-check.
                 self.retried += 1
@@ -138,9 +136,14 @@ class CommandApplication(Application):
             self._attempt_here.memory = None
         if not isinstance(changes, Changes):
             changes = Changes(changes)
-        if memory is not None:
-            self._still_current(memory, changes.aggregates)
-        self.save(*changes.aggregates, claims=changes.claims)
+        try:
+            if memory is not None:
+                self._still_current(memory, changes.aggregates)
+            self.save(*changes.aggregates, claims=changes.claims)
+        except (IntegrityError, Stale) as lost:
+            if memory is not None and memory.versions:
+                raise _Remembered from lost  # most likely behind, not a race: no need to back off
+            raise
         if self.repository.cache is not None:  # remembered as saved (a copy: the caller gets the original)
             for aggregate in changes.aggregates:
                 self.repository.cache.put(aggregate.id, copy.deepcopy(aggregate))

@@ -13,6 +13,7 @@ import copy
 import datetime as dt
 
 import pytest
+from eventsourcing.persistence import IntegrityError
 
 from domain.mentor import Mentor
 from domain.pathway import Pathway
@@ -212,3 +213,28 @@ def test_a_pathway_others_write_to_is_read_first_until_they_stop(db_url: str, mo
     assert [e.originator_version for e in events] == list(range(1, version + 15))
     here.close()
     there.close()
+
+
+@pytest.mark.parametrize("warm", [False, True])
+def test_a_lost_save_counts_as_a_race_only_when_nothing_came_from_memory(
+    db_url: str, warm: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    setup = make_app(db_url)
+    mentors(setup)
+    case = basic_course(setup).case
+    setup.close()
+    app = make_app(db_url)  # a process that remembers nothing yet
+    if warm:
+        app.contact(case, on=TODAY)
+    save = app.save
+
+    def lose_the_first(*args: object, **kwargs: object) -> object:
+        monkeypatch.setattr(app, "save", save)
+        raise IntegrityError("someone else saved first")
+
+    monkeypatch.setattr(app, "save", lose_the_first)
+    app.request(case, "a bus card", on=TODAY)
+    # A race backs off before trying again; memory found behind is simply looked at again.
+    assert (app.retried, app.refreshed) == ((0, 1) if warm else (1, 0))
+    assert type(list(app.events.get(Pathway.id_for(case)))[-1]).__name__ == "RequestRecorded"
+    app.close()
