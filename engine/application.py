@@ -64,13 +64,6 @@ class _Remembered(Exception):
     """A first attempt failed having read aggregates from memory: look in the store."""
 
 
-class _Memory:
-    """What one first attempt read from the process's memory: aggregate id -> version."""
-
-    def __init__(self) -> None:
-        self.versions: dict[Any, int] = {}
-
-
 class CommandApplication(Application):
     """The only writer: every command goes through `run`."""
 
@@ -82,7 +75,7 @@ class CommandApplication(Application):
     def __init__(self, store: Store, clock: Clock | None = None, actor: str = "system") -> None:
         store.prepare()
         self.store = store
-        self._attempt_here = threading.local()  # the current first attempt's `_Memory`, per thread
+        self._attempt_here = threading.local()  # per thread: what a first attempt read from memory (id -> version)
         self._written_elsewhere: set[Any] = set()  # aggregates others wrote to since this process last did
         self.clock = clock or Clock()
         self.actor = actor
@@ -125,11 +118,12 @@ class CommandApplication(Application):
         raise Conflict("changed by someone else at the same moment; nothing was written, try again")
 
     def _attempt(self, command: Command[T], from_memory: bool) -> T:
-        memory = self._attempt_here.memory = _Memory() if from_memory else None
+        memory: dict[Any, int] | None = {} if from_memory else None
+        self._attempt_here.memory = memory
         try:
             result, changes = command()
         except Exception as refused:
-            if memory is not None and memory.versions:
+            if memory:
                 raise _Remembered from refused  # never refuse on what may be out of date
             raise
         finally:
@@ -137,11 +131,11 @@ class CommandApplication(Application):
         if not isinstance(changes, Changes):
             changes = Changes(changes)
         try:
-            if memory is not None:
+            if memory:
                 self._still_current(memory, changes.aggregates)
             self.save(*changes.aggregates, claims=changes.claims)
         except (IntegrityError, Stale) as lost:
-            if memory is not None and memory.versions:
+            if memory:
                 raise _Remembered from lost  # most likely behind, not a race: no need to back off
             raise
         if self.repository.cache is not None:  # remembered as saved (a copy: the caller gets the original)
@@ -149,11 +143,11 @@ class CommandApplication(Application):
                 self.repository.cache.put(aggregate.id, copy.deepcopy(aggregate))
         return result
 
-    def _still_current(self, memory: _Memory, saving: Sequence[EventSourced]) -> None:
+    def _still_current(self, memory: dict[Any, int], saving: Sequence[EventSourced]) -> None:
         """Aggregates read from memory and not changed (returned or not): the save's versions
         cannot catch a change to them."""
         saved = {aggregate.id for aggregate in saving if aggregate.pending_events}
-        for aggregate_id, version in memory.versions.items():
+        for aggregate_id, version in memory.items():
             if aggregate_id not in saved and self.recorder.select_events(aggregate_id, gt=version, limit=1):
                 raise Stale("an aggregate read from memory has changed in the store")
 
@@ -215,7 +209,7 @@ class CommandApplication(Application):
             aggregate = copy.deepcopy(self.repository.cache.get(aggregate_id))
         except KeyError:
             return None
-        if memory.versions.setdefault(aggregate_id, aggregate.version) != aggregate.version:
+        if memory.setdefault(aggregate_id, aggregate.version) != aggregate.version:
             raise Stale("an aggregate changed in memory between two reads of one command")  # another thread
         return aggregate
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections.abc import Iterator
 
 import pytest
 from eventsourcing.persistence import IntegrityError
 
+from domain.application import Brobyg
 from domain.mentor import Mentor
 from domain.pathway import Pathway
 from engine.aggregate import EventSourced
@@ -22,9 +24,33 @@ from engine.rules import Refused, Violation
 from tests.conftest import TODAY, make_app
 from tests.scenarios import basic_course, mentors, referred
 
+Processes = tuple[Brobyg, Brobyg]
 
-def test_a_command_gets_a_copy_that_shares_nothing_with_the_cache(db_url: str) -> None:
-    app = make_app(db_url)
+
+@pytest.fixture
+def here_and_there(db_url: str) -> Iterator[Processes]:
+    """Two coordinators' processes on one store, with the scenario's mentors."""
+    here, there = make_app(db_url), make_app(db_url)
+    mentors(here)
+    yield here, there
+    here.close()
+    there.close()
+
+
+def reads_from_the_store(app: Brobyg, monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The reads of events the process makes from now on."""
+    reads: list[object] = []
+    select_events = app.recorder.select_events
+    monkeypatch.setattr(app.recorder, "select_events", lambda *a, **k: reads.append(a) or select_events(*a, **k))
+    return reads
+
+
+def record_request(p: Pathway, text: str) -> None:
+    """What a command written for a test records: a request naming what it decided on."""
+    p.record(Pathway.RequestRecorded, TODAY, "tester", dt.datetime(2026, 11, 26, 12), text=text)
+
+
+def test_a_command_gets_a_copy_that_shares_nothing_with_the_cache(app: Brobyg) -> None:
     mentors(app)
     case = basic_course(app).case
     first = app.pathway(case)
@@ -34,12 +60,10 @@ def test_a_command_gets_a_copy_that_shares_nothing_with_the_cache(db_url: str) -
     again = app.pathway(case)
     assert again.grades.get("maths") != 99 and again.entered and again.last_on != first.last_on
     assert copy.deepcopy(again).__dict__ == again.__dict__
-    app.close()
 
 
-def test_what_another_process_writes_is_seen_at_the_next_load(db_url: str) -> None:
-    here, there = make_app(db_url), make_app(db_url)
-    mentors(here)
+def test_what_another_process_writes_is_seen_at_the_next_load(here_and_there: Processes) -> None:
+    here, there = here_and_there
     case = basic_course(here).case
     before = here.pathway(case).version  # now cached here
     there.contact(case, on=TODAY)
@@ -48,13 +72,10 @@ def test_what_another_process_writes_is_seen_at_the_next_load(db_url: str) -> No
     here.contact(case, on=TODAY)  # and a command here builds on it, without a lost race
     assert (here.refreshed, here.retried) == (0, 0) and there.pathway(case).version == before + 3
     assert here.load(Pathway.id_for(case), Pathway).version == before + 3
-    here.close()
-    there.close()
 
 
-def test_a_command_after_another_process_wrote_builds_on_its_events(db_url: str) -> None:
-    here, there = make_app(db_url), make_app(db_url)
-    mentors(here)
+def test_a_command_after_another_process_wrote_builds_on_its_events(here_and_there: Processes) -> None:
+    here, there = here_and_there
     case = basic_course(here).case
     here.contact(case, on=TODAY)  # the pathway is now cached here, as saved
     version = here.pathway(case).version
@@ -63,26 +84,20 @@ def test_a_command_after_another_process_wrote_builds_on_its_events(db_url: str)
     events = list(here.events.get(Pathway.id_for(case)))
     assert [e.originator_version for e in events] == list(range(1, version + 3))  # nothing lost, nothing twice
     assert type(events[-2]).__name__ == "AbsenceRecorded" and type(events[-1]).__name__ == "ContactRecorded"
-    here.close()
-    there.close()
 
 
-def test_a_contact_is_not_refused_for_a_mentor_assigned_elsewhere(db_url: str) -> None:
-    here, there = make_app(db_url), make_app(db_url)
-    mentors(here)
+def test_a_contact_is_not_refused_for_a_mentor_assigned_elsewhere(here_and_there: Processes) -> None:
+    here, there = here_and_there
     case = referred(here).case  # remembered here without a mentor
     there.assign(case, "sara", on=TODAY)
     here.contact(case, on=TODAY)  # what here remembers would refuse it (R2); the store does not
     last = list(here.events.get(Pathway.id_for(case)))[-1]
     assert type(last).__name__ == "ContactRecorded" and last.mentor == "sara"
     assert here.refreshed == 1 and here.retried == 0
-    here.close()
-    there.close()
 
 
-def test_a_release_elsewhere_is_respected(db_url: str) -> None:
-    here, there = make_app(db_url), make_app(db_url)
-    mentors(here)
+def test_a_release_elsewhere_is_respected(here_and_there: Processes) -> None:
+    here, there = here_and_there
     case = referred(here).case
     here.assign(case, "sara", on=TODAY)  # remembered here with its mentor
     there.release(case, "moved away", on=TODAY)
@@ -91,12 +106,9 @@ def test_a_release_elsewhere_is_respected(db_url: str) -> None:
         here.contact(case, on=TODAY)
     assert here.count_events() == before
     assert here.pathway(case).mentor is None and here.mentor("sara").cases == []
-    here.close()
-    there.close()
 
 
-def test_a_refusal_stands_when_the_store_agrees(db_url: str) -> None:
-    app = make_app(db_url)
+def test_a_refusal_stands_when_the_store_agrees(app: Brobyg) -> None:
     mentors(app)
     case = referred(app).case
     before = app.count_events()
@@ -105,12 +117,10 @@ def test_a_refusal_stands_when_the_store_agrees(db_url: str) -> None:
     with pytest.raises(Refused, match="R11: "):
         app.absence(case, 1, on=TODAY)
     assert app.count_events() == before
-    app.close()
 
 
-def test_an_aggregate_only_read_from_memory_is_checked_before_saving(db_url: str) -> None:
-    here, there = make_app(db_url), make_app(db_url)
-    mentors(here)
+def test_an_aggregate_only_read_from_memory_is_checked_before_saving(here_and_there: Processes) -> None:
+    here, there = here_and_there
     case = referred(here).case
     other = referred(here, person="Ida").case
     sara = here.mentor("sara")  # remembered here
@@ -123,19 +133,16 @@ def test_an_aggregate_only_read_from_memory_is_checked_before_saving(db_url: str
         assert mentor is not None
         seen.append(mentor.version)
         p = here.pathway(case)
-        p.record(Pathway.RequestRecorded, TODAY, "tester", dt.datetime(2026, 11, 26, 12), text=f"sara holds {mentor.cases}")
+        record_request(p, f"sara holds {mentor.cases}")
         return None, [p]
 
     here.run(note_what_sara_holds)
     assert seen[-1] == sara.version + 1  # decided on the store, not on what was remembered
     assert list(here.events.get(Pathway.id_for(case)))[-1].text == f"sara holds {[other]}"
-    here.close()
-    there.close()
 
 
-def test_an_aggregate_returned_unchanged_from_memory_is_checked_before_saving(db_url: str) -> None:
-    here, there = make_app(db_url), make_app(db_url)
-    mentors(here)
+def test_an_aggregate_returned_unchanged_from_memory_is_checked_before_saving(here_and_there: Processes) -> None:
+    here, there = here_and_there
     case = referred(here).case
     other = referred(here, person="Ida").case
     here.mentor("sara")  # remembered here
@@ -144,18 +151,15 @@ def test_an_aggregate_returned_unchanged_from_memory_is_checked_before_saving(db
     def note_and_return_sara() -> tuple[None, list[EventSourced]]:
         mentor = here.mentor("sara")
         p = here.pathway(case)
-        p.record(Pathway.RequestRecorded, TODAY, "tester", dt.datetime(2026, 11, 26, 12), text=f"sara holds {mentor.cases}")
+        record_request(p, f"sara holds {mentor.cases}")
         return None, [p, mentor]  # the mentor among what is saved, but with nothing new to save
 
     here.run(note_and_return_sara)
     assert list(here.events.get(Pathway.id_for(case)))[-1].text == f"sara holds {[other]}"
     assert here.mentor("sara").cases == [other]
-    here.close()
-    there.close()
 
 
-def test_what_a_command_returns_or_leaves_half_done_is_not_remembered(db_url: str) -> None:
-    app = make_app(db_url)
+def test_what_a_command_returns_or_leaves_half_done_is_not_remembered(app: Brobyg) -> None:
     mentors(app)
     case = basic_course(app).case
     returned = app.contact(case, on=TODAY)
@@ -164,7 +168,7 @@ def test_what_a_command_returns_or_leaves_half_done_is_not_remembered(db_url: st
 
     def refused_after_recording() -> tuple[None, list[Pathway]]:
         p = app.pathway(case)
-        p.record(Pathway.RequestRecorded, TODAY, "tester", dt.datetime(2026, 11, 26, 12), text="never saved")
+        record_request(p, "never saved")
         p.grades["danish"] = 0
         raise Refused([Violation("R2", "refused after recording")])
 
@@ -176,26 +180,22 @@ def test_what_a_command_returns_or_leaves_half_done_is_not_remembered(db_url: st
         replayed = event.mutate(replayed)
     assert vars(app.pathway(case)) == vars(replayed)
     assert replayed.grades.get("maths") != 99 and replayed.grades.get("danish") != 0 and replayed.entered
-    app.close()
 
 
-def test_a_command_on_what_is_remembered_reads_nothing_before_saving(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    app = make_app(db_url)
+def test_a_command_on_what_is_remembered_reads_nothing_before_saving(app: Brobyg, monkeypatch: pytest.MonkeyPatch) -> None:
     mentors(app)
     case = basic_course(app).case
-    reads: list[object] = []
-    select_events = app.recorder.select_events
-    monkeypatch.setattr(app.recorder, "select_events", lambda *a, **k: reads.append(a) or select_events(*a, **k))
+    reads = reads_from_the_store(app, monkeypatch)
     app.contact(case, on=TODAY)
     app.request(case, "a bus card", on=TODAY)
     assert reads == []  # one round trip to the store per command: the save
     assert [type(e).__name__ for e in list(app.events.get(Pathway.id_for(case)))[-2:]] == ["ContactRecorded", "RequestRecorded"]
-    app.close()
 
 
-def test_a_pathway_others_write_to_is_read_first_until_they_stop(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    here, there = make_app(db_url), make_app(db_url)
-    mentors(here)
+def test_a_pathway_others_write_to_is_read_first_until_they_stop(
+    here_and_there: Processes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here, there = here_and_there
     case = basic_course(here).case
     version = there.pathway(case).version  # both remember it now
     for _ in range(5):  # two coordinators taking turns on one pathway
@@ -203,27 +203,20 @@ def test_a_pathway_others_write_to_is_read_first_until_they_stop(db_url: str, mo
         there.request(case, "a bus card", on=TODAY)
     # Each found its memory behind once, then read the newer events first, not a failed save each time.
     assert (here.refreshed, there.refreshed, here.retried, there.retried) == (1, 1, 0, 0)
-    reads: list[object] = []
-    select_events = here.recorder.select_events
-    monkeypatch.setattr(here.recorder, "select_events", lambda *a, **k: reads.append(a) or select_events(*a, **k))
+    reads = reads_from_the_store(here, monkeypatch)
     for _ in range(4):  # the other has stopped: one read finds nothing new, and memory is trusted again
         here.contact(case, on=TODAY)
     assert len(reads) == 2 and here.refreshed == 1
     events = list(here.events.get(Pathway.id_for(case)))
     assert [e.originator_version for e in events] == list(range(1, version + 15))
-    here.close()
-    there.close()
 
 
 @pytest.mark.parametrize("warm", [False, True])
 def test_a_lost_save_counts_as_a_race_only_when_nothing_came_from_memory(
-    db_url: str, warm: bool, monkeypatch: pytest.MonkeyPatch
+    here_and_there: Processes, warm: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    setup = make_app(db_url)
-    mentors(setup)
+    setup, app = here_and_there  # the second remembers nothing yet
     case = basic_course(setup).case
-    setup.close()
-    app = make_app(db_url)  # a process that remembers nothing yet
     if warm:
         app.contact(case, on=TODAY)
     save = app.save
@@ -237,4 +230,3 @@ def test_a_lost_save_counts_as_a_race_only_when_nothing_came_from_memory(
     # A race backs off before trying again; memory found behind is simply looked at again.
     assert (app.retried, app.refreshed) == ((0, 1) if warm else (1, 0))
     assert type(list(app.events.get(Pathway.id_for(case)))[-1]).__name__ == "RequestRecorded"
-    app.close()
