@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import json
 import multiprocessing
 import resource
@@ -228,6 +229,23 @@ def report(title: str, rounds: dict[int, list[Round]], details: bool) -> None:
                 f"{statistics.median(x.preempted for x in results):.1f} preemptions per command, "
             )
         print(line + f"cores busy {statistics.median(x.cpu for x in results):.0%}")
+    if details:
+        per_round(rounds)
+
+
+def per_round(rounds: dict[int, list[Round]]) -> None:
+    """The bar, round by round (rounds are interleaved, so each round's figures are a pair):
+    the most processes against one, and each step up that fell behind the one below."""
+    counts = sorted(rounds)
+    most = counts[-1]
+    ratios = [m.rate / one.rate for m, one in zip(rounds[most], rounds[1], strict=True)]
+    print(f"  per round, {most} processes ÷ one: {min(ratios):.2f}–{max(ratios):.2f}x (median {statistics.median(ratios):.2f}x)")
+    for fewer, more in itertools.pairwise(counts):
+        steps = [b.rate / a.rate for a, b in zip(rounds[fewer], rounds[more], strict=True)]
+        fell = sum(step < 1 for step in steps)
+        print(
+            f"  from {fewer} to {more} processes: fell in {fell} of {len(steps)} rounds (median {statistics.median(steps):.2f}x)"
+        )
 
 
 def main() -> None:
