@@ -242,6 +242,7 @@ class CommandApplication(Application):
         try:
             yield self._batch
             self._batch.flush()
+            self._batch.remember()
         finally:
             self._batch = None
 
@@ -308,6 +309,16 @@ class Batch:
         self.counts.clear()
         self.unsaved_claims.clear()
         self.pending = 0
+
+    def remember(self) -> None:
+        """Once everything is saved, remember the batch's aggregates as saved (the last ones, as
+        many as the process keeps), so that the next command on one decides on memory."""
+        cache = self.app.repository.cache
+        if cache is None:
+            return
+        for aggregate in list(self.aggregates.values())[-self.app.cache_size :]:
+            if aggregate is not None:
+                cache.put(aggregate.id, copy.deepcopy(aggregate))
 
     def forget(self, aggregate_ids: Iterator[Any] | Sequence[Any]) -> None:
         """Drop saved aggregates from memory (they are loaded again if needed)."""

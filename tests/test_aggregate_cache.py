@@ -230,3 +230,29 @@ def test_a_lost_save_counts_as_a_race_only_when_nothing_came_from_memory(
     # A race backs off before trying again; memory found behind is simply looked at again.
     assert (app.retried, app.refreshed) == ((0, 1) if warm else (1, 0))
     assert type(list(app.events.get(Pathway.id_for(case)))[-1]).__name__ == "RequestRecorded"
+
+
+def test_what_a_batch_saved_is_remembered(app: Brobyg, monkeypatch: pytest.MonkeyPatch) -> None:
+    mentors(app)
+    before = basic_course(app).case  # remembered as it was before the batch
+    with app.batch():  # e.g. an import, or a simulation: one writer's many commands
+        app.contact(before, on=TODAY)
+        during = referred(app, person="Ida").case
+        app.assign(during, "sara", on=TODAY)
+    reads = reads_from_the_store(app, monkeypatch)
+    app.request(before, "a bus card", on=TODAY)
+    app.contact(during, on=TODAY)
+    assert reads == [] and (app.refreshed, app.retried) == (0, 0)  # no failed first attempt, no read
+    assert [type(e).__name__ for e in list(app.events.get(Pathway.id_for(before)))[-2:]] == ["ContactRecorded", "RequestRecorded"]
+
+
+def test_what_a_discarded_batch_changed_is_not_remembered(app: Brobyg) -> None:
+    mentors(app)
+    case = basic_course(app).case
+    version = app.pathway(case).version
+    with pytest.raises(RuntimeError, match="stopped"), app.batch():
+        app.contact(case, on=TODAY)
+        raise RuntimeError("stopped before the batch was saved")
+    assert app.pathway(case).version == version
+    app.request(case, "a bus card", on=TODAY)
+    assert app.pathway(case).version == version + 1 and (app.refreshed, app.retried) == (0, 0)
