@@ -235,7 +235,7 @@ def test_a_lost_save_counts_as_a_race_only_when_nothing_came_from_memory(
 def test_what_a_batch_saved_is_remembered(app: Brobyg, monkeypatch: pytest.MonkeyPatch) -> None:
     mentors(app)
     before = basic_course(app).case  # remembered as it was before the batch
-    with app.batch():  # e.g. an import, or a simulation: one writer's many commands
+    with app.batch():  # as a simulation does: one writer's many commands
         app.contact(before, on=TODAY)
         during = referred(app, person="Ida").case
         app.assign(during, "sara", on=TODAY)
