@@ -265,24 +265,29 @@ class Batch:
         self.unsaved_claims: dict[str, str] = {}
         self.pending = 0
         self.saved_events = 0
+        self.discarded = False  # after an error: see `discard`
 
     def load(self, aggregate_id: Any, cls: type[A]) -> A | None:
+        self._still_usable()
         if aggregate_id not in self.aggregates:
             self.aggregates[aggregate_id] = self.app._load(aggregate_id, EventSourced)
         found = self.aggregates[aggregate_id]
         return found if isinstance(found, cls) else None
 
     def run(self, command: Command[T]) -> T:
+        self._still_usable()
         try:
             result, changes = command()
         except Exception:
             # A command checks before it records: a failure must leave every copy as it was.
             if any(len(a.pending_events) != self.counts.get(key, 0) for key, a in self.aggregates.items() if a is not None):
+                self.discard()
                 raise RuntimeError("a command failed after recording events; the batch is discarded") from None
             raise
         if not isinstance(changes, Changes):
             changes = Changes(changes)
         for aggregate in changes.aggregates:
+            self.aggregates.pop(aggregate.id, None)  # the most recently changed last: see `remember`
             self.aggregates[aggregate.id] = aggregate
             self.dirty[aggregate.id] = aggregate
             now = len(aggregate.pending_events)
@@ -296,28 +301,44 @@ class Batch:
 
     def flush(self) -> None:
         """Save everything pending in one transaction."""
+        self._still_usable()
         if not self.dirty:
             return
         try:
             self.app.save(*self.dirty.values(), claims=self.unsaved_claims)
-        except IntegrityError as e:
-            raise Conflict(
-                f"someone else wrote to the same records during a batch; the unsaved part is discarded ({e})"
-            ) from None
+        except Exception as e:
+            self.discard()  # the save took the pending events off the copies: they no longer match the store
+            if isinstance(e, IntegrityError):
+                raise Conflict(
+                    f"someone else wrote to the same records during a batch; the unsaved part is discarded ({e})"
+                ) from None
+            raise
         self.saved_events += self.pending
         self.dirty.clear()
         self.counts.clear()
         self.unsaved_claims.clear()
         self.pending = 0
 
+    def discard(self) -> None:
+        """Drop everything not yet saved, and every copy: after an error they may not match the
+        store. The batch refuses to go on (a caller that caught the error must start a new one)."""
+        self.discarded = True
+        for held in (self.aggregates, self.dirty, self.counts, self.claims, self.unsaved_claims):
+            held.clear()
+        self.pending = 0
+
+    def _still_usable(self) -> None:
+        if self.discarded:
+            raise RuntimeError("this batch was discarded after an error; what it had not saved is lost, start a new one")
+
     def remember(self) -> None:
-        """Once everything is saved, remember the batch's aggregates as saved (the last ones, as
-        many as the process keeps), so that the next command on one decides on memory."""
+        """Once everything is saved, remember the batch's aggregates as saved (the most recently
+        changed, as many as the process keeps), so that the next command on one decides on memory."""
         cache = self.app.repository.cache
         if cache is None:
             return
         for aggregate in list(self.aggregates.values())[-self.app.cache_size :]:
-            if aggregate is not None:
+            if aggregate is not None and not aggregate.pending_events:
                 cache.put(aggregate.id, copy.deepcopy(aggregate))
 
     def forget(self, aggregate_ids: Iterator[Any] | Sequence[Any]) -> None:

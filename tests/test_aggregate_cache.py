@@ -20,7 +20,7 @@ from domain.application import Brobyg
 from domain.mentor import Mentor
 from domain.pathway import Pathway
 from engine.aggregate import EventSourced
-from engine.rules import Refused, Violation
+from engine.rules import Conflict, Refused, Violation
 from tests.conftest import TODAY, make_app
 from tests.scenarios import basic_course, mentors, referred
 
@@ -234,16 +234,17 @@ def test_a_lost_save_counts_as_a_race_only_when_nothing_came_from_memory(
 
 def test_what_a_batch_saved_is_remembered(app: Brobyg, monkeypatch: pytest.MonkeyPatch) -> None:
     mentors(app)
-    before = basic_course(app).case  # remembered as it was before the batch
+    earlier_case = basic_course(app).case  # remembered as it was before the batch
     with app.batch():  # as a simulation does: one writer's many commands
-        app.contact(before, on=TODAY)
-        during = referred(app, person="Ida").case
-        app.assign(during, "sara", on=TODAY)
+        app.contact(earlier_case, on=TODAY)
+        new_case = referred(app, person="Ida").case
+        app.assign(new_case, "sara", on=TODAY)
     reads = reads_from_the_store(app, monkeypatch)
-    app.request(before, "a bus card", on=TODAY)
-    app.contact(during, on=TODAY)
+    app.request(earlier_case, "a bus card", on=TODAY)
+    app.contact(new_case, on=TODAY)
     assert reads == [] and (app.refreshed, app.retried) == (0, 0)  # no failed first attempt, no read
-    assert [type(e).__name__ for e in list(app.events.get(Pathway.id_for(before)))[-2:]] == ["ContactRecorded", "RequestRecorded"]
+    events = list(app.events.get(Pathway.id_for(earlier_case)))
+    assert [type(e).__name__ for e in events[-2:]] == ["ContactRecorded", "RequestRecorded"]
 
 
 def test_what_a_discarded_batch_changed_is_not_remembered(app: Brobyg) -> None:
@@ -256,3 +257,42 @@ def test_what_a_discarded_batch_changed_is_not_remembered(app: Brobyg) -> None:
     assert app.pathway(case).version == version
     app.request(case, "a bus card", on=TODAY)
     assert app.pathway(case).version == version + 1 and (app.refreshed, app.retried) == (0, 0)
+
+
+def versions_and_kinds(app: Brobyg, case: str) -> tuple[list[int], list[str]]:
+    events = list(app.events.get(Pathway.id_for(case)))
+    return [e.originator_version for e in events], [type(e).__name__ for e in events]
+
+
+def test_a_batch_goes_no_further_after_a_command_failed_half_done(app: Brobyg) -> None:
+    mentors(app)
+    case = basic_course(app).case
+    version = app.pathway(case).version
+
+    def refused_after_recording() -> tuple[None, list[Pathway]]:
+        record_request(app.pathway(case), "never saved")
+        raise Refused([Violation("R2", "refused after recording")])
+
+    with pytest.raises(RuntimeError, match="discarded after an error"), app.batch():
+        app.contact(case, on=TODAY)
+        with pytest.raises(RuntimeError, match="failed after recording"):
+            app.run(refused_after_recording)  # a caller that catches this and goes on...
+        app.request(case, "after the failure", on=TODAY)  # ...is stopped here
+    app.request(case, "a bus card", on=TODAY)
+    versions, kinds = versions_and_kinds(app, case)
+    assert versions == list(range(1, version + 2)) and kinds[version:] == ["RequestRecorded"]  # nothing of the batch
+
+
+def test_a_batch_that_lost_a_race_goes_no_further(here_and_there: Processes) -> None:
+    here, there = here_and_there
+    case = basic_course(here).case
+    version = here.pathway(case).version
+    with pytest.raises(RuntimeError, match="discarded after an error"), here.batch() as batch:
+        here.contact(case, on=TODAY)
+        there.request(case, "meanwhile", on=TODAY)  # another coordinator saves first
+        with pytest.raises(Conflict, match="someone else wrote"):
+            batch.flush()  # a caller that catches this and goes on...
+        here.request(case, "after the conflict", on=TODAY)  # ...is stopped here
+    here.contact(case, on=TODAY)  # and memory was not left ahead of the store
+    versions, kinds = versions_and_kinds(here, case)
+    assert versions == list(range(1, version + 3)) and kinds[version:] == ["RequestRecorded", "ContactRecorded"]
