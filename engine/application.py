@@ -233,8 +233,9 @@ class CommandApplication(Application):
         """Run many commands as one writer, saving every `flush_every` events in one transaction.
 
         Every command still passes the rules, against the batch's own copies of the
-        aggregates; only the saving is shared. For bulk work by a single writer (simulation,
-        import): an error outside the rules discards what the batch has not yet saved.
+        aggregates; only the saving is shared. For bulk work by a single writer (a simulation):
+        an error outside the rules discards what the batch has not yet saved, and the batch
+        goes no further. Once it is all saved, its aggregates are remembered.
         """
         if self._batch is not None:
             raise RuntimeError("batches do not nest")
