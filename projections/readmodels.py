@@ -6,8 +6,11 @@ write sees it, on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,6 +33,38 @@ class FollowUnavailable(Exception):
     """The store cannot notify readers of new events."""
 
 
+@contextlib.contextmanager
+def ctrl_c_between_catch_ups() -> Iterator[Callable[[Callable[[], int]], int]]:
+    """Ctrl-C during a catch-up stops the follower once that catch-up is done. Interrupted
+    mid-query, a connection is left busy, and cleaning it up fails with a database error
+    instead of stopping cleanly. (Signals can only be handled in the main thread; elsewhere
+    a catch-up runs as it is.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda catch_up: catch_up()
+        return
+    state = {"catching_up": False, "interrupted": False}
+
+    def on_ctrl_c(signum: int, frame: Any) -> None:
+        if not state["catching_up"]:
+            raise KeyboardInterrupt
+        state["interrupted"] = True
+
+    def finishing(catch_up: Callable[[], int]) -> int:
+        state["catching_up"] = True
+        try:
+            return catch_up()
+        finally:
+            state["catching_up"] = False
+            if state["interrupted"]:
+                raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, on_ctrl_c)
+    try:
+        yield finishing
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 class ReadModels:
     def __init__(self, app: Brobyg, policy: Policy | None = None) -> None:
         self.app = app
@@ -49,10 +84,11 @@ class ReadModels:
             raise FollowUnavailable(
                 "following needs PostgreSQL's notifications; on SQLite every reading command catches up by itself"
             )
-        on_caught_up(self.catch_up())
-        with self.app.recorder.subscribe(gt=self.views.head()) as subscription:
-            for _notification in subscription:
-                on_caught_up(self.catch_up())  # one catch-up takes whatever else has arrived too
+        with ctrl_c_between_catch_ups() as finishing:
+            on_caught_up(finishing(self.catch_up))
+            with self.app.recorder.subscribe(gt=self.views.head()) as subscription:
+                for _notification in subscription:
+                    on_caught_up(finishing(self.catch_up))  # one catch-up takes whatever else has arrived too
 
     def status(self) -> list[ViewStatus]:
         return self.views.status()

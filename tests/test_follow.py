@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from projections.readmodels import ReadModels
 from tests.conftest import make_app, needs_pg
@@ -44,4 +47,24 @@ def test_following_keeps_read_models_live_and_stops_cleanly(pg_url: str) -> None
         _, err = follower.communicate(timeout=30)
     assert follower.returncode == 0, err
     assert "stopped" in err and "Traceback" not in err
+    app.close()
+
+
+@needs_pg
+def test_ctrl_c_during_a_catch_up_stops_the_follower_after_it(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = make_app(pg_url)
+    mentors(app)
+    read_models = ReadModels(app)
+    catch_up, finished = read_models.catch_up, []
+
+    def interrupted_midway() -> int:
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C arrives while the catch-up runs
+        finished.append(catch_up())  # which still finishes its work
+        return finished[-1]
+
+    monkeypatch.setattr(read_models, "catch_up", interrupted_midway)
+    with pytest.raises(KeyboardInterrupt):
+        read_models.follow()
+    assert finished == [2] and all(s.behind == 0 for s in read_models.status())
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Ctrl-C as before
     app.close()
