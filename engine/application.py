@@ -138,10 +138,17 @@ class CommandApplication(Application):
             if memory:
                 raise _Remembered from lost  # most likely behind, not a race: no need to back off
             raise
-        if self.repository.cache is not None:  # remembered as saved (a copy: the caller gets the original)
-            for aggregate in changes.aggregates:
-                self.repository.cache.put(aggregate.id, copy.deepcopy(aggregate))
+        self._remember(changes.aggregates)
         return result
+
+    def _remember(self, aggregates: Iterable[EventSourced | None]) -> None:
+        """Keep copies of saved aggregates for the next command (copies: the caller keeps the
+        originals); never one with events still unsaved."""
+        if self.repository.cache is None:
+            return
+        for aggregate in aggregates:
+            if aggregate is not None and not aggregate.pending_events:
+                self.repository.cache.put(aggregate.id, copy.deepcopy(aggregate))
 
     def _still_current(self, memory: dict[Any, int], saving: Sequence[EventSourced]) -> None:
         """Aggregates read from memory and not changed (returned or not): the save's versions
@@ -335,12 +342,7 @@ class Batch:
     def remember(self) -> None:
         """Once everything is saved, remember the batch's aggregates as saved (the most recently
         changed, as many as the process keeps), so that the next command on one decides on memory."""
-        cache = self.app.repository.cache
-        if cache is None:
-            return
-        for aggregate in list(self.aggregates.values())[-self.app.cache_size :]:
-            if aggregate is not None and not aggregate.pending_events:
-                cache.put(aggregate.id, copy.deepcopy(aggregate))
+        self.app._remember(list(self.aggregates.values())[-self.app.cache_size :])
 
     def forget(self, aggregate_ids: Iterator[Any] | Sequence[Any]) -> None:
         """Drop saved aggregates from memory (they are loaded again if needed)."""
