@@ -17,9 +17,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from domain.application import Brobyg
-from engine.clock import Clock
-from engine.store import parse_store_url, with_schema
+from brobyg.domain.application import Brobyg
+from brobyg.engine.clock import Clock
+from brobyg.engine.store import parse_store_url, with_schema
 
 TODAY = dt.date(2026, 11, 26)
 PG = os.environ.get("BROBYG_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")

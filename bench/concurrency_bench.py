@@ -53,9 +53,9 @@ from typing import Any
 
 from common import PG, TODAY, app_for, drop, fresh_url
 
-from engine.rules import Conflict
-from engine.store import parse_store_url
-from projections.readmodels import ReadModels
+from brobyg.engine.rules import Conflict
+from brobyg.engine.store import parse_store_url
+from brobyg.projections.readmodels import ReadModels
 
 PAYLOAD = {"items": [{"n": i, "text": str(i) * 3, "list": [1, 2, 3]} for i in range(40)]}
 

@@ -10,7 +10,7 @@ import argparse
 
 from common import app_for, peak_memory_mb, timed
 
-from projections.readmodels import ReadModels
+from brobyg.projections.readmodels import ReadModels
 
 
 def read_and_decode(app) -> int:  # type: ignore[no-untyped-def]

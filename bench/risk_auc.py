@@ -11,8 +11,8 @@ import datetime as dt
 
 from common import TODAY, app_for
 
-from projections.readmodels import ReadModels
-from projections.timeline import load_timelines
+from brobyg.projections.readmodels import ReadModels
+from brobyg.projections.timeline import load_timelines
 
 
 def auc(scores: list[tuple[float, bool]]) -> float:

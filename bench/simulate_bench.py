@@ -11,7 +11,7 @@ from pathlib import Path
 
 from common import TODAY, app_for, arguments, drop, fresh_url, peak_memory_mb, timed
 
-from simulator.simulate import Simulation
+from brobyg.simulator.simulate import Simulation
 
 
 def raw_floor_sqlite(source: str, folder: Path) -> tuple[int, float]:
@@ -44,7 +44,7 @@ def raw_floor_postgres(url: str) -> tuple[int, float]:
 
     import psycopg
 
-    from engine.store import parse_store_url
+    from brobyg.engine.store import parse_store_url
 
     store = parse_store_url(url)
     with psycopg.connect(store.libpq_url) as conn:

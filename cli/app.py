@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from cli.params import DATE, LINE
-from engine.rules import AlreadyExists, Conflict, InvalidInput, NotFound, Refused
+from brobyg.cli.params import DATE, LINE
+from brobyg.engine.rules import AlreadyExists, Conflict, InvalidInput, NotFound, Refused
 
 if TYPE_CHECKING:
-    from domain.application import Brobyg
-    from projections.readmodels import ReadModels
+    from brobyg.domain.application import Brobyg
+    from brobyg.projections.readmodels import ReadModels
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -51,9 +51,9 @@ class Env:
 
     @cached_property
     def app(self) -> Brobyg:
-        from domain.application import Brobyg
-        from engine.clock import Clock
-        from engine.store import StoreUrlError, parse_store_url
+        from brobyg.domain.application import Brobyg
+        from brobyg.engine.clock import Clock
+        from brobyg.engine.store import StoreUrlError, parse_store_url
 
         try:
             return Brobyg(parse_store_url(self.db), Clock(self.today), self.actor)
@@ -62,7 +62,7 @@ class Env:
 
     @cached_property
     def read_models(self) -> ReadModels:
-        from projections.readmodels import ReadModels
+        from brobyg.projections.readmodels import ReadModels
 
         return ReadModels(self.app)
 
@@ -123,7 +123,7 @@ def _store_trouble(e: Exception, where: str) -> str | None:
 def _without_password(where: str) -> str:
     if not where.startswith("postgres"):
         return where
-    from engine.store import StoreUrlError, parse_store_url
+    from brobyg.engine.store import StoreUrlError, parse_store_url
 
     try:
         return parse_store_url(where).display  # the user, host, database and options; never a password
@@ -136,7 +136,7 @@ def _why_no_connection(url: str) -> str | None:
     try:
         import psycopg
 
-        from engine.store import parse_store_url
+        from brobyg.engine.store import parse_store_url
 
         psycopg.connect(parse_store_url(url).libpq_url, connect_timeout=3).close()
     except Exception as e:  # whatever it is, it is the reason to show

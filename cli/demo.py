@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from cli.app import Env, cli
+from brobyg.cli.app import Env, cli
 
 
 @cli.command()
@@ -21,14 +21,14 @@ from cli.app import Env, cli
 @click.pass_context
 def demo(ctx: click.Context, pathways: int, seed: int, replace: bool) -> None:
     """Simulate a municipality, then show its caseloads, high-risk list and outcomes, and write the HTML report."""
-    from engine.store import parse_store_url
+    from brobyg.engine.store import parse_store_url
 
     env: Env = ctx.obj
     store = parse_store_url(env.db)
     if replace and store.is_sqlite:
         for suffix in ("", "-wal", "-shm"):
             Path(store.eventsourcing_env["SQLITE_DBNAME"] + suffix).unlink(missing_ok=True)
-    from cli import reports, simulate
+    from brobyg.cli import reports, simulate
 
     ctx.invoke(simulate.simulate, pathways=pathways, seed=seed, start=None, as_json=False)
     click.echo("")

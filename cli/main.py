@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from cli import demo, reading, reports, simulate, transfer, writing  # noqa: F401  (they add their commands to the group)
-from cli.app import cli
+from brobyg.cli import demo, reading, reports, simulate, transfer, writing  # noqa: F401  (they add their commands to the group)
+from brobyg.cli.app import cli
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from domain.terms import GRADES
+from brobyg.domain.terms import GRADES
 
 MAX_TEXT = 2000
 

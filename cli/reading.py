@@ -7,17 +7,17 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli.app import Env, cli, json_option, reads
-from cli.output import emit, table
-from cli.writing import summary
+from brobyg.cli.app import Env, cli, json_option, reads
+from brobyg.cli.output import emit, table
+from brobyg.cli.writing import summary
 
 if TYPE_CHECKING:
-    from domain.application import Brobyg
-    from domain.pathway import Pathway
+    from brobyg.domain.application import Brobyg
+    from brobyg.domain.pathway import Pathway
 
 
 def _grades(p: Pathway) -> dict[str, str]:
-    from domain.terms import grade_text
+    from brobyg.domain.terms import grade_text
 
     return {subject: grade_text(grade) for subject, grade in sorted(p.grades.items())}
 
@@ -41,7 +41,7 @@ def _next(app: Brobyg, case: str) -> list[dict[str, Any]]:
 @reads
 def show(env: Env, case: str, as_json: bool) -> None:
     """State, mentor and role, episode, key dates, and what the next steps need."""
-    from domain.terms import age_on
+    from brobyg.domain.terms import age_on
 
     app = env.app
     p = app.pathway(case)
@@ -125,7 +125,7 @@ def history(env: Env, case: str, as_json: bool) -> None:
 
 
 def _plain(key: str, value: Any) -> str:
-    from domain.terms import grade_text
+    from brobyg.domain.terms import grade_text
 
     if key == "grade":
         return grade_text(value)
@@ -151,7 +151,7 @@ def next_(env: Env, case: str, as_json: bool) -> None:
 @json_option
 def diagram(fmt: str, as_json: bool) -> None:
     """Print the pathway workflow, drawn from the definition the engine runs."""
-    from domain.workflow import PATHWAY
+    from brobyg.domain.workflow import PATHWAY
 
     text = PATHWAY.diagram(fmt)
     emit({"format": fmt, "diagram": text}, as_json, lambda: click.echo(text.rstrip()))

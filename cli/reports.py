@@ -12,9 +12,9 @@ from typing import Any
 
 import click
 
-from cli.app import Env, cli, json_option, reads
-from cli.output import emit, table
-from cli.params import DATE
+from brobyg.cli.app import Env, cli, json_option, reads
+from brobyg.cli.output import emit, table
+from brobyg.cli.params import DATE
 
 FORMATS = click.Choice(["table", "json", "csv", "html"])
 
@@ -58,7 +58,7 @@ def _render(
         if output is not None:
             import json
 
-            from cli.output import _default
+            from brobyg.cli.output import _default
 
             _deliver(json.dumps(data, default=_default, ensure_ascii=False, indent=2), output)
         else:
@@ -167,7 +167,7 @@ def report_options(f: Callable[..., Any]) -> Callable[..., Any]:
 @report_options
 def outcomes(env: Env, cohort: str, as_of: dt.date | None, fmt: str, output: Path | None, as_json: bool) -> None:
     """Per intake cohort, the funnel from referral to qualification, beside the evaluation's figures."""
-    from cli import html
+    from brobyg.cli import html
 
     on = _as_of(env, as_of)
     o = env.read_models.outcomes(on, cohort)
@@ -205,7 +205,7 @@ def outcomes(env: Env, cohort: str, as_of: dt.date | None, fmt: str, output: Pat
 @report_options
 def fidelity(env: Env, as_of: dt.date | None, fmt: str, output: Path | None, as_json: bool) -> None:
     """The guide's "Test praksis hos jer selv" questions the event log can answer, as shares."""
-    from cli import html
+    from brobyg.cli import html
 
     on = _as_of(env, as_of)
     f = env.read_models.fidelity(on)
@@ -233,7 +233,7 @@ def fidelity(env: Env, as_of: dt.date | None, fmt: str, output: Path | None, as_
 @report_options
 def capacity(env: Env, as_of: dt.date | None, fmt: str, output: Path | None, as_json: bool) -> None:
     """Occupied places per partnership and week against the committed places; intake gaps (R14)."""
-    from cli import html
+    from brobyg.cli import html
 
     on = _as_of(env, as_of)
     rows_ = env.read_models.capacity(on)
@@ -269,7 +269,7 @@ def capacity(env: Env, as_of: dt.date | None, fmt: str, output: Path | None, as_
 @click.pass_obj
 def report_html(env: Env, output: Path, cohort: str, as_of: dt.date | None) -> None:
     """Everything on one self-contained page: funnel by cohort, risk levels, time in state, fidelity, capacity."""
-    from cli import html
+    from brobyg.cli import html
 
     on = _as_of(env, as_of)
     rm = env.read_models
@@ -305,7 +305,7 @@ def status(env: Env, as_json: bool) -> None:
 @click.pass_obj
 def rebuild(env: Env, as_json: bool) -> None:
     """Drop every read model and rebuild it from the event log."""
-    from cli.output import progress_bar
+    from brobyg.cli.output import progress_bar
 
     with progress_bar("rebuilding read models", quiet=as_json) as advance:
         processed = env.read_models.rebuild(advance)
@@ -321,7 +321,7 @@ def rebuild(env: Env, as_json: bool) -> None:
 @click.pass_obj
 def follow(env: Env) -> None:
     """Keep the read models up to date continuously (PostgreSQL); stop with Ctrl-C."""
-    from projections.readmodels import FollowUnavailable
+    from brobyg.projections.readmodels import FollowUnavailable
 
     def caught_up(processed: int) -> None:
         if processed:

@@ -6,9 +6,9 @@ import datetime as dt
 
 import click
 
-from cli.app import Env, cli, json_option
-from cli.output import emit, progress_bar
-from cli.params import DATE
+from brobyg.cli.app import Env, cli, json_option
+from brobyg.cli.output import emit, progress_bar
+from brobyg.cli.params import DATE
 
 
 @cli.command()
@@ -20,8 +20,8 @@ from cli.params import DATE
 def simulate(env: Env, pathways: int, seed: int, start: dt.date | None, as_json: bool) -> None:
     """Create mentors, two partnerships and N young people, and live their pathways week by
     week up to today, every step through the same rules a coordinator meets."""
-    from engine.clock import Clock
-    from simulator.simulate import Simulation
+    from brobyg.engine.clock import Clock
+    from brobyg.simulator.simulate import Simulation
 
     app = env.app
     if app.count_events():

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from cli.app import Env, cli, json_option
-from cli.output import emit, progress_bar
+from brobyg.cli.app import Env, cli, json_option
+from brobyg.cli.output import emit, progress_bar
 
 
 @cli.command("export")
@@ -17,7 +17,7 @@ from cli.output import emit, progress_bar
 @click.pass_obj
 def export_(env: Env, file: Path, as_json: bool) -> None:
     """Write every event (all streams, in order, with metadata) and the claims to FILE (- for standard output)."""
-    from engine.transfer import export_log
+    from brobyg.engine.transfer import export_log
 
     if str(file) == "-":
         count = export_log(env.app, click.get_text_stream("stdout"))
@@ -35,7 +35,7 @@ def export_(env: Env, file: Path, as_json: bool) -> None:
 @click.pass_obj
 def import_(env: Env, file: Path, as_json: bool) -> None:
     """Load an exported event log into an empty store (all of it, or nothing)."""
-    from engine.transfer import import_log
+    from brobyg.engine.transfer import import_log
 
     if str(file) == "-":
         count = import_log(env.app, click.get_text_stream("stdin"))

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli.app import Env, cli, writes
-from cli.output import emit
-from cli.params import DATE, GRADE, KEY, TEXT
-from domain.terms import (
+from brobyg.cli.app import Env, cli, writes
+from brobyg.cli.output import emit
+from brobyg.cli.params import DATE, GRADE, KEY, TEXT
+from brobyg.domain.terms import (
     CONTACT_CHANNELS,
     HOST_KINDS,
     MENTOR_KINDS,
@@ -24,7 +24,7 @@ from domain.terms import (
 )
 
 if TYPE_CHECKING:
-    from domain.pathway import Pathway
+    from brobyg.domain.pathway import Pathway
 
 
 def summary(p: Pathway) -> dict[str, Any]:

@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from domain import rules
-from domain.case_ids import is_case_id, new_case_id, normalise_case_id, person_key
-from domain.mentor import Mentor
-from domain.partnership import Partnership
-from domain.pathway import Pathway
-from domain.terms import (
+from brobyg.domain import rules
+from brobyg.domain.case_ids import is_case_id, new_case_id, normalise_case_id, person_key
+from brobyg.domain.mentor import Mentor
+from brobyg.domain.partnership import Partnership
+from brobyg.domain.pathway import Pathway
+from brobyg.domain.terms import (
     ACTIVE_STATES,
     APPRENTICESHIP,
     DEFAULT_CAPACITY,
@@ -34,13 +34,13 @@ from domain.terms import (
     SUBJECTS,
     referral_channel,
 )
-from domain.workflow import PATHWAY
-from engine.aggregate import EventSourced
-from engine.application import Changes, CommandApplication
-from engine.clock import Clock
-from engine.rules import AlreadyExists, InvalidInput, NotFound, Stale, Violation, require
-from engine.store import Store
-from engine.workflow import TriggerCheck
+from brobyg.domain.workflow import PATHWAY
+from brobyg.engine.aggregate import EventSourced
+from brobyg.engine.application import Changes, CommandApplication
+from brobyg.engine.clock import Clock
+from brobyg.engine.rules import AlreadyExists, InvalidInput, NotFound, Stale, Violation, require
+from brobyg.engine.store import Store
+from brobyg.engine.workflow import TriggerCheck
 
 A = TypeVar("A", bound=EventSourced)
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from eventsourcing.domain import Aggregate
 
-from engine.aggregate import EventSourced, stream_id
+from brobyg.engine.aggregate import EventSourced, stream_id
 
 
 class Partnership(EventSourced):

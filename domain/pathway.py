@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from eventsourcing.domain import Aggregate
 
-from domain.terms import EDUCATION_MENTOR_STATES
-from engine.aggregate import EventSourced, stream_id
+from brobyg.domain.terms import EDUCATION_MENTOR_STATES
+from brobyg.engine.aggregate import EventSourced, stream_id
 
 
 class Pathway(EventSourced):

@@ -12,9 +12,9 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from domain.mentor import Mentor
-from domain.pathway import Pathway
-from domain.terms import (
+from brobyg.domain.mentor import Mentor
+from brobyg.domain.pathway import Pathway
+from brobyg.domain.terms import (
     ACTIVE_STATES,
     ACTIVITY_READY,
     ADMISSION_GRADE,
@@ -31,7 +31,7 @@ from domain.terms import (
     age_on,
     grade_text,
 )
-from engine.rules import Violation
+from brobyg.engine.rules import Violation
 
 Args = Mapping[str, Any]
 Found = list[Violation]

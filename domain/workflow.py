@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from domain import rules
-from domain.pathway import Pathway
-from domain.terms import (
+from brobyg.domain import rules
+from brobyg.domain.pathway import Pathway
+from brobyg.domain.terms import (
     ACTIVE_STATES,
     ALL_STATES,
     APPRENTICESHIP,
@@ -20,7 +20,7 @@ from domain.terms import (
     TASTER_PLACEMENT,
     WITHDRAWN,
 )
-from engine.workflow import Transition, Workflow
+from brobyg.engine.workflow import Transition, Workflow
 
 TRANSITIONS = [
     Transition("refer", [NEW], REFERRED),

@@ -32,10 +32,10 @@ from eventsourcing.application import AggregateNotFoundError, Application, Proce
 from eventsourcing.persistence import IntegrityError, InternalError, JSONTranscoder, ProgrammingError, Recording
 from eventsourcing.utils import Environment, EnvType
 
-from engine.aggregate import DateAsISO, EventSourced
-from engine.clock import Clock
-from engine.rules import Conflict, Stale
-from engine.store import Store
+from brobyg.engine.aggregate import DateAsISO, EventSourced
+from brobyg.engine.clock import Clock
+from brobyg.engine.rules import Conflict, Stale
+from brobyg.engine.store import Store
 
 T = TypeVar("T")
 A = TypeVar("A", bound=EventSourced)

@@ -43,7 +43,7 @@ from psycopg.pq import TransactionStatus
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier, Literal
 
-from engine.claims import CLAIMS_TABLE
+from brobyg.engine.claims import CLAIMS_TABLE
 
 RECORD_FUNCTION = "brobyg_record"
 SETTLED_FUNCTION = "brobyg_settled_head"

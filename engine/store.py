@@ -116,7 +116,7 @@ def parse_store_url(text: str) -> Store:
         kind="sqlite",
         eventsourcing_env={
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-            "APPLICATION_RECORDER_TOPIC": "engine.claims:SQLiteClaimingRecorder",
+            "APPLICATION_RECORDER_TOPIC": "brobyg.engine.claims:SQLiteClaimingRecorder",
             "SQLITE_DBNAME": str(resolved),
             "SQLITE_LOCK_TIMEOUT": str(lock_timeout),  # how long to wait for another writer
         },
@@ -160,7 +160,7 @@ def _postgres(text: str) -> Store:
     password = unquote(parts.password or "")
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "APPLICATION_RECORDER_TOPIC": "engine.claims_postgres:PostgresClaimingRecorder",
+        "APPLICATION_RECORDER_TOPIC": "brobyg.engine.claims_postgres:PostgresClaimingRecorder",
         "POSTGRES_DBNAME": dbname,
         "POSTGRES_HOST": host,
         "POSTGRES_PORT": str(port),

@@ -15,8 +15,8 @@ from typing import IO, Any
 
 from eventsourcing.persistence import StoredEvent
 
-from engine.application import CommandApplication
-from engine.rules import AlreadyExists, InvalidInput
+from brobyg.engine.application import CommandApplication
+from brobyg.engine.rules import AlreadyExists, InvalidInput
 
 FORMAT = "brobyg-event-log"
 VERSION = 1

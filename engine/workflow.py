@@ -13,7 +13,7 @@ from typing import Any, Generic, TypeVar
 
 from transitions import Machine
 
-from engine.rules import Violation
+from brobyg.engine.rules import Violation
 
 S = TypeVar("S")
 

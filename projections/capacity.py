@@ -9,8 +9,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from projections import facts
-from projections.timeline import BRIDGING_STATES, Timeline
+from brobyg.projections import facts
+from brobyg.projections.timeline import BRIDGING_STATES, Timeline
 
 
 def _monday(day: dt.date) -> dt.date:

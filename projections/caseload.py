@@ -9,10 +9,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from projections import facts
-from projections.indicators import contact_overdue, unanswered_requests
-from projections.policy import Policy
-from projections.timeline import Timeline
+from brobyg.projections import facts
+from brobyg.projections.indicators import contact_overdue, unanswered_requests
+from brobyg.projections.policy import Policy
+from brobyg.projections.timeline import Timeline
 
 
 def caseload(

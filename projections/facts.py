@@ -12,10 +12,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from domain.mentor import Mentor
-from domain.partnership import Partnership
-from domain.pathway import Pathway
-from engine.views import metadata
+from brobyg.domain.mentor import Mentor
+from brobyg.domain.partnership import Partnership
+from brobyg.domain.pathway import Pathway
+from brobyg.engine.views import metadata
 
 
 def _fact_table(name: str, *columns: sa.Column[Any]) -> sa.Table:

@@ -7,9 +7,9 @@ import datetime as dt
 import itertools
 from typing import Any
 
-from projections.indicators import absence_followed_up, critical_absence_starts, request_answered_in_time
-from projections.policy import Policy
-from projections.timeline import BRIDGING_STATES, EDUCATION_STATES, Timeline
+from brobyg.projections.indicators import absence_followed_up, critical_absence_starts, request_answered_in_time
+from brobyg.projections.policy import Policy
+from brobyg.projections.timeline import BRIDGING_STATES, EDUCATION_STATES, Timeline
 
 
 def _measure(key: str, question: str, measure: str, hits: int, of: int) -> dict[str, Any]:

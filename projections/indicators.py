@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from projections.policy import Policy
-from projections.timeline import (
+from brobyg.projections.policy import Policy
+from brobyg.projections.timeline import (
     BRIDGING_STATES,
     EDUCATION_STATES,
     Timeline,

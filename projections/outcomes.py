@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from projections.timeline import Timeline
+from brobyg.projections.timeline import Timeline
 
 # The evaluation behind the guide, about four years after starting bridging.
 BENCHMARK = {

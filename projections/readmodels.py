@@ -15,16 +15,16 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from domain.application import Brobyg
-from engine.views import Views, ViewStatus
-from projections.capacity import capacity
-from projections.caseload import caseload
-from projections.facts import all_views
-from projections.fidelity import fidelity
-from projections.outcomes import outcomes
-from projections.policy import Policy, load_policy
-from projections.risk import risk
-from projections.timeline import active_streams, load_timelines
+from brobyg.domain.application import Brobyg
+from brobyg.engine.views import Views, ViewStatus
+from brobyg.projections.capacity import capacity
+from brobyg.projections.caseload import caseload
+from brobyg.projections.facts import all_views
+from brobyg.projections.fidelity import fidelity
+from brobyg.projections.outcomes import outcomes
+from brobyg.projections.policy import Policy, load_policy
+from brobyg.projections.risk import risk
+from brobyg.projections.timeline import active_streams, load_timelines
 
 Progress = Callable[[int, int], None]
 

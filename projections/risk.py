@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from projections.indicators import findings
-from projections.policy import Policy
-from projections.timeline import Timeline
+from brobyg.projections.indicators import findings
+from brobyg.projections.policy import Policy
+from brobyg.projections.timeline import Timeline
 
 
 def risk(timelines: dict[str, Timeline], on: dt.date, policy: Policy, level: str | None = None) -> list[dict[str, Any]]:

@@ -13,8 +13,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from domain.terms import ACTIVE_STATES, ADMISSION_GRADE, EDUCATION_MENTOR_STATES, SUBJECTS
-from projections import facts
+from brobyg.domain.terms import ACTIVE_STATES, ADMISSION_GRADE, EDUCATION_MENTOR_STATES, SUBJECTS
+from brobyg.projections import facts
 
 BRIDGING_STATES = ("bridging", "taster_placement")
 EDUCATION_STATES = ("basic_course", "awaiting_main_course", "main_course")

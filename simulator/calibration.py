@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from projections.outcomes import BENCHMARK
-from projections.timeline import Timeline
+from brobyg.projections.outcomes import BENCHMARK
+from brobyg.projections.timeline import Timeline
 
 EDUCATION_OR_LATER = ("basic_course", "awaiting_main_course", "main_course", "apprenticeship", "qualified")
 

@@ -17,10 +17,10 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from domain.application import Brobyg
-from domain.pathway import Pathway
-from domain.terms import ADMISSION_GRADE, GRADES, OUTCOME_STATES
-from engine.rules import Refused
+from brobyg.domain.application import Brobyg
+from brobyg.domain.pathway import Pathway
+from brobyg.domain.terms import ADMISSION_GRADE, GRADES, OUTCOME_STATES
+from brobyg.engine.rules import Refused
 
 SCALE = sorted(GRADES.values())  # -3, 0, 2, 4, 7, 10, 12
 

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from domain.application import Brobyg
-from engine.clock import Clock
-from engine.store import parse_store_url, with_schema
-from projections.readmodels import ReadModels
+from brobyg.domain.application import Brobyg
+from brobyg.engine.clock import Clock
+from brobyg.engine.store import parse_store_url, with_schema
+from brobyg.projections.readmodels import ReadModels
 
 TODAY = dt.date(2026, 11, 26)
 PG_URL = os.environ.get("BROBYG_TEST_PG")

@@ -9,9 +9,9 @@ import datetime as dt
 import random
 import sys
 
-from engine.rules import Conflict, NotFound, Refused
-from projections.readmodels import ReadModels
-from simulator.simulate import Simulation
+from brobyg.engine.rules import Conflict, NotFound, Refused
+from brobyg.projections.readmodels import ReadModels
+from brobyg.simulator.simulate import Simulation
 from tests.conftest import make_app
 
 TODAY = dt.date(2026, 11, 26)

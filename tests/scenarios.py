@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from domain.application import Brobyg
-from domain.pathway import Pathway
+from brobyg.domain.application import Brobyg
+from brobyg.domain.pathway import Pathway
 
 D = dt.date
 

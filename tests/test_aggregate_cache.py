@@ -16,11 +16,11 @@ from collections.abc import Iterator
 import pytest
 from eventsourcing.persistence import IntegrityError
 
-from domain.application import Brobyg
-from domain.mentor import Mentor
-from domain.pathway import Pathway
-from engine.aggregate import EventSourced
-from engine.rules import Conflict, Refused, Violation
+from brobyg.domain.application import Brobyg
+from brobyg.domain.mentor import Mentor
+from brobyg.domain.pathway import Pathway
+from brobyg.engine.aggregate import EventSourced
+from brobyg.engine.rules import Conflict, Refused, Violation
 from tests.conftest import TODAY, make_app
 from tests.scenarios import basic_course, mentors, referred
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from cli.main import cli
+from brobyg.cli.main import cli
 from tests import scenarios
 from tests.conftest import make_app
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from domain.mentor import Mentor
-from domain.pathway import Pathway
-from projections.readmodels import ReadModels
+from brobyg.domain.mentor import Mentor
+from brobyg.domain.pathway import Pathway
+from brobyg.projections.readmodels import ReadModels
 from tests.conftest import PG_URL, TODAY, _drop_schema, assert_rebuild_changes_nothing, make_app, new_pg_store
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from projections.readmodels import ReadModels
+from brobyg.projections.readmodels import ReadModels
 from tests.conftest import make_app, needs_pg
 from tests.scenarios import bridging, mentors
 

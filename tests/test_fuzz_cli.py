@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cli.main import cli
+from brobyg.cli.main import cli
 from tests.conftest import make_app
 from tests.scenarios import bridging, mentors
 

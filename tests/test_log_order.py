@@ -12,7 +12,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from engine.store import parse_store_url
+from brobyg.engine.store import parse_store_url
 from tests.conftest import make_app, needs_pg
 from tests.scenarios import mentors
 

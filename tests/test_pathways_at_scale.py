@@ -15,15 +15,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain.application import Brobyg
-from domain.mentor import Mentor
-from domain.pathway import Pathway
-from domain.terms import ACTIVE_STATES, RETENTION_MENTOR_STATES
-from domain.workflow import PATHWAY
-from engine.clock import Clock
-from engine.rules import NotFound, Refused
-from engine.store import parse_store_url
-from projections.readmodels import ReadModels
+from brobyg.domain.application import Brobyg
+from brobyg.domain.mentor import Mentor
+from brobyg.domain.pathway import Pathway
+from brobyg.domain.terms import ACTIVE_STATES, RETENTION_MENTOR_STATES
+from brobyg.domain.workflow import PATHWAY
+from brobyg.engine.clock import Clock
+from brobyg.engine.rules import NotFound, Refused
+from brobyg.engine.store import parse_store_url
+from brobyg.projections.readmodels import ReadModels
 from tests.conftest import _drop_schema, assert_rebuild_changes_nothing, new_pg_store
 from tests.test_stateful import TRIGGER_OF
 

@@ -17,11 +17,11 @@ from collections import Counter
 import psycopg
 import pytest
 
-from domain.application import Brobyg
-from domain.mentor import Mentor
-from engine.rules import AlreadyExists, Conflict, NotFound, Refused
-from engine.store import parse_store_url
-from projections.readmodels import ReadModels
+from brobyg.domain.application import Brobyg
+from brobyg.domain.mentor import Mentor
+from brobyg.engine.rules import AlreadyExists, Conflict, NotFound, Refused
+from brobyg.engine.store import parse_store_url
+from brobyg.projections.readmodels import ReadModels
 from tests.conftest import assert_rebuild_changes_nothing, make_app, needs_pg
 
 PROCESSES, COMMANDS = 8, 200

@@ -12,11 +12,11 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import rule, run_state_machine_as_test
 
-from domain.mentor import Mentor
-from engine.views import Views
-from projections.facts import PathwayFacts, all_views
-from projections.readmodels import ReadModels
-from projections.timeline import load_timelines
+from brobyg.domain.mentor import Mentor
+from brobyg.engine.views import Views
+from brobyg.projections.facts import PathwayFacts, all_views
+from brobyg.projections.readmodels import ReadModels
+from brobyg.projections.timeline import load_timelines
 from tests.conftest import make_app
 from tests.scenarios import D, basic_course, bridging, mentors
 from tests.test_stateful import TODAY, Coordinators

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from domain.application import Brobyg
-from projections.policy import load_policy
-from projections.readmodels import ReadModels
+from brobyg.domain.application import Brobyg
+from brobyg.projections.policy import load_policy
+from brobyg.projections.readmodels import ReadModels
 from tests.scenarios import D, awaiting_main_course, basic_course, bridging, mentors, referred
 
 

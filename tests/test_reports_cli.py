@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from cli.main import cli
+from brobyg.cli.main import cli
 from tests.conftest import make_app
 from tests.scenarios import D, basic_course, bridging, mentors
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from domain.application import Brobyg
-from engine.rules import InvalidInput, Refused
+from brobyg.domain.application import Brobyg
+from brobyg.engine.rules import InvalidInput, Refused
 from tests.scenarios import D, admitted, awaiting_main_course, basic_course, bridging, mentors, referred
 
 

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli.main import cli
-from domain.application import Brobyg
-from engine.clock import Clock
-from engine.store import parse_store_url
-from projections.readmodels import ReadModels
-from projections.timeline import load_timelines
-from simulator.calibration import calibration
-from simulator.simulate import Simulation
+from brobyg.cli.main import cli
+from brobyg.domain.application import Brobyg
+from brobyg.engine.clock import Clock
+from brobyg.engine.store import parse_store_url
+from brobyg.projections.readmodels import ReadModels
+from brobyg.projections.timeline import load_timelines
+from brobyg.simulator.calibration import calibration
+from brobyg.simulator.simulate import Simulation
 
 TODAY = dt.date(2026, 11, 26)
 

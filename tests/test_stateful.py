@@ -21,12 +21,12 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
-from domain.application import Brobyg
-from domain.mentor import Mentor
-from domain.pathway import Pathway
-from domain.terms import ALL_STATES, GRADES, OUTCOME_STATES, RETENTION_MENTOR_STATES
-from domain.workflow import PATHWAY
-from engine.rules import NotFound, Refused
+from brobyg.domain.application import Brobyg
+from brobyg.domain.mentor import Mentor
+from brobyg.domain.pathway import Pathway
+from brobyg.domain.terms import ALL_STATES, GRADES, OUTCOME_STATES, RETENTION_MENTOR_STATES
+from brobyg.domain.workflow import PATHWAY
+from brobyg.engine.rules import NotFound, Refused
 from tests.conftest import make_app
 
 START = dt.date(2024, 1, 1)

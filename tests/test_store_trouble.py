@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli.main import cli
+from brobyg.cli.main import cli
 from tests.conftest import PG_URL, make_app
 from tests.scenarios import D
 
@@ -51,7 +51,7 @@ def test_a_full_disk_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     app.add_mentor("sara", "Sara", "kui", on=D(2026, 1, 5))
     before = app.count_events()
     app.close()
-    from engine.claims import SQLiteClaimingRecorder
+    from brobyg.engine.claims import SQLiteClaimingRecorder
 
     def full(*args: object, **kwargs: object) -> None:
         raise sqlite3.OperationalError("database or disk is full")
@@ -108,8 +108,8 @@ def socket_url(folder: str, schema: str | None = None) -> str:
 def test_a_server_on_the_same_machine_is_reached_through_its_socket(pg_url: str) -> None:
     import psycopg
 
-    from engine.store import parse_store_url
-    from projections.readmodels import ReadModels
+    from brobyg.engine.store import parse_store_url
+    from brobyg.projections.readmodels import ReadModels
 
     with psycopg.connect(parse_store_url(pg_url).libpq_url) as conn:
         folders = [f.strip() for f in conn.execute("SHOW unix_socket_directories").fetchone()[0].split(",")]  # type: ignore[index]

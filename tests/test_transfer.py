@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli.main import cli
-from domain.application import Brobyg
-from engine.clock import Clock
-from engine.rules import Refused
-from engine.store import parse_store_url
-from projections.readmodels import ReadModels
-from simulator.simulate import Simulation
+from brobyg.cli.main import cli
+from brobyg.domain.application import Brobyg
+from brobyg.engine.clock import Clock
+from brobyg.engine.rules import Refused
+from brobyg.engine.store import parse_store_url
+from brobyg.projections.readmodels import ReadModels
+from brobyg.simulator.simulate import Simulation
 from tests.conftest import TODAY, make_app, needs_pg
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from domain.terms import ACTIVE_STATES, OUTCOME_STATES
-from domain.workflow import PATHWAY
-from engine.store import StoreUrlError, parse_store_url
+from brobyg.domain.terms import ACTIVE_STATES, OUTCOME_STATES
+from brobyg.domain.workflow import PATHWAY
+from brobyg.engine.store import StoreUrlError, parse_store_url
 
 ACTIVE = set(ACTIVE_STATES)
 
