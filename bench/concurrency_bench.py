@@ -53,7 +53,7 @@ from typing import Any
 
 from common import PG, TODAY, app_for, drop, fresh_url
 
-from brobyg.engine.rules import Conflict
+from brobyg.engine.errors import Conflict
 from brobyg.engine.store import parse_store_url
 from brobyg.projections.readmodels import ReadModels
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from brobyg.cli.params import DATE, LINE
-from brobyg.engine.rules import AlreadyExists, Conflict, InvalidInput, NotFound, Refused
+from brobyg.engine.errors import AlreadyExists, Conflict, InvalidInput, NotFound, Refused
 
 if TYPE_CHECKING:
     from brobyg.domain.application import Brobyg
@@ -53,7 +53,8 @@ class Env:
     def app(self) -> Brobyg:
         from brobyg.domain.application import Brobyg
         from brobyg.engine.clock import Clock
-        from brobyg.engine.store import StoreUrlError, parse_store_url
+        from brobyg.engine.errors import StoreUrlError
+        from brobyg.engine.store import parse_store_url
 
         try:
             return Brobyg(parse_store_url(self.db), Clock(self.today), self.actor)
@@ -123,7 +124,8 @@ def _store_trouble(e: Exception, where: str) -> str | None:
 def _without_password(where: str) -> str:
     if not where.startswith("postgres"):
         return where
-    from brobyg.engine.store import StoreUrlError, parse_store_url
+    from brobyg.engine.errors import StoreUrlError
+    from brobyg.engine.store import parse_store_url
 
     try:
         return parse_store_url(where).display  # the user, host, database and options; never a password

@@ -38,7 +38,8 @@ from brobyg.domain.workflow import PATHWAY
 from brobyg.engine.aggregate import EventSourced
 from brobyg.engine.application import Changes, CommandApplication
 from brobyg.engine.clock import Clock
-from brobyg.engine.rules import AlreadyExists, InvalidInput, NotFound, Stale, Violation, require
+from brobyg.engine.errors import AlreadyExists, InvalidInput, NotFound, Stale
+from brobyg.engine.rules import Violation, require
 from brobyg.engine.store import Store
 from brobyg.engine.workflow import TriggerCheck
 

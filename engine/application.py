@@ -34,7 +34,7 @@ from eventsourcing.utils import Environment, EnvType
 
 from brobyg.engine.aggregate import DateAsISO, EventSourced
 from brobyg.engine.clock import Clock
-from brobyg.engine.rules import Conflict, Stale
+from brobyg.engine.errors import Conflict, Stale
 from brobyg.engine.store import Store
 
 T = TypeVar("T")

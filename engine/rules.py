@@ -1,4 +1,4 @@
-"""Rules and refusals.
+"""Rules: the violations they find, and a refusal if there are any.
 
 A rule is a small function that returns the violations it finds. The engine
 evaluates all rules for a command, so a refusal can name every unmet rule at once,
@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from brobyg.engine.errors import Refused
 
 
 @dataclass(frozen=True)
@@ -22,47 +24,8 @@ class Violation:
         return f"{self.rule}: {self.message}"
 
 
-class Refused(Exception):
-    """A command was refused by one or more rules; nothing was written."""
-
-    def __init__(self, violations: Iterable[Violation]) -> None:
-        self.violations = list(violations)
-        if not self.violations:
-            raise ValueError("a refusal needs at least one violation")
-        super().__init__(str(self))
-
-    @property
-    def rules(self) -> list[str]:
-        return sorted({v.rule for v in self.violations})
-
-    def __str__(self) -> str:
-        # One line, however many rules: stderr shows exactly one line per refusal.
-        return "; ".join(str(v) for v in self.violations)
-
-
-class NotFound(Exception):
-    """A case, mentor or partnership that does not exist."""
-
-
-class Conflict(Exception):
-    """Someone else changed the same records at the same moment, and a retry did not help."""
-
-
 def require(*found: Iterable[Violation]) -> None:
     """Raise `Refused` with every violation found, or return if there are none."""
     violations = [v for group in found for v in group]
     if violations:
         raise Refused(violations)
-
-
-class AlreadyExists(Exception):
-    """A mentor or partnership with that id is already recorded."""
-
-
-class InvalidInput(ValueError):
-    """Malformed input that the command line should have caught: a usage error."""
-
-
-class Stale(Exception):
-    """Aggregates read at slightly different moments disagree: someone else changed one in
-    between. The command is simply run again on fresh state (see `CommandApplication.run`)."""

@@ -15,11 +15,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
+from brobyg.engine.errors import StoreUrlError
+
 _SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-
-
-class StoreUrlError(ValueError):
-    """The database URL cannot be used."""
 
 
 def with_schema(url: str, schema: str) -> str:

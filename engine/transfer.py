@@ -16,14 +16,10 @@ from typing import IO, Any
 from eventsourcing.persistence import StoredEvent
 
 from brobyg.engine.application import CommandApplication
-from brobyg.engine.rules import AlreadyExists, InvalidInput
+from brobyg.engine.errors import AlreadyExists, TransferError
 
 FORMAT = "brobyg-event-log"
 VERSION = 1
-
-
-class TransferError(InvalidInput):
-    """The file cannot be imported: malformed, another format, or incomplete."""
 
 
 def export_log(app: CommandApplication, out: IO[str], progress: Callable[[int, int], None] = lambda d, t: None) -> int:

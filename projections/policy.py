@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from brobyg.engine.rules import InvalidInput
+from brobyg.engine.errors import InvalidInput
 
 DEFAULT = Path(__file__).with_name("policy.toml")
 

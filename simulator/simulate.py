@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from brobyg.domain.application import Brobyg
 from brobyg.domain.pathway import Pathway
 from brobyg.domain.terms import ADMISSION_GRADE, GRADES, OUTCOME_STATES
-from brobyg.engine.rules import Refused
+from brobyg.engine.errors import Refused
 
 SCALE = sorted(GRADES.values())  # -3, 0, 2, 4, 7, 10, 12
 

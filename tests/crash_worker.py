@@ -9,7 +9,7 @@ import datetime as dt
 import random
 import sys
 
-from brobyg.engine.rules import Conflict, NotFound, Refused
+from brobyg.engine.errors import Conflict, NotFound, Refused
 from brobyg.projections.readmodels import ReadModels
 from brobyg.simulator.simulate import Simulation
 from tests.conftest import make_app

@@ -20,7 +20,8 @@ from brobyg.domain.application import Brobyg
 from brobyg.domain.mentor import Mentor
 from brobyg.domain.pathway import Pathway
 from brobyg.engine.aggregate import EventSourced
-from brobyg.engine.rules import Conflict, Refused, Violation
+from brobyg.engine.errors import Conflict, Refused
+from brobyg.engine.rules import Violation
 from tests.conftest import TODAY, make_app
 from tests.scenarios import basic_course, mentors, referred
 

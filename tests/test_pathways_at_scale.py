@@ -21,7 +21,7 @@ from brobyg.domain.pathway import Pathway
 from brobyg.domain.terms import ACTIVE_STATES, RETENTION_MENTOR_STATES
 from brobyg.domain.workflow import PATHWAY
 from brobyg.engine.clock import Clock
-from brobyg.engine.rules import NotFound, Refused
+from brobyg.engine.errors import NotFound, Refused
 from brobyg.engine.store import parse_store_url
 from brobyg.projections.readmodels import ReadModels
 from tests.conftest import _drop_schema, assert_rebuild_changes_nothing, new_pg_store

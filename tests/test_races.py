@@ -19,7 +19,7 @@ import pytest
 
 from brobyg.domain.application import Brobyg
 from brobyg.domain.mentor import Mentor
-from brobyg.engine.rules import AlreadyExists, Conflict, NotFound, Refused
+from brobyg.engine.errors import AlreadyExists, Conflict, NotFound, Refused
 from brobyg.engine.store import parse_store_url
 from brobyg.projections.readmodels import ReadModels
 from tests.conftest import assert_rebuild_changes_nothing, make_app, needs_pg

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from brobyg.domain.application import Brobyg
-from brobyg.engine.rules import InvalidInput, Refused
+from brobyg.engine.errors import InvalidInput, Refused
 from tests.scenarios import D, admitted, awaiting_main_course, basic_course, bridging, mentors, referred
 
 

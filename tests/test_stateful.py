@@ -26,7 +26,7 @@ from brobyg.domain.mentor import Mentor
 from brobyg.domain.pathway import Pathway
 from brobyg.domain.terms import ALL_STATES, GRADES, OUTCOME_STATES, RETENTION_MENTOR_STATES
 from brobyg.domain.workflow import PATHWAY
-from brobyg.engine.rules import NotFound, Refused
+from brobyg.engine.errors import NotFound, Refused
 from tests.conftest import make_app
 
 START = dt.date(2024, 1, 1)

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from brobyg.cli.main import cli
 from brobyg.domain.application import Brobyg
 from brobyg.engine.clock import Clock
-from brobyg.engine.rules import Refused
+from brobyg.engine.errors import Refused
 from brobyg.engine.store import parse_store_url
 from brobyg.projections.readmodels import ReadModels
 from brobyg.simulator.simulate import Simulation

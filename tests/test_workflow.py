@@ -6,7 +6,8 @@ import pytest
 
 from brobyg.domain.terms import ACTIVE_STATES, OUTCOME_STATES
 from brobyg.domain.workflow import PATHWAY
-from brobyg.engine.store import StoreUrlError, parse_store_url
+from brobyg.engine.errors import StoreUrlError
+from brobyg.engine.store import parse_store_url
 
 ACTIVE = set(ACTIVE_STATES)
 
