@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from eventsourcing.domain import Aggregate
 
-from brobyg.domain.terms import EDUCATION_MENTOR_STATES
+from brobyg.domain.terms import RETENTION_MENTOR, mentor_role
 from brobyg.engine.aggregate import EventSourced, stream_id
 
 
@@ -164,7 +164,7 @@ class Pathway(EventSourced):
         def apply(self, p: Pathway) -> None:
             p.programme = self.programme
             if p.mentor:
-                p.mentor_role = "retention"
+                p.mentor_role = RETENTION_MENTOR
             super().apply(p)
 
     class BasicCourseCompleted(Transitioned):
@@ -219,7 +219,7 @@ class Pathway(EventSourced):
 
         def apply(self, p: Pathway) -> None:
             p.mentor = self.mentor
-            p.mentor_role = _role_in(p.state)
+            p.mentor_role = mentor_role(p.state)
 
     class MentorHandedOver(Event):
         TOPIC = "brobyg:Pathway.MentorHandedOver"
@@ -229,7 +229,7 @@ class Pathway(EventSourced):
 
         def apply(self, p: Pathway) -> None:
             p.mentor = self.to_mentor
-            p.mentor_role = _role_in(p.state)
+            p.mentor_role = mentor_role(p.state)
 
     class MentorReleased(Event):
         TOPIC = "brobyg:Pathway.MentorReleased"
@@ -291,7 +291,3 @@ def _start_episode(p: Pathway) -> None:
     p.employer = None
     p.apprenticeship_starts = None
     p.exit_reason = None
-
-
-def _role_in(state: str) -> str:
-    return "education" if state in EDUCATION_MENTOR_STATES else "retention"

@@ -9,7 +9,7 @@ preview (`next`: only what the pathway itself decides).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from brobyg.domain.mentor import Mentor
@@ -27,6 +27,7 @@ from brobyg.domain.terms import (
     PLACEMENT_PURPOSES,
     READINESS,
     REFERRAL_CHANNELS,
+    REFERRED,
     SUBJECTS,
     age_on,
     grade_text,
@@ -161,13 +162,7 @@ def r6_ready_for_education(p: Pathway, args: Args) -> Found:
     found: Found = []
     if "programme" in args and _blank(args["programme"]):
         found.append(Violation("R6", "starting the basic course needs the chosen programme (--programme)"))
-    unmet = []
-    for subject in SUBJECTS:
-        grade = p.best_grades.get(subject)
-        if grade is None:
-            unmet.append(f"no grade in {subject}")
-        elif grade < ADMISSION_GRADE:
-            unmet.append(f"{subject} is {grade_text(grade)}")
+    unmet = admission_unmet(p.best_grades)
     if unmet:
         found.append(
             Violation("R6", f"admission requirements not met ({'; '.join(unmet)}; needs {grade_text(ADMISSION_GRADE)} or better)")
@@ -183,6 +178,28 @@ def r6_ready_for_education(p: Pathway, args: Args) -> Found:
             )
         )
     return found
+
+
+def admission_unmet(best_grades: Mapping[str, int]) -> list[str]:
+    """R6's admission requirements (adgangskrav): what is missing of a grade of at least 02 in
+    Danish and in maths. The best recorded grade per subject counts: a later, weaker test does
+    not undo a pass. The read models ask the same question through this function."""
+    unmet = []
+    for subject in SUBJECTS:
+        grade = best_grades.get(subject)
+        if grade is None:
+            unmet.append(f"no grade in {subject}")
+        elif grade < ADMISSION_GRADE:
+            unmet.append(f"{subject} is {grade_text(grade)}")
+    return unmet
+
+
+def best_grades(assessments: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """The best recorded grade per subject, from (subject, grade) in any order."""
+    best: dict[str, int] = {}
+    for subject, grade in assessments:
+        best[subject] = max(grade, best.get(subject, grade))
+    return best
 
 
 def r7_retention_mentor_stays(p: Pathway) -> Found:
@@ -201,8 +218,8 @@ def r9_apprenticeship_agreed(p: Pathway, args: Args) -> Found:
         missing.append("the employer (--employer)")
     if "starts" in args and args["starts"] is None:
         missing.append("the agreement's start date (--starts)")
-    elif "starts" in args and args["starts"] < p.entered.get("referred", args["starts"]):
-        return [Violation("R9", f"the agreement cannot start ({args['starts']}) before the referral ({p.entered['referred']})")]
+    elif "starts" in args and args["starts"] < p.entered.get(REFERRED, args["starts"]):
+        return [Violation("R9", f"the agreement cannot start ({args['starts']}) before the referral ({p.entered[REFERRED]})")]
     if missing:
         return [Violation("R9", "securing an apprenticeship needs " + " and ".join(missing))]
     return []

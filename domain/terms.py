@@ -30,10 +30,19 @@ ACTIVE_STATES = (
 OUTCOME_STATES = (QUALIFIED, EMPLOYED, DROPPED_OUT, WITHDRAWN)
 ALL_STATES = (NEW, *ACTIVE_STATES, *OUTCOME_STATES)
 
+# Bridging at the school, with or without a taster placement (brobygningsforløb).
+BRIDGING_STATES = (BRIDGING, TASTER_PLACEMENT)
+# In vocational education, until an apprenticeship is secured.
+EDUCATION_STATES = (BASIC_COURSE, AWAITING_MAIN_COURSE, MAIN_COURSE)
+# Education started: the basic course or any state after it.
+EDUCATION_OR_LATER = (*EDUCATION_STATES, APPRENTICESHIP, QUALIFIED)
+
 # The mentor is an education mentor (uddannelsesmentor) until education starts, then the
 # same person continues as retention mentor (fastholdelsesmentor).
-EDUCATION_MENTOR_STATES = (REFERRED, BRIDGING, TASTER_PLACEMENT)
-RETENTION_MENTOR_STATES = (BASIC_COURSE, AWAITING_MAIN_COURSE, MAIN_COURSE)
+EDUCATION_MENTOR_STATES = (REFERRED, *BRIDGING_STATES)
+RETENTION_MENTOR_STATES = EDUCATION_STATES
+EDUCATION_MENTOR = "education"
+RETENTION_MENTOR = "retention"
 # Absence is counted on school days: bridging at the school, and the courses.
 SCHOOL_STATES = (BRIDGING, TASTER_PLACEMENT, BASIC_COURSE, MAIN_COURSE)
 
@@ -61,6 +70,11 @@ ADMISSION_GRADE = 2  # at least 02 in Danish and maths (adgangskrav)
 AGE_MIN, AGE_MAX = 18, 29
 KUI_AGE_LIMIT = 25  # KUI covers young people under 25
 DEFAULT_CAPACITY = 20  # sagsstamme: active pathways per mentor
+
+
+def mentor_role(state: str) -> str:
+    """The mentor's role in a state: education mentor before education, retention mentor from it (R6)."""
+    return EDUCATION_MENTOR if state in EDUCATION_MENTOR_STATES else RETENTION_MENTOR
 
 
 def grade_text(grade: int) -> str:

@@ -9,8 +9,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from brobyg.domain.terms import BRIDGING_STATES
 from brobyg.projections import facts
-from brobyg.projections.timeline import BRIDGING_STATES, Timeline
+from brobyg.projections.timeline import Timeline
 
 
 def _monday(day: dt.date) -> dt.date:

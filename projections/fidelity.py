@@ -7,9 +7,10 @@ import datetime as dt
 import itertools
 from typing import Any
 
+from brobyg.domain.terms import BASIC_COURSE, BRIDGING, BRIDGING_STATES, EDUCATION_STATES
 from brobyg.projections.indicators import absence_followed_up, critical_absence_starts, request_answered_in_time
 from brobyg.projections.policy import Policy
-from brobyg.projections.timeline import BRIDGING_STATES, EDUCATION_STATES, Timeline
+from brobyg.projections.timeline import Timeline
 
 
 def _measure(key: str, question: str, measure: str, hits: int, of: int) -> dict[str, Any]:
@@ -25,7 +26,7 @@ def _measure(key: str, question: str, measure: str, hits: int, of: int) -> dict[
 
 def fidelity(timelines: dict[str, Timeline], on: dt.date, policy: Policy, capacity_rows: list[dict[str, Any]]) -> dict[str, Any]:
     """`capacity_rows` is the capacity report for the same date (occupancy against committed places)."""
-    bridged = [t for t in timelines.values() if any(x.state == "bridging" and x.on <= on for x in t.transitions)]
+    bridged = [t for t in timelines.values() if any(x.state == BRIDGING and x.on <= on for x in t.transitions)]
 
     # One mentor from start to end: no handover at all.
     one_mentor = sum(1 for t in bridged if not any(c.kind == "handover" and c.on <= on for c in t.mentor_changes))
@@ -48,7 +49,7 @@ def fidelity(timelines: dict[str, Timeline], on: dt.date, policy: Policy, capaci
     answered = sum(1 for t, day in due if request_answered_in_time(t, day, policy))
 
     # The education mentor continues as retention mentor.
-    started = [(t, x) for t in timelines.values() for x in t.transitions if x.state == "basic_course" and x.on <= on]
+    started = [(t, x) for t in timelines.values() for x in t.transitions if x.state == BASIC_COURSE and x.on <= on]
     continued = 0
     for t, start in started:
         same_day = [c for c in t.mentor_changes if c.on == start.on and c.seq > start.seq]

@@ -6,10 +6,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from brobyg.projections.policy import Policy
-from brobyg.projections.timeline import (
+from brobyg.domain.terms import (
+    APPRENTICESHIP,
+    AWAITING_MAIN_COURSE,
+    BASIC_COURSE,
+    BRIDGING,
     BRIDGING_STATES,
     EDUCATION_STATES,
+)
+from brobyg.projections.policy import Policy
+from brobyg.projections.timeline import (
     Timeline,
     add_school_days,
     school_days_from,
@@ -32,7 +38,7 @@ def contact_overdue(t: Timeline, on: dt.date, policy: Policy) -> int | None:
         limit = t.cadence_on(on, policy.education_contact_days)
     else:
         return None
-    bridging_started = t.entered(on).get("bridging")
+    bridging_started = t.entered(on).get(BRIDGING)
     if bridging_started is None:  # pragma: no cover - education states follow bridging
         return None
     last = max([bridging_started, *(d for d in t.contact_dates(on) if d >= bridging_started)])
@@ -98,17 +104,17 @@ def absence_followed_up(t: Timeline, became_critical: dt.date, policy: Policy) -
 def transition_window(t: Timeline, on: dt.date, policy: Policy) -> str | None:
     """Where dropout risk is highest: the edges between bridging, basic course and main course."""
     state, entered = t.state_on(on), t.entered(on)
-    if state in BRIDGING_STATES and "bridging" in entered:
-        weeks = (on - entered["bridging"]).days / 7
+    if state in BRIDGING_STATES and BRIDGING in entered:
+        weeks = (on - entered[BRIDGING]).days / 7
         if policy.bridging_flag_after_weeks - policy.last_weeks_of_bridging <= weeks <= policy.bridging_flag_after_weeks:
             return "the last weeks of bridging"
-    elif state == "basic_course" and (on - entered["basic_course"]).days < 7 * policy.first_weeks_of_basic_course:
+    elif state == BASIC_COURSE and (on - entered[BASIC_COURSE]).days < 7 * policy.first_weeks_of_basic_course:
         return "the first weeks of the basic course"
-    elif state == "awaiting_main_course":
+    elif state == AWAITING_MAIN_COURSE:
         return "waiting for the main course or an apprenticeship"
-    elif state == "apprenticeship":
+    elif state == APPRENTICESHIP:
         last = t.last_transition(on)
-        starts = last.apprenticeship_starts if last is not None and last.apprenticeship_starts else entered["apprenticeship"]
+        starts = last.apprenticeship_starts if last is not None and last.apprenticeship_starts else entered[APPRENTICESHIP]
         if on < starts:
             return "waiting for the apprenticeship to start"
         if (on - starts).days < policy.apprenticeship_trial_days:
@@ -135,7 +141,7 @@ def findings(t: Timeline, on: dt.date, policy: Policy) -> list[Finding]:
     if window:
         found.append(Finding("transition_window", window))
     if state in BRIDGING_STATES:
-        days = (on - entered["bridging"]).days
+        days = (on - entered[BRIDGING]).days
         if days > 7 * policy.bridging_flag_after_weeks:
             found.append(Finding("bridging_past_13_weeks", f"bridging for {days // 7} weeks"))
         if not t.admission_met(on):

@@ -11,6 +11,19 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from brobyg.domain.terms import (
+    APPRENTICESHIP,
+    AWAITING_MAIN_COURSE,
+    BASIC_COURSE,
+    BRIDGING,
+    DROPPED_OUT,
+    EMPLOYED,
+    MAIN_COURSE,
+    OUTCOME_STATES,
+    QUALIFIED,
+    REFERRED,
+    WITHDRAWN,
+)
 from brobyg.projections.timeline import Timeline
 
 # The evaluation behind the guide, about four years after starting bridging.
@@ -22,13 +35,13 @@ BENCHMARK = {
 
 # The funnel: a pathway counts at a stage once it has ever entered that state.
 FUNNEL = (
-    ("referred", "referred"),
-    ("bridging", "bridging"),
-    ("basic_course_started", "basic_course"),
-    ("basic_course_completed", "awaiting_main_course"),
-    ("main_course", "main_course"),
-    ("apprenticeship", "apprenticeship"),
-    ("qualified", "qualified"),
+    ("referred", REFERRED),
+    ("bridging", BRIDGING),
+    ("basic_course_started", BASIC_COURSE),
+    ("basic_course_completed", AWAITING_MAIN_COURSE),
+    ("main_course", MAIN_COURSE),
+    ("apprenticeship", APPRENTICESHIP),
+    ("qualified", QUALIFIED),
 )
 SHARES = ("completed_basic_course", "completed_main_course", "employed", "dropped_out", "withdrawn", "active")
 COHORTS = ("month", "quarter", "year")
@@ -67,10 +80,10 @@ def _figures(group: list[_Summary]) -> dict[str, Any]:
     finals = Counter(s.final for s in group)
     counts = {stage: sum(state in s.reached for s in group) for stage, state in FUNNEL}
     counts |= {
-        "employed": finals["employed"],
-        "dropped_out": finals["dropped_out"],
-        "withdrawn": finals["withdrawn"],
-        "active": n - finals["qualified"] - finals["employed"] - finals["dropped_out"] - finals["withdrawn"],
+        "employed": finals[EMPLOYED],
+        "dropped_out": finals[DROPPED_OUT],
+        "withdrawn": finals[WITHDRAWN],
+        "active": n - sum(finals[state] for state in OUTCOME_STATES),
     }
 
     def share(k: int) -> float:

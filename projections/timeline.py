@@ -13,11 +13,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from brobyg.domain.terms import ACTIVE_STATES, ADMISSION_GRADE, EDUCATION_MENTOR_STATES, SUBJECTS
+from brobyg.domain.rules import admission_unmet, best_grades
+from brobyg.domain.terms import ACTIVE_STATES, REFERRED, mentor_role
 from brobyg.projections import facts
-
-BRIDGING_STATES = ("bridging", "taster_placement")
-EDUCATION_STATES = ("basic_course", "awaiting_main_course", "main_course")
 
 
 @dataclass
@@ -84,9 +82,10 @@ class Timeline:
         return mentor
 
     def mentor_role_on(self, on: dt.date) -> str | None:
-        if self.mentor_on(on) is None:
+        state = self.state_on(on)
+        if self.mentor_on(on) is None or state is None:
             return None
-        return "education" if self.state_on(on) in EDUCATION_MENTOR_STATES else "retention"
+        return mentor_role(state)
 
     def last_handover(self, on: dt.date) -> dt.date | None:
         dates = [c.on for c in self.mentor_changes if c.kind == "handover" and c.on <= on]
@@ -103,11 +102,11 @@ class Timeline:
         return grades
 
     def admission_met(self, on: dt.date) -> bool:
-        grades = self.grades_on(on)
-        return all(grades.get(subject, -99) >= ADMISSION_GRADE for subject in SUBJECTS)
+        """R6's admission requirements as of `on`, decided by the rule itself (the best grade counts)."""
+        return not admission_unmet(best_grades((a.subject, a.grade) for a in self.assessments if a.on <= on))
 
     def placements_started(self, on: dt.date) -> list[Any]:
-        episode_start = self.entered(on).get("referred", self.referred_on)
+        episode_start = self.entered(on).get(REFERRED, self.referred_on)
         return [p for p in self.placements if p.kind == "start" and episode_start <= p.on <= on]
 
     def cadence_on(self, on: dt.date, default: int) -> int:

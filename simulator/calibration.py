@@ -6,10 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from brobyg.domain.terms import AWAITING_MAIN_COURSE, BASIC_COURSE, EDUCATION_OR_LATER, EMPLOYED, QUALIFIED
 from brobyg.projections.outcomes import BENCHMARK
 from brobyg.projections.timeline import Timeline
-
-EDUCATION_OR_LATER = ("basic_course", "awaiting_main_course", "main_course", "apprenticeship", "qualified")
 
 
 def _reached(t: Timeline, state: str, by: dt.date) -> bool:
@@ -27,12 +26,12 @@ def calibration(timelines: dict[str, Timeline], today: dt.date) -> dict[str, Any
 
     four = 4.0
     figures = {
-        "completed_basic_course": share(four, lambda t, by: _reached(t, "awaiting_main_course", by)),
-        "completed_main_course": share(four, lambda t, by: _reached(t, "qualified", by)),
-        "employed": share(four, lambda t, by: t.state_on(by) == "employed"),
+        "completed_basic_course": share(four, lambda t, by: _reached(t, AWAITING_MAIN_COURSE, by)),
+        "completed_main_course": share(four, lambda t, by: _reached(t, QUALIFIED, by)),
+        "employed": share(four, lambda t, by: t.state_on(by) == EMPLOYED),
         "in_education_after_25_weeks": share(25 / 52, lambda t, by: t.state_on(by) in EDUCATION_OR_LATER),
-        "started_basic_course_after_1.5_years": share(1.5, lambda t, by: _reached(t, "basic_course", by)),
-        "completed_basic_course_after_2.5_years": share(2.5, lambda t, by: _reached(t, "awaiting_main_course", by)),
+        "started_basic_course_after_1.5_years": share(1.5, lambda t, by: _reached(t, BASIC_COURSE, by)),
+        "completed_basic_course_after_2.5_years": share(2.5, lambda t, by: _reached(t, AWAITING_MAIN_COURSE, by)),
     }
     for key, bench in BENCHMARK.items():
         figures[key]["evaluation"] = bench["participants"]

@@ -21,6 +21,8 @@ from brobyg.domain.application import Brobyg
 from brobyg.domain.pathway import Pathway
 from brobyg.domain.terms import ADMISSION_GRADE, GRADES, OUTCOME_STATES
 from brobyg.engine.errors import Refused
+from brobyg.projections.policy import DEFAULT as DEFAULT_POLICY
+from brobyg.projections.policy import load_policy
 
 SCALE = sorted(GRADES.values())  # -3, 0, 2, 4, 7, 10, 12
 
@@ -80,6 +82,10 @@ class Result:
 
 def _sigmoid(x: float) -> float:
     return 1 / (1 + math.exp(-x))
+
+
+# The guide's numbers (R10, R12) as the shipped policy has them: a simulation does not follow BROBYG_POLICY.
+GUIDE = load_policy(DEFAULT_POLICY)
 
 
 class Simulation:
@@ -297,7 +303,7 @@ class Simulation:
             ):
                 person.placement_weeks = 0
             return
-        signals = (person.absent_recently < 2) + (person.missed >= 2) + (weeks > 6 and not placed) + (weeks >= 10) + (weeks > 13)
+        signals = (person.absent_recently < 2) + (person.missed >= 2) + (weeks > GUIDE.placement_expected_weeks and not placed) + (weeks >= 10) + (weeks > GUIDE.bridging_flag_after_weeks)
         admitted = min(person.danish, person.maths) >= SCALE.index(ADMISSION_GRADE)
         on = max(self.day(monday), p.last_on)
         if self.hazard(self.p.bridging_drop, person, signals):
@@ -323,7 +329,7 @@ class Simulation:
             self.attempt(self.app.end_placement, p.case, "followed up with the young person and the host", on=on)
 
     def education_week(self, person: Person, p: Pathway, monday: dt.date) -> None:
-        cadence = p.cadence_days or 14
+        cadence = p.cadence_days or GUIDE.education_contact_days
         self.contacts(person, p, monday, min(1.0, 7 / cadence) * 0.95)
 
     def week_in_basic_course(self, person: Person, p: Pathway, monday: dt.date) -> None:
