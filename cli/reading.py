@@ -10,6 +10,7 @@ import click
 from brobyg.cli.app import Env, cli, json_option, reads
 from brobyg.cli.output import emit, table
 from brobyg.cli.writing import summary
+from brobyg.domain import queries
 
 if TYPE_CHECKING:
     from brobyg.domain.application import Brobyg
@@ -32,7 +33,7 @@ def _next(app: Brobyg, case: str) -> list[dict[str, Any]]:
             "blocked_by": sorted({v.rule for v in step.violations}),
             "reasons": [str(v) for v in step.violations],
         }
-        for step in app.next_steps(case)
+        for step in queries.next_steps(app, case)
     ]
 
 
@@ -105,7 +106,7 @@ def show(env: Env, case: str, as_json: bool) -> None:
 @reads
 def history(env: Env, case: str, as_json: bool) -> None:
     """Every event of the case, oldest first: effective date, recorded time, actor, what happened."""
-    entries = env.app.history(case)
+    entries = queries.history(env.app, case)
     data = [{"event": e.event, "on": e.on, "recorded_at": e.recorded_at, "actor": e.actor, **e.fields} for e in entries]
 
     def human() -> None:

@@ -11,7 +11,6 @@ import datetime as dt
 import functools
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from brobyg.domain import rules
@@ -41,18 +40,8 @@ from brobyg.engine.clock import Clock
 from brobyg.engine.errors import AlreadyExists, InvalidInput, NotFound, Stale
 from brobyg.engine.rules import Violation, require
 from brobyg.engine.store import Store
-from brobyg.engine.workflow import TriggerCheck
 
 A = TypeVar("A", bound=EventSourced)
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    event: str
-    on: dt.date
-    recorded_at: dt.datetime
-    actor: str
-    fields: dict[str, Any]
 
 
 class Brobyg(CommandApplication):
@@ -198,7 +187,7 @@ class Brobyg(CommandApplication):
             case = self._unused_case_id()
             p = self._new(
                 Pathway,
-                Pathway.Referred,
+                PATHWAY.event("refer"),
                 Pathway.id_for(case),
                 when,
                 new_state=REFERRED,
@@ -248,7 +237,7 @@ class Brobyg(CommandApplication):
             target = self._check(p, "re_refer", when, args)
             self._add_event(
                 p,
-                Pathway.ReReferred,
+                PATHWAY.event("re_refer"),
                 when,
                 new_state=target,
                 readiness=chosen_readiness,
@@ -344,7 +333,7 @@ class Brobyg(CommandApplication):
     # --- the workflow ----------------------------------------------------------------
 
     def start_bridging(self, case: str, school: str | None = None, on: dt.date | None = None) -> Pathway:
-        return self._transition(case, "start_bridging", on, Pathway.BridgingStarted, {}, school=_text(school))
+        return self._transition(case, "start_bridging", on, {}, school=_text(school))
 
     def start_placement(
         self,
@@ -357,14 +346,10 @@ class Brobyg(CommandApplication):
         on: dt.date | None = None,
     ) -> Pathway:
         fields = {"host": host, "host_kind": host_kind, "contact": contact, "purpose": purpose, "wish": wish}
-        return self._transition(
-            case, "start_placement", on, Pathway.PlacementStarted, fields, **{k: v.strip() for k, v in fields.items()}
-        )
+        return self._transition(case, "start_placement", on, fields, **{k: v.strip() for k, v in fields.items()})
 
     def end_placement(self, case: str, follow_up: str, on: dt.date | None = None) -> Pathway:
-        return self._transition(
-            case, "end_placement", on, Pathway.PlacementEnded, {"follow_up": follow_up}, follow_up=follow_up.strip()
-        )
+        return self._transition(case, "end_placement", on, {"follow_up": follow_up}, follow_up=follow_up.strip())
 
     def start_basic_course(
         self,
@@ -388,7 +373,7 @@ class Brobyg(CommandApplication):
             )
             args = {"on": when, "programme": programme, "mentor": mentor, "reason": reason}
             target = self._check(p, "start_basic_course", when, args, extra)
-            self._add_event(p, Pathway.BasicCourseStarted, when, new_state=target, programme=programme.strip())
+            self._add_event(p, PATHWAY.event("start_basic_course"), when, new_state=target, programme=programme.strip())
             changed: list[EventSourced] = [p]
             if successor:
                 changed += self._hand_to(p, successor, _text(reason), when)
@@ -397,42 +382,41 @@ class Brobyg(CommandApplication):
         return self.run(command)
 
     def complete_basic_course(self, case: str, on: dt.date | None = None) -> Pathway:
-        return self._transition(case, "complete_basic_course", on, Pathway.BasicCourseCompleted, {})
+        return self._transition(case, "complete_basic_course", on, {})
 
     def start_main_course(self, case: str, on: dt.date | None = None) -> Pathway:
-        return self._transition(case, "start_main_course", on, Pathway.MainCourseStarted, {})
+        return self._transition(case, "start_main_course", on, {})
 
     def secure_apprenticeship(self, case: str, employer: str, starts: dt.date | None, on: dt.date | None = None) -> Pathway:
         return self._transition(
             case,
             "secure_apprenticeship",
             on,
-            Pathway.ApprenticeshipSecured,
             {"employer": employer, "starts": starts},
             employer=employer.strip(),
             starts=starts,
         )
 
     def qualify(self, case: str, on: dt.date | None = None) -> Pathway:
-        return self._transition(case, "qualify", on, Pathway.Qualified, {})
+        return self._transition(case, "qualify", on, {})
 
     def employ(self, case: str, employer: str | None = None, on: dt.date | None = None) -> Pathway:
-        return self._transition(case, "employ", on, Pathway.Employed, {}, employer=_text(employer))
+        return self._transition(case, "employ", on, {}, employer=_text(employer))
 
     def drop_out(self, case: str, reason: str, on: dt.date | None = None) -> Pathway:
-        return self._transition(case, "drop_out", on, Pathway.DroppedOut, {"reason": reason}, reason=reason.strip())
+        return self._transition(case, "drop_out", on, {"reason": reason}, reason=reason.strip())
 
     def withdraw(self, case: str, reason: str, on: dt.date | None = None) -> Pathway:
-        return self._transition(case, "withdraw", on, Pathway.Withdrew, {"reason": reason}, reason=reason.strip())
+        return self._transition(case, "withdraw", on, {"reason": reason}, reason=reason.strip())
 
-    def _transition(
-        self, case: str, trigger: str, on: dt.date | None, event: type, args: dict[str, Any], **fields: Any
-    ) -> Pathway:
+    def _transition(self, case: str, trigger: str, on: dt.date | None, args: dict[str, Any], **fields: Any) -> Pathway:
+        """A trigger of the workflow, recorded by the event class the workflow names for it."""
+
         def command() -> tuple[Pathway, Sequence[EventSourced]]:
             p = self.pathway(case)
             when = self._on(on)
             target = self._check(p, trigger, when, {"on": when, **args})
-            self._add_event(p, event, when, new_state=target, **fields)
+            self._add_event(p, PATHWAY.event(trigger), when, new_state=target, **fields)
             changed: list[EventSourced] = [p]
             # R7: securing the apprenticeship, or any outcome, releases the mentor.
             if target == APPRENTICESHIP or target in OUTCOME_STATES:
@@ -514,24 +498,6 @@ class Brobyg(CommandApplication):
 
         return self.run(command)
 
-    # --- reading -----------------------------------------------------------------------
-
-    def next_steps(self, case: str) -> list[TriggerCheck]:
-        """Each trigger from the pathway's state: allowed, or the rules that block it."""
-        p = self.pathway(case)
-        today = self.clock.today()
-        steps = []
-        for trigger in PATHWAY.triggers_from(p.state):
-            args: dict[str, Any] = {"on": today}
-            check = PATHWAY.check(p, p.state, trigger, args)
-            late = rules.r13_effective_date(today, today, p.last_on)
-            steps.append(TriggerCheck(trigger, check.target, [*late, *check.violations]))
-        return steps
-
-    def history(self, case: str) -> list[HistoryEntry]:
-        p = self.pathway(case)
-        return [_entry(event) for event in self.events.get(p.id)]
-
 
 @functools.lru_cache(maxsize=65_536)
 def _case_stream(case: str) -> Any:
@@ -547,11 +513,3 @@ def _kui_contact_violations(mentor: Mentor) -> list[Violation]:
 
 def _text(value: str | None) -> str | None:
     return value.strip() or None if value is not None else None
-
-
-_BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "on", "actor", "originator_topic"}
-
-
-def _entry(event: Any) -> HistoryEntry:
-    fields = {k: v for k, v in vars(event).items() if k not in _BASE_FIELDS}
-    return HistoryEntry(type(event).__name__, event.on, event.timestamp, event.actor, fields)

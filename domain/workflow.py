@@ -23,19 +23,19 @@ from brobyg.domain.terms import (
 from brobyg.engine.workflow import Transition, Workflow
 
 TRANSITIONS = [
-    Transition("refer", [NEW], REFERRED),
-    Transition("start_bridging", [REFERRED], BRIDGING),
-    Transition("start_placement", [BRIDGING], TASTER_PLACEMENT),
-    Transition("end_placement", [TASTER_PLACEMENT], BRIDGING),
-    Transition("start_basic_course", [BRIDGING], BASIC_COURSE),
-    Transition("complete_basic_course", [BASIC_COURSE], AWAITING_MAIN_COURSE),
-    Transition("start_main_course", [AWAITING_MAIN_COURSE], MAIN_COURSE),
-    Transition("secure_apprenticeship", [AWAITING_MAIN_COURSE, MAIN_COURSE], APPRENTICESHIP),
-    Transition("qualify", [MAIN_COURSE, APPRENTICESHIP], QUALIFIED),
-    Transition("employ", list(ACTIVE_STATES), EMPLOYED),
-    Transition("drop_out", list(ACTIVE_STATES), DROPPED_OUT),
-    Transition("withdraw", list(ACTIVE_STATES), WITHDRAWN),
-    Transition("re_refer", [DROPPED_OUT, WITHDRAWN], REFERRED),
+    Transition("refer", [NEW], REFERRED, Pathway.Referred),
+    Transition("start_bridging", [REFERRED], BRIDGING, Pathway.BridgingStarted),
+    Transition("start_placement", [BRIDGING], TASTER_PLACEMENT, Pathway.PlacementStarted),
+    Transition("end_placement", [TASTER_PLACEMENT], BRIDGING, Pathway.PlacementEnded),
+    Transition("start_basic_course", [BRIDGING], BASIC_COURSE, Pathway.BasicCourseStarted),
+    Transition("complete_basic_course", [BASIC_COURSE], AWAITING_MAIN_COURSE, Pathway.BasicCourseCompleted),
+    Transition("start_main_course", [AWAITING_MAIN_COURSE], MAIN_COURSE, Pathway.MainCourseStarted),
+    Transition("secure_apprenticeship", [AWAITING_MAIN_COURSE, MAIN_COURSE], APPRENTICESHIP, Pathway.ApprenticeshipSecured),
+    Transition("qualify", [MAIN_COURSE, APPRENTICESHIP], QUALIFIED, Pathway.Qualified),
+    Transition("employ", list(ACTIVE_STATES), EMPLOYED, Pathway.Employed),
+    Transition("drop_out", list(ACTIVE_STATES), DROPPED_OUT, Pathway.DroppedOut),
+    Transition("withdraw", list(ACTIVE_STATES), WITHDRAWN, Pathway.Withdrew),
+    Transition("re_refer", [DROPPED_OUT, WITHDRAWN], REFERRED, Pathway.ReReferred),
 ]
 
 PATHWAY: Workflow[Pathway] = Workflow(

@@ -25,9 +25,13 @@ Guard = Callable[[S, Mapping[str, Any]], Iterable[Violation]]
 
 @dataclass(frozen=True)
 class Transition:
+    """An edge of the graph, and the event class that records it (so the application that
+    writes and the tests that check share one mapping)."""
+
     trigger: str
     source: Sequence[str]
     dest: str
+    event: type | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,11 @@ class Workflow(Generic[S]):
     order_rules: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        # transitions accepts a state it was not told about and adds it: a typo would become a new state.
+        named = {self.initial, *(s for t in self.transitions for s in (*t.source, t.dest))}
+        unknown_states = named - set(self.states)
+        if unknown_states:
+            raise ValueError(f"workflow {self.name} names unknown states: {sorted(unknown_states)}")
         self.machine = Machine(
             model=None,
             states=list(self.states),
@@ -72,9 +81,13 @@ class Workflow(Generic[S]):
             for source, transitions in event.transitions.items():
                 (only,) = transitions  # one edge per (state, trigger): no conditional branching here
                 self._table[(source, trigger)] = only.dest
-        unknown = set(self.guards) - set(self.triggers)
+        unknown = (set(self.guards) | set(self.order_rules)) - set(self.triggers)
         if unknown:
-            raise ValueError(f"guards for unknown triggers: {sorted(unknown)}")
+            raise ValueError(f"guards or order rules for unknown triggers: {sorted(unknown)}")
+        self._events: dict[str, type] = {}
+        for t in self.transitions:
+            if t.event is not None and self._events.setdefault(t.trigger, t.event) is not t.event:
+                raise ValueError(f"trigger {t.trigger} records two event classes")
 
     @staticmethod
     def _as_dict(t: Transition) -> dict[str, Any]:
@@ -88,6 +101,13 @@ class Workflow(Generic[S]):
     def edges(self) -> set[tuple[str, str, str]]:
         """Every ``(source, trigger, dest)`` of the graph."""
         return {(s, t, d) for (s, t), d in self._table.items()}
+
+    def event(self, trigger: str) -> type:
+        """The event class that records `trigger`."""
+        try:
+            return self._events[trigger]
+        except KeyError:
+            raise KeyError(f"trigger {trigger} of workflow {self.name} names no event class") from None
 
     def target(self, state: str, trigger: str) -> str | None:
         return self._table.get((state, trigger))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from brobyg.domain.queries import history
 from tests.conftest import TODAY, make_app
 
 AWKWARD = [
@@ -31,7 +32,7 @@ def test_free_text_survives_every_form_of_save(db_url: str) -> None:
     before = app.count_events()
 
     fresh = make_app(db_url)  # nothing cached: every event read back from the store
-    saved = [entry.fields["text"] for entry in fresh.history(case) if entry.event == "RequestRecorded"]
+    saved = [entry.fields["text"] for entry in history(fresh, case) if entry.event == "RequestRecorded"]
     assert saved == [text.strip() for text in AWKWARD]
     assert fresh.pathway(case).mentor == "sara"
     assert fresh.count_events() == before

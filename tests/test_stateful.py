@@ -33,22 +33,8 @@ START = dt.date(2024, 1, 1)
 TODAY = dt.date(2026, 11, 26)
 _run = itertools.count()
 
-# Which trigger each transition event records.
-TRIGGER_OF = {
-    Pathway.Referred: "refer",
-    Pathway.ReReferred: "re_refer",
-    Pathway.BridgingStarted: "start_bridging",
-    Pathway.PlacementStarted: "start_placement",
-    Pathway.PlacementEnded: "end_placement",
-    Pathway.BasicCourseStarted: "start_basic_course",
-    Pathway.BasicCourseCompleted: "complete_basic_course",
-    Pathway.MainCourseStarted: "start_main_course",
-    Pathway.ApprenticeshipSecured: "secure_apprenticeship",
-    Pathway.Qualified: "qualify",
-    Pathway.Employed: "employ",
-    Pathway.DroppedOut: "drop_out",
-    Pathway.Withdrew: "withdraw",
-}
+# Which trigger each transition event records: the workflow names the event of each trigger.
+TRIGGER_OF = {PATHWAY.event(trigger): trigger for trigger in PATHWAY.triggers}
 # The mentor is there from bridging until released (R2, R7).
 MENTORED = ("bridging", "taster_placement", *RETENTION_MENTOR_STATES)
 

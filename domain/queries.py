@@ -1,0 +1,50 @@
+"""Questions asked of one pathway: what may happen next, and what has happened.
+
+They read, never write, so they stand apart from the commands in `domain.application`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from brobyg.domain import rules
+from brobyg.domain.application import Brobyg
+from brobyg.domain.workflow import PATHWAY
+from brobyg.engine.workflow import TriggerCheck
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    event: str
+    on: dt.date
+    recorded_at: dt.datetime
+    actor: str
+    fields: dict[str, Any]
+
+
+def next_steps(app: Brobyg, case: str) -> list[TriggerCheck]:
+    """Each trigger from the pathway's state: allowed, or the rules that block it today."""
+    p = app.pathway(case)
+    today = app.clock.today()
+    steps = []
+    for trigger in PATHWAY.triggers_from(p.state):
+        check = PATHWAY.check(p, p.state, trigger, {"on": today})
+        late = rules.r13_effective_date(today, today, p.last_on)
+        steps.append(TriggerCheck(trigger, check.target, [*late, *check.violations]))
+    return steps
+
+
+def history(app: Brobyg, case: str) -> list[HistoryEntry]:
+    """Every event of the pathway, oldest first."""
+    p = app.pathway(case)
+    return [_entry(event) for event in app.events.get(p.id)]
+
+
+_BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "on", "actor", "originator_topic"}
+
+
+def _entry(event: Any) -> HistoryEntry:
+    fields = {k: v for k, v in vars(event).items() if k not in _BASE_FIELDS}
+    return HistoryEntry(type(event).__name__, event.on, event.timestamp, event.actor, fields)

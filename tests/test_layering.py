@@ -1,0 +1,80 @@
+"""The layers import only downwards: engine <- domain <- projections <- cli (the simulator
+drives the domain and reads projections), and only the command line speaks click and rich."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+LAYERS = ("engine", "domain", "projections", "simulator", "cli")
+# What each layer may not import (besides its own package and the standard library).
+FORBIDDEN = {
+    "engine": ("brobyg.domain", "brobyg.projections", "brobyg.simulator", "brobyg.cli"),
+    "domain": ("brobyg.projections", "brobyg.simulator", "brobyg.cli"),
+    "projections": ("brobyg.simulator", "brobyg.cli"),
+    "simulator": ("brobyg.cli",),
+    "cli": (),
+}
+TERMINAL_ONLY = ("click", "rich")
+
+
+def imports_of(path: Path) -> list[str]:
+    """Every module a file imports, at any depth (lazy imports inside functions count)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.append(node.module)
+    return found
+
+
+def modules(layer: str) -> list[Path]:
+    return sorted((ROOT / layer).glob("**/*.py"))
+
+
+def _under(name: str, package: str) -> bool:
+    return name == package or name.startswith(package + ".")
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_a_layer_imports_nothing_above_it(layer: str) -> None:
+    wrong = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in modules(layer)
+        for name in imports_of(path)
+        if any(_under(name, above) for above in FORBIDDEN[layer])
+    ]
+    assert wrong == []
+
+
+@pytest.mark.parametrize("layer", [layer for layer in LAYERS if layer != "cli"])
+def test_only_the_command_line_imports_click_or_rich(layer: str) -> None:
+    wrong = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in modules(layer)
+        for name in imports_of(path)
+        if any(_under(name, terminal) for terminal in TERMINAL_ONLY)
+    ]
+    assert wrong == []
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_modules_import_brobyg_by_its_package_name(layer: str) -> None:
+    """`import engine` would find another distribution's top-level package, or none."""
+    wrong = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in modules(layer)
+        for name in imports_of(path)
+        if name.split(".")[0] in LAYERS
+    ]
+    assert wrong == []
+
+
+def test_the_check_sees_a_forbidden_import(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("import os\n\ndef f():\n    from brobyg.projections.timeline import Timeline\n    import rich.table\n")
+    assert imports_of(sample) == ["os", "brobyg.projections.timeline", "rich.table"]
