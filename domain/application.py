@@ -35,8 +35,9 @@ from brobyg.domain.terms import (
 )
 from brobyg.domain.workflow import PATHWAY
 from brobyg.engine.aggregate import EventSourced
-from brobyg.engine.application import Changes, CommandApplication
+from brobyg.engine.application import CommandApplication
 from brobyg.engine.clock import Clock
+from brobyg.engine.commands import Changes
 from brobyg.engine.errors import AlreadyExists, InvalidInput, NotFound, Stale
 from brobyg.engine.rules import Violation, require
 from brobyg.engine.store import Store

@@ -5,33 +5,31 @@ person") needs a key that two concurrent commands would both try to take. A comm
 saves its events together with its claims; if the key is already held, the whole save
 fails with eventsourcing's `IntegrityError`, and the application retries on fresh state
 (where the rule then sees the holder). The recorders are eventsourcing's own, extended
-only by this table; the PostgreSQL one is in `engine.claims_postgres` (imported only there).
+only by this table (the hooks into eventsourcing are in `engine.overrides`); the PostgreSQL one is in `engine.claims_postgres` (imported only there).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping
 
-from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+
+from brobyg.engine.overrides import SQLiteRecorderOverrides
 
 CLAIMS_TABLE = "claims"
 
 
-class SQLiteClaimingRecorder(SQLiteApplicationRecorder):
+class SQLiteClaimingRecorder(SQLiteRecorderOverrides, SQLiteApplicationRecorder):
     def construct_create_table_statements(self) -> list[str]:
         return [
             *super().construct_create_table_statements(),
             f"CREATE TABLE IF NOT EXISTS {CLAIMS_TABLE} (key TEXT PRIMARY KEY, holder TEXT NOT NULL)",
         ]
 
-    def _insert_events(
-        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], *, claims: Mapping[str, str] = {}, **kwargs: Any
-    ) -> Sequence[int] | None:
+    def insert_claims(self, c: SQLiteCursor, claims: Mapping[str, str]) -> None:
+        """In the transaction that inserts the events (`engine.overrides`)."""
         for key, holder in claims.items():
             c.execute(f"INSERT INTO {CLAIMS_TABLE} (key, holder) VALUES (?, ?)", (key, holder))
-        return super()._insert_events(c, stored_events, **kwargs)
 
     def holder(self, key: str) -> str | None:
         with self.datastore.transaction(commit=False) as c:

@@ -1,6 +1,8 @@
 """Claims on PostgreSQL (see `engine.claims`), and writers that do not queue behind each other.
 
-Kept apart so SQLite users never import psycopg.
+Kept apart so SQLite users never import psycopg. This module holds the SQL; the recorder
+methods of eventsourcing it replaces (insert_events, select_events, max_notification_id,
+select_notifications) are in `engine.overrides`.
 
 A reader following the notification log must never pass a gap that is filled later: a
 writer that took notification id 10 but has not yet committed while id 11 is visible.
@@ -33,25 +35,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
-from uuid import UUID
 
-import psycopg
-from eventsourcing.persistence import InterfaceError, Notification, OperationalError, StoredEvent
+from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
-from eventsourcing.utils import retry
-from psycopg.pq import TransactionStatus
-from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier, Literal
 
 from brobyg.engine.claims import CLAIMS_TABLE
+from brobyg.engine.overrides import PostgresRecorderOverrides
 
 RECORD_FUNCTION = "brobyg_record"
 SETTLED_FUNCTION = "brobyg_settled_head"
 NOTIFY_FUNCTION = "brobyg_notify"
-ROLLBACK = SQL("ROLLBACK")
 
 
-class PostgresClaimingRecorder(PostgresApplicationRecorder):
+class PostgresClaimingRecorder(PostgresRecorderOverrides, PostgresApplicationRecorder):
+    """The statements behind the overridden entry points in `engine.overrides`, and the claims."""
+
+    record_column = RECORD_FUNCTION
+
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         # Open the pool, and wait for its connection, before the first request: a request
         # that finds the pool still opening makes it grow, and it keeps the extra connection
@@ -119,87 +120,16 @@ class PostgresClaimingRecorder(PostgresApplicationRecorder):
         self.select_events_forms: dict[tuple[bool, bool, bool, bool], bytes] = {}
         self.settled_statement = SQL("SELECT {schema}.{settled}() AS head").format(**names)
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
-    def insert_events(
-        self, stored_events: Sequence[StoredEvent], *, claims: Mapping[str, str] = {}, **kwargs: Any
-    ) -> Sequence[int] | None:
-        if not stored_events and not claims:
-            return []
-        params: tuple[Any, ...]
-        if len(stored_events) == 1 and not claims:
-            (e,) = stored_events
-            statement, params = self.save_one_and_notify, (e.originator_id, e.originator_version, e.topic, e.state)
-        else:
-            statement = self.save_and_notify
-            params = (
-                list(claims),
-                list(claims.values()),
-                [e.originator_id for e in stored_events],
-                [e.originator_version for e in stored_events],
-                [e.topic for e in stored_events],
-                [e.state for e in stored_events],
-            )
-        # One message, one answer: the save in a transaction of its own, then the
-        # notification in another (see the module's docstring). The parameters are bound
-        # here (psycopg's ClientCursor) so that the four statements travel as one query.
-        with self.datastore.get_connection() as conn, psycopg.ClientCursor(conn) as curs:
-            try:
-                curs.execute(statement, params)
-            except psycopg.Error:
-                if conn.info.transaction_status == TransactionStatus.INERROR:
-                    conn.execute(ROLLBACK)
-                raise
-            curs.nextset()  # past BEGIN, to the ids
-            return [row[RECORD_FUNCTION] for row in curs.fetchall()]
-
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
-    def select_events(
-        self,
-        originator_id: UUID | str,
-        *,
-        gt: int | None = None,
-        lte: int | None = None,
-        desc: bool = False,
-        limit: int | None = None,
-    ) -> Sequence[StoredEvent]:
-        """eventsourcing's, but each form of the statement is composed once, not on every call:
-        loading a cached aggregate asks the same question every time (its newer events)."""
-        form = (gt is not None, lte is not None, desc, limit is not None)
-        if form not in self.select_events_forms:
-            statement = SQL("SELECT originator_id, originator_version, topic, state FROM {0} WHERE originator_id = %s")
-            statement = statement.format(self.events_table)
-            statement += SQL(" AND originator_version > %s") if form[0] else SQL("")
-            statement += SQL(" AND originator_version <= %s") if form[1] else SQL("")
-            statement += SQL(" ORDER BY originator_version DESC" if desc else " ORDER BY originator_version ASC")
-            statement += SQL(" LIMIT %s") if form[3] else SQL("")
-            self.select_events_forms[form] = statement.as_bytes(None)
-        params = [originator_id, *(value for value in (gt, lte, limit) if value is not None)]
-        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
-            curs.execute(self.select_events_forms[form], params, prepare=True)
-            return [StoredEvent(id, version, topic, bytes(state)) for id, version, topic, state in curs.fetchall()]
-
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
-    def max_notification_id(self) -> int | None:
-        """The settled head: the highest id below which no gap can still be filled."""
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(self.settled_statement, prepare=True)
-            row = curs.fetchone()
-            return row["head"] if row else None
-
-    def select_notifications(
-        self,
-        start: int | None,
-        limit: int,
-        stop: int | None = None,
-        topics: Sequence[str] = (),
-        *,
-        inclusive_of_start: bool = True,
-    ) -> Sequence[Notification]:
-        head = self.max_notification_id()
-        if head is None:
-            return []
-        stop = head if stop is None else min(stop, head)
-        return super().select_notifications(start, limit, stop, topics, inclusive_of_start=inclusive_of_start)
+    def save_parameters(self, stored_events: Sequence[StoredEvent], claims: Mapping[str, str]) -> tuple[Any, ...]:
+        """The arguments of the record function, as arrays (`engine.overrides` sends them)."""
+        return (
+            list(claims),
+            list(claims.values()),
+            [e.originator_id for e in stored_events],
+            [e.originator_version for e in stored_events],
+            [e.topic for e in stored_events],
+            [e.state for e in stored_events],
+        )
 
     def holder(self, key: str) -> str | None:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:

@@ -1,0 +1,131 @@
+"""Many commands, one writer, one transaction at a time: for bulk work such as a simulation.
+
+Every command still passes the rules, against the batch's own copies of the aggregates; only
+the saving is shared. An error outside the rules discards what the batch has not yet saved,
+and the batch goes no further. Once it is all saved, its aggregates are remembered.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from eventsourcing.persistence import IntegrityError
+
+from brobyg.engine.aggregate import EventSourced
+from brobyg.engine.commands import Changes, Command
+from brobyg.engine.errors import Conflict
+
+if TYPE_CHECKING:
+    from brobyg.engine.application import CommandApplication
+
+T = TypeVar("T")
+A = TypeVar("A", bound=EventSourced)
+
+
+@contextlib.contextmanager
+def running_batch(app: CommandApplication, flush_every: int) -> Iterator[Batch]:
+    """`CommandApplication.batch`: while it is open, the application's `run` and `load` go
+    through the batch; at the end what is pending is saved and then remembered."""
+    if app.open_batch is not None:
+        raise RuntimeError("batches do not nest")
+    app.open_batch = Batch(app, flush_every)
+    try:
+        yield app.open_batch
+        app.open_batch.flush()
+        app.open_batch.remember()
+    finally:
+        app.open_batch = None
+
+
+class Batch:
+    """The unit of work behind `CommandApplication.batch`: an identity map of aggregates,
+    the claims made so far, and a flush when enough events are pending."""
+
+    def __init__(self, app: CommandApplication, flush_every: int) -> None:
+        self.app = app
+        self.flush_every = flush_every
+        self.aggregates: dict[Any, EventSourced | None] = {}
+        self.dirty: dict[Any, EventSourced] = {}
+        self.counts: dict[Any, int] = {}  # pending events per dirty aggregate
+        self.claims: dict[str, str] = {}
+        self.unsaved_claims: dict[str, str] = {}
+        self.pending = 0
+        self.saved_events = 0
+        self.discarded = False  # after an error: see `discard`
+
+    def load(self, aggregate_id: Any, cls: type[A]) -> A | None:
+        self._still_usable()
+        if aggregate_id not in self.aggregates:
+            self.aggregates[aggregate_id] = self.app.load_directly(aggregate_id, EventSourced)
+        found = self.aggregates[aggregate_id]
+        return found if isinstance(found, cls) else None
+
+    def run(self, command: Command[T]) -> T:
+        self._still_usable()
+        try:
+            result, changes = command()
+        except Exception:
+            # A command checks before it records: a failure must leave every copy as it was.
+            if any(len(a.pending_events) != self.counts.get(key, 0) for key, a in self.aggregates.items() if a is not None):
+                self.discard()
+                raise RuntimeError("a command failed after recording events; the batch is discarded") from None
+            raise
+        if not isinstance(changes, Changes):
+            changes = Changes(changes)
+        for aggregate in changes.aggregates:
+            self.aggregates.pop(aggregate.id, None)  # the most recently changed last: see `remember`
+            self.aggregates[aggregate.id] = aggregate
+            self.dirty[aggregate.id] = aggregate
+            now = len(aggregate.pending_events)
+            self.pending += now - self.counts.get(aggregate.id, 0)
+            self.counts[aggregate.id] = now
+        self.claims.update(changes.claims)
+        self.unsaved_claims.update(changes.claims)
+        if self.pending >= self.flush_every:
+            self.flush()
+        return result
+
+    def flush(self) -> None:
+        """Save everything pending in one transaction."""
+        self._still_usable()
+        if not self.dirty:
+            return
+        try:
+            self.app.save(*self.dirty.values(), claims=self.unsaved_claims)
+        except Exception as e:
+            self.discard()  # the save took the pending events off the copies: they no longer match the store
+            if isinstance(e, IntegrityError):
+                raise Conflict(
+                    f"someone else wrote to the same records during a batch; the unsaved part is discarded ({e})"
+                ) from None
+            raise
+        self.saved_events += self.pending
+        self.dirty.clear()
+        self.counts.clear()
+        self.unsaved_claims.clear()
+        self.pending = 0
+
+    def discard(self) -> None:
+        """Drop everything not yet saved, and every copy: after an error they may not match the
+        store. The batch refuses to go on (a caller that caught the error must start a new one)."""
+        self.discarded = True
+        for held in (self.aggregates, self.dirty, self.counts, self.claims, self.unsaved_claims):
+            held.clear()
+        self.pending = 0
+
+    def _still_usable(self) -> None:
+        if self.discarded:
+            raise RuntimeError("this batch was discarded after an error; what it had not saved is lost, start a new one")
+
+    def remember(self) -> None:
+        """Once everything is saved, remember the batch's aggregates as saved (the most recently
+        changed, as many as the process keeps), so that the next command on one decides on memory."""
+        self.app.memory.remember(list(self.aggregates.values())[-self.app.cache_size :])
+
+    def forget(self, aggregate_ids: Iterator[Any] | Sequence[Any]) -> None:
+        """Drop saved aggregates from memory (they are loaded again if needed)."""
+        for aggregate_id in aggregate_ids:
+            if aggregate_id not in self.dirty:
+                self.aggregates.pop(aggregate_id, None)
