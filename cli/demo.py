@@ -28,13 +28,13 @@ def demo(ctx: click.Context, pathways: int, seed: int, replace: bool) -> None:
     if replace and store.is_sqlite:
         for suffix in ("", "-wal", "-shm"):
             Path(store.eventsourcing_env["SQLITE_DBNAME"] + suffix).unlink(missing_ok=True)
-    from brobyg.cli import reports, simulate
+    from brobyg.cli import reports, simulate, views
 
     ctx.invoke(simulate.simulate, pathways=pathways, seed=seed, start=None, as_json=False)
     click.echo("")
-    ctx.invoke(reports.caseload, mentor_id=None, as_of=None, as_json=False)
+    ctx.invoke(views.caseload, mentor_id=None, as_of=None, as_json=False)
     click.echo("")
-    ctx.invoke(reports.risk, level="high", limit=50, as_of=None, as_json=False)
+    ctx.invoke(views.risk, level="high", limit=50, as_of=None, as_json=False)
     click.echo("")
     ctx.invoke(reports.outcomes, cohort="year", as_of=None, fmt="table", output=None, as_json=False)
     page = (

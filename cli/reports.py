@@ -1,30 +1,22 @@
-"""Reading the read models: caseloads, the risk list, reports, and keeping the models up."""
+"""Reports for the steering group (`brobyg report`): outcomes, fidelity, capacity, or all as one
+HTML page, as a table, JSON, CSV or HTML."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from brobyg.cli.app import Env, cli, json_option, reads
+from brobyg.cli.app import Env, cli, reads
 from brobyg.cli.output import emit, table
-from brobyg.cli.params import DATE
+from brobyg.cli.views import as_of_date, as_of_option
 
 FORMATS = click.Choice(["table", "json", "csv", "html"])
-
-
-def _as_of(env: Env, as_of: dt.date | None) -> dt.date:
-    return as_of or env.app.clock.today()
-
-
-def as_of_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--as-of", type=DATE, help="Compute as of this date [default: today].")(f)
 
 
 def _csv(rows: list[dict[str, Any]]) -> str:
@@ -71,84 +63,6 @@ def _render(
         human()
 
 
-# --- caseload and risk -----------------------------------------------------------------
-
-
-@cli.command()
-@click.option("--mentor", "mentor_id", metavar="MENTOR", help="Only this mentor, with their cases.")
-@as_of_option
-@reads
-def caseload(env: Env, mentor_id: str | None, as_of: dt.date | None, as_json: bool) -> None:
-    """Per mentor: active pathways by state, capacity used, overdue contacts (R10) and
-    requests unanswered past 24 hours."""
-    on = _as_of(env, as_of)
-    if mentor_id is not None:
-        env.app.mentor(mentor_id.strip().lower())  # an unknown mentor is an error, not an empty list
-    rows = env.read_models.caseload(on, mentor_id.strip().lower() if mentor_id else None)
-    data = [{k: v for k, v in r.items() if k != "cases" or mentor_id} for r in rows]
-
-    def human() -> None:
-        table(
-            f"Caseloads as of {on}",
-            ["mentor", "kind", "active", "capacity", "by state", "contacts overdue", "requests unanswered"],
-            [
-                [
-                    r["mentor"],
-                    r["kind"],
-                    r["active"],
-                    r["capacity"],
-                    ", ".join(f"{k} {v}" for k, v in r["by_state"].items()),
-                    r["contacts_overdue"],
-                    r["requests_unanswered"],
-                ]
-                for r in rows
-            ],
-        )
-        if mentor_id:
-            for r in rows:
-                table(
-                    None,
-                    ["case", "state", "role", "contact overdue (days)", "unanswered requests"],
-                    [
-                        [c["case"], c["state"], c["role"], c["contact_overdue_days"] or "", ", ".join(c["unanswered_requests"])]
-                        for c in r["cases"]
-                    ],
-                )
-
-    emit(data, as_json, human)
-
-
-@cli.command()
-@click.option("--level", type=click.Choice(["low", "medium", "high"]), help="Only this level.")
-@click.option(
-    "--limit", type=click.IntRange(0), default=50, show_default=True, help="Rows in the table (0: all); --json lists all."
-)
-@as_of_option
-@reads
-def risk(env: Env, level: str | None, limit: int, as_of: dt.date | None, as_json: bool) -> None:
-    """Every active pathway with its dropout-risk score, level, reasons and the actions they ask for."""
-    on = _as_of(env, as_of)
-    rows = env.read_models.risk(on, level)
-
-    def human() -> None:
-        shown = rows[:limit] if limit else rows
-        table(
-            f"Dropout risk as of {on}" + (f" (level {level})" if level else ""),
-            ["case", "state", "mentor", "score", "level", "why", "action"],
-            [
-                [r["case"], r["state"], r["mentor"], r["score"], r["level"], "; ".join(r["details"]), "; ".join(r["actions"])]
-                for r in shown
-            ],
-        )
-        if len(shown) < len(rows):
-            click.echo(f"the {len(shown)} highest of {len(rows)}; --limit 0 shows all, --level filters")
-
-    emit(rows, as_json, human)
-
-
-# --- reports ---------------------------------------------------------------------------
-
-
 @cli.group()
 def report() -> None:
     """Reports for the steering group: outcomes, fidelity, capacity, or all as one HTML page."""
@@ -169,7 +83,7 @@ def outcomes(env: Env, cohort: str, as_of: dt.date | None, fmt: str, output: Pat
     """Per intake cohort, the funnel from referral to qualification, beside the evaluation's figures."""
     from brobyg.cli import html
 
-    on = _as_of(env, as_of)
+    on = as_of_date(env, as_of)
     o = env.read_models.outcomes(on, cohort)
     shares = ("pathways", "completed_basic_course", "completed_main_course", "employed", "dropped_out", "withdrawn", "active")
 
@@ -207,7 +121,7 @@ def fidelity(env: Env, as_of: dt.date | None, fmt: str, output: Path | None, as_
     """The guide's "Test praksis hos jer selv" questions the event log can answer, as shares."""
     from brobyg.cli import html
 
-    on = _as_of(env, as_of)
+    on = as_of_date(env, as_of)
     f = env.read_models.fidelity(on)
 
     def human() -> None:
@@ -235,7 +149,7 @@ def capacity(env: Env, as_of: dt.date | None, fmt: str, output: Path | None, as_
     """Occupied places per partnership and week against the committed places; intake gaps (R14)."""
     from brobyg.cli import html
 
-    on = _as_of(env, as_of)
+    on = as_of_date(env, as_of)
     rows_ = env.read_models.capacity(on)
 
     def rows() -> list[dict[str, Any]]:
@@ -271,7 +185,7 @@ def report_html(env: Env, output: Path, cohort: str, as_of: dt.date | None) -> N
     """Everything on one self-contained page: funnel by cohort, risk levels, time in state, fidelity, capacity."""
     from brobyg.cli import html
 
-    on = _as_of(env, as_of)
+    on = as_of_date(env, as_of)
     rm = env.read_models
     sections = [
         html.outcomes_section(rm.outcomes(on, cohort)),
@@ -280,59 +194,3 @@ def report_html(env: Env, output: Path, cohort: str, as_of: dt.date | None) -> N
         html.capacity_section(rm.capacity(on)),
     ]
     _deliver(html.page("Bridging pathways: outcomes, risk, fidelity and capacity", on, sections), output)
-
-
-# --- projections ------------------------------------------------------------------------
-
-
-@cli.group()
-def projections() -> None:
-    """The read models: how far they are, and rebuilding them from the event log."""
-
-
-@projections.command()
-@reads
-def status(env: Env, as_json: bool) -> None:
-    """Each read model's position against the head of the event log."""
-    rows = [{"view": s.view, "position": s.position, "head": s.head, "behind": s.behind} for s in env.read_models.status()]
-    emit(
-        rows, as_json, lambda: table("Read models", ["view", "position", "log head", "behind"], [list(r.values()) for r in rows])
-    )
-
-
-@projections.command()
-@json_option
-@click.pass_obj
-def rebuild(env: Env, as_json: bool) -> None:
-    """Drop every read model and rebuild it from the event log."""
-    from brobyg.cli.output import progress_bar
-
-    with progress_bar("rebuilding read models", quiet=as_json) as advance:
-        processed = env.read_models.rebuild(advance)
-    rows = [{"view": s.view, "position": s.position, "head": s.head} for s in env.read_models.status()]
-    emit(
-        {"processed": processed, "views": rows},
-        as_json,
-        lambda: click.echo(f"rebuilt {len(rows)} read models from {processed} events"),
-    )
-
-
-@projections.command()
-@click.pass_obj
-def follow(env: Env) -> None:
-    """Keep the read models up to date continuously (PostgreSQL); stop with Ctrl-C."""
-    from brobyg.projections.readmodels import FollowUnavailable
-
-    def caught_up(processed: int) -> None:
-        if processed:
-            click.echo(f"caught up {processed} events", err=True)
-
-    try:
-        if not env.app.store.is_sqlite:
-            click.echo(f"following {env.app.store.display}; Ctrl-C stops", err=True)
-        env.read_models.follow(caught_up)
-    except FollowUnavailable as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        click.echo("stopped; the read models are consistent up to the last event caught up", err=True)

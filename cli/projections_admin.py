@@ -1,0 +1,64 @@
+"""Looking after the read models (`brobyg projections`): how far they are, rebuilding them from
+the event log, and following it on PostgreSQL."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from brobyg.cli.app import Env, cli, json_option, reads
+from brobyg.cli.output import emit, table
+
+
+@cli.group()
+def projections() -> None:
+    """The read models: how far they are, and rebuilding them from the event log."""
+
+
+@projections.command()
+@reads
+def status(env: Env, as_json: bool) -> None:
+    """Each read model's position against the head of the event log."""
+    rows = [{"view": s.view, "position": s.position, "head": s.head, "behind": s.behind} for s in env.read_models.status()]
+    emit(
+        rows, as_json, lambda: table("Read models", ["view", "position", "log head", "behind"], [list(r.values()) for r in rows])
+    )
+
+
+@projections.command()
+@json_option
+@click.pass_obj
+def rebuild(env: Env, as_json: bool) -> None:
+    """Drop every read model and rebuild it from the event log."""
+    from brobyg.cli.output import progress_bar
+
+    with progress_bar("rebuilding read models", quiet=as_json) as advance:
+        processed = env.read_models.rebuild(advance)
+    rows = [{"view": s.view, "position": s.position, "head": s.head} for s in env.read_models.status()]
+    emit(
+        {"processed": processed, "views": rows},
+        as_json,
+        lambda: click.echo(f"rebuilt {len(rows)} read models from {processed} events"),
+    )
+
+
+@projections.command()
+@click.pass_obj
+def follow(env: Env) -> None:
+    """Keep the read models up to date continuously (PostgreSQL); stop with Ctrl-C."""
+    from brobyg.projections.readmodels import FollowUnavailable
+
+    def caught_up(processed: int) -> None:
+        if processed:
+            click.echo(f"caught up {processed} events", err=True)
+
+    try:
+        if not env.app.store.is_sqlite:
+            click.echo(f"following {env.app.store.display}; Ctrl-C stops", err=True)
+        env.read_models.follow(caught_up)
+    except FollowUnavailable as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("stopped; the read models are consistent up to the last event caught up", err=True)

@@ -1,0 +1,97 @@
+"""Today's lists: caseloads and the dropout-risk list, asked of the read models as of a date.
+
+The as-of helpers are shared with the reports (`cli.reports`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from brobyg.cli.app import Env, cli, reads
+from brobyg.cli.output import emit, table
+from brobyg.cli.params import DATE
+
+
+def as_of_date(env: Env, as_of: dt.date | None) -> dt.date:
+    """The date a view or report is computed for: --as-of, or today."""
+    return as_of or env.app.clock.today()
+
+
+def as_of_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--as-of", type=DATE, help="Compute as of this date [default: today].")(f)
+
+
+@cli.command()
+@click.option("--mentor", "mentor_id", metavar="MENTOR", help="Only this mentor, with their cases.")
+@as_of_option
+@reads
+def caseload(env: Env, mentor_id: str | None, as_of: dt.date | None, as_json: bool) -> None:
+    """Per mentor: active pathways by state, capacity used, overdue contacts (R10) and
+    requests unanswered past 24 hours."""
+    on = as_of_date(env, as_of)
+    if mentor_id is not None:
+        env.app.mentor(mentor_id.strip().lower())  # an unknown mentor is an error, not an empty list
+    rows = env.read_models.caseload(on, mentor_id.strip().lower() if mentor_id else None)
+    data = [{k: v for k, v in r.items() if k != "cases" or mentor_id} for r in rows]
+
+    def human() -> None:
+        table(
+            f"Caseloads as of {on}",
+            ["mentor", "kind", "active", "capacity", "by state", "contacts overdue", "requests unanswered"],
+            [
+                [
+                    r["mentor"],
+                    r["kind"],
+                    r["active"],
+                    r["capacity"],
+                    ", ".join(f"{k} {v}" for k, v in r["by_state"].items()),
+                    r["contacts_overdue"],
+                    r["requests_unanswered"],
+                ]
+                for r in rows
+            ],
+        )
+        if mentor_id:
+            for r in rows:
+                table(
+                    None,
+                    ["case", "state", "role", "contact overdue (days)", "unanswered requests"],
+                    [
+                        [c["case"], c["state"], c["role"], c["contact_overdue_days"] or "", ", ".join(c["unanswered_requests"])]
+                        for c in r["cases"]
+                    ],
+                )
+
+    emit(data, as_json, human)
+
+
+@cli.command()
+@click.option("--level", type=click.Choice(["low", "medium", "high"]), help="Only this level.")
+@click.option(
+    "--limit", type=click.IntRange(0), default=50, show_default=True, help="Rows in the table (0: all); --json lists all."
+)
+@as_of_option
+@reads
+def risk(env: Env, level: str | None, limit: int, as_of: dt.date | None, as_json: bool) -> None:
+    """Every active pathway with its dropout-risk score, level, reasons and the actions they ask for."""
+    on = as_of_date(env, as_of)
+    rows = env.read_models.risk(on, level)
+
+    def human() -> None:
+        shown = rows[:limit] if limit else rows
+        table(
+            f"Dropout risk as of {on}" + (f" (level {level})" if level else ""),
+            ["case", "state", "mentor", "score", "level", "why", "action"],
+            [
+                [r["case"], r["state"], r["mentor"], r["score"], r["level"], "; ".join(r["details"]), "; ".join(r["actions"])]
+                for r in shown
+            ],
+        )
+        if len(shown) < len(rows):
+            click.echo(f"the {len(shown)} highest of {len(rows)}; --limit 0 shows all, --level filters")
+
+    emit(rows, as_json, human)
