@@ -20,7 +20,7 @@ def projections() -> None:
 @reads
 def status(env: Env, as_json: bool) -> None:
     """Each read model's position against the head of the event log."""
-    rows = [{"view": s.view, "position": s.position, "head": s.head, "behind": s.behind} for s in env.read_models.status()]
+    rows = [{"view": s.name, "position": s.position, "head": s.head, "behind": s.behind} for s in env.read_models.status()]
     emit(
         rows, as_json, lambda: table("Read models", ["view", "position", "log head", "behind"], [list(r.values()) for r in rows])
     )
@@ -35,7 +35,7 @@ def rebuild(env: Env, as_json: bool) -> None:
 
     with progress_bar("rebuilding read models", quiet=as_json) as advance:
         processed = env.read_models.rebuild(advance)
-    rows = [{"view": s.view, "position": s.position, "head": s.head} for s in env.read_models.status()]
+    rows = [{"view": s.name, "position": s.position, "head": s.head} for s in env.read_models.status()]
     emit(
         {"processed": processed, "views": rows},
         as_json,

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from brobyg.domain.mentor import Mentor
 from brobyg.domain.partnership import Partnership
 from brobyg.domain.pathway import Pathway
-from brobyg.engine.views import metadata
+from brobyg.engine.read_models import metadata
 
 
 def _fact_table(name: str, *columns: sa.Column[Any]) -> sa.Table:

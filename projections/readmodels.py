@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from brobyg.domain.application import Brobyg
-from brobyg.engine.views import Views, ViewStatus
+from brobyg.engine.read_models import ReadModelStatus, TrackedReadModels
 from brobyg.projections.capacity import capacity
 from brobyg.projections.caseload import caseload
 from brobyg.projections.facts import all_views
@@ -66,16 +66,18 @@ def ctrl_c_between_catch_ups() -> Iterator[Callable[[Callable[[], int]], int]]:
 
 
 class ReadModels:
+    """The read models of one store, and the questions asked of them."""
+
     def __init__(self, app: Brobyg, policy: Policy | None = None) -> None:
         self.app = app
         self.policy = policy or load_policy()
         self.engine: sa.Engine = app.sql_engine
-        self.views = Views(app, self.engine, all_views())
+        self.tracked = TrackedReadModels(app, self.engine, all_views())
 
     # --- keeping up ------------------------------------------------------------------
 
     def catch_up(self, progress: Progress | None = None) -> int:
-        return self.views.catch_up(progress)
+        return self.tracked.catch_up(progress)
 
     def follow(self, on_caught_up: Callable[[int], None] = lambda processed: None) -> None:
         """Keep the read models up to date as events arrive, using PostgreSQL's notifications
@@ -86,15 +88,15 @@ class ReadModels:
             )
         with ctrl_c_between_catch_ups() as finishing:
             on_caught_up(finishing(self.catch_up))
-            with self.app.recorder.subscribe(gt=self.views.head()) as subscription:
+            with self.app.recorder.subscribe(gt=self.tracked.head()) as subscription:
                 for _notification in subscription:
                     on_caught_up(finishing(self.catch_up))  # one catch-up takes whatever else has arrived too
 
-    def status(self) -> list[ViewStatus]:
-        return self.views.status()
+    def status(self) -> list[ReadModelStatus]:
+        return self.tracked.status()
 
     def rebuild(self, progress: Progress | None = None) -> int:
-        return self.views.rebuild(progress)
+        return self.tracked.rebuild(progress)
 
     # --- asking ------------------------------------------------------------------------
 
@@ -133,6 +135,6 @@ class ReadModels:
 
     def dump(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every read-model row, sorted: for comparing an incremental run with a rebuild."""
-        tables = [t for v in self.views.views for t in v.tables]
+        tables = [t for model in self.tracked.models for t in model.tables]
         with self.engine.connect() as conn:
             return {t.name: sorted(tuple(r) for r in conn.execute(sa.select(t))) for t in tables}

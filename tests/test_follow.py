@@ -38,10 +38,10 @@ def test_following_keeps_read_models_live_and_stops_cleanly(pg_url: str) -> None
         bridging(app, person="Live")  # a few events, written elsewhere
         watcher = ReadModels(app)
         for _ in range(100):
-            if all(s.behind == 0 for s in watcher.views.status()):
+            if all(s.behind == 0 for s in watcher.tracked.status()):
                 break
             time.sleep(0.1)
-        assert all(s.behind == 0 for s in watcher.views.status()), "the follower did not catch up"
+        assert all(s.behind == 0 for s in watcher.tracked.status()), "the follower did not catch up"
     finally:
         follower.send_signal(signal.SIGINT)
         _, err = follower.communicate(timeout=30)

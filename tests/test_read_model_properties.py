@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import rule, run_state_machine_as_test
 
 from brobyg.domain.mentor import Mentor
-from brobyg.engine.views import Views
+from brobyg.engine.read_models import TrackedReadModels
 from brobyg.projections.facts import PathwayFacts, all_views
 from brobyg.projections.readmodels import ReadModels
 from brobyg.projections.timeline import load_timelines
@@ -109,7 +109,7 @@ def test_a_crash_between_or_inside_pages_loses_and_repeats_nothing(db_url: str, 
     app = make_app(db_url)
     _population(app)
     engine = app.sql_engine
-    crashing = Views(app, engine, [CrashingFacts(crash_after), *all_views()[1:]], page_size=20)
+    crashing = TrackedReadModels(app, engine, [CrashingFacts(crash_after), *all_views()[1:]], page_size=20)
     with pytest.raises(Crash):
         crashing.catch_up()
     rm = ReadModels(app)
@@ -125,7 +125,7 @@ def test_two_readers_catching_up_at_once_apply_each_page_once(db_url: str) -> No
     _population(app)
     readers = [ReadModels(make_app(db_url)) for _ in range(2)]
     for r in readers:
-        r.views.page_size = 5
+        r.tracked.page_size = 5
     errors: list[BaseException] = []
 
     def catch_up(r: ReadModels) -> None:

@@ -1,6 +1,6 @@
-"""Tracked views: read models that follow an application's notification log.
+"""Tracked read models: tables that follow an application's notification log.
 
-Each view writes its rows and its tracking position in the same transaction, a page of
+Each read model writes its rows and its tracking position in the same transaction, a page of
 notifications at a time: exactly once and in order, so a crash loses nothing and
 repeats nothing. Catching up is cheap when few events are new, so readers catch up
 first and always see the latest writes (SQLite offers no subscription to follow).
@@ -18,6 +18,7 @@ from eventsourcing.application import Application
 
 metadata = sa.MetaData()
 
+# The stored names say "view": they are the tracking table of existing stores.
 tracking = sa.Table(
     "view_tracking",
     metadata,
@@ -26,8 +27,8 @@ tracking = sa.Table(
 )
 
 
-class View(Protocol):
-    """A read model: its tables live on `engine.views.metadata`.
+class ReadModel(Protocol):
+    """A read model: its tables live on `engine.read_models.metadata`.
 
     `handle` sees each event of a page in order and may write at once or collect rows;
     `flush` writes what was collected. Both run inside the page's transaction, so the
@@ -48,8 +49,8 @@ class View(Protocol):
 
 
 @dataclass(frozen=True)
-class ViewStatus:
-    view: str
+class ReadModelStatus:
+    name: str
     position: int
     head: int
 
@@ -58,13 +59,13 @@ class ViewStatus:
         return self.head - self.position
 
 
-class Views:
-    """Keeps a set of views up to date with one application's log."""
+class TrackedReadModels:
+    """Keeps a set of read models up to date with one application's log."""
 
-    def __init__(self, app: Application, engine: sa.Engine, views: Iterable[View], page_size: int = 2000) -> None:
+    def __init__(self, app: Application, engine: sa.Engine, models: Iterable[ReadModel], page_size: int = 2000) -> None:
         self.app = app
         self.engine = engine
-        self.views = list(views)
+        self.models = list(models)
         self.page_size = page_size
         self._created = False
         self._position = -1  # the log position of this process's last committed page
@@ -72,13 +73,13 @@ class Views:
     def _ensure_tables(self) -> None:
         if self._created:
             return
-        tables = [tracking, *(t for v in self.views for t in v.tables)]
+        tables = [tracking, *(t for v in self.models for t in v.tables)]
         for attempt in range(10):
             try:
                 metadata.create_all(self.engine, tables=tables)
                 with self.engine.begin() as conn:
                     known = set(conn.execute(sa.select(tracking.c.view)).scalars())
-                    missing = [{"view": v.name, "position": 0} for v in self.views if v.name not in known]
+                    missing = [{"view": v.name, "position": 0} for v in self.models if v.name not in known]
                     if missing:
                         conn.execute(tracking.insert(), missing)
             except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
@@ -93,12 +94,12 @@ class Views:
     def head(self) -> int:
         return self.app.recorder.max_notification_id() or 0
 
-    def status(self) -> list[ViewStatus]:
+    def status(self) -> list[ReadModelStatus]:
         self._ensure_tables()
         head = self.head()
         with self.engine.connect() as conn:
-            positions = {view: position for view, position in conn.execute(sa.select(tracking.c.view, tracking.c.position))}
-        return [ViewStatus(v.name, positions.get(v.name, 0), head) for v in self.views]
+            positions = {name: position for name, position in conn.execute(sa.select(tracking.c.view, tracking.c.position))}
+        return [ReadModelStatus(v.name, positions.get(v.name, 0), head) for v in self.models]
 
     def catch_up(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Process every new notification; returns how many were processed."""
@@ -118,47 +119,47 @@ class Views:
             return self._page_in_one_transaction()
         except BaseException:
             self._position = -1
-            for v in self.views:  # whatever they collected or remember was not committed
+            for v in self.models:  # whatever they collected or remember was not committed
                 v.discard()
             raise
 
     def _page_in_one_transaction(self) -> int:
-        names = [v.name for v in self.views]
+        names = [v.name for v in self.models]
         with self.engine.begin() as conn:
             # Writing the tracking rows first takes the write lock (SQLite) or the row
             # locks (PostgreSQL), so two readers catching up at once take turns instead
             # of applying the same page twice.
             conn.execute(tracking.update().where(tracking.c.view.in_(names)).values(position=tracking.c.position))
             selected = conn.execute(sa.select(tracking.c.view, tracking.c.position).where(tracking.c.view.in_(names)))
-            positions = {view: position for view, position in selected}
+            positions = {name: position for name, position in selected}
             start = min(positions.values()) + 1
             if start - 1 != self._position:
-                # Someone else has caught up since our last page: what the views remember is stale.
-                for v in self.views:
+                # Someone else has caught up since our last page: what the read models remember is stale.
+                for v in self.models:
                     v.discard()
             notifications = self.app.recorder.select_notifications(start=start, limit=self.page_size)
             if not notifications:
                 return 0
             for notification in notifications:
                 event = self.app.mapper.to_domain_event(notification)
-                for v in self.views:
+                for v in self.models:
                     if notification.id > positions[v.name]:
                         v.handle(conn, event)
-            for v in self.views:
+            for v in self.models:
                 v.flush(conn)
             last = notifications[-1].id
-            behind = [name for name, position in positions.items() if position < last]  # never move a view back
+            behind = [name for name, position in positions.items() if position < last]  # never move a read model back
             conn.execute(tracking.update().where(tracking.c.view.in_(behind)).values(position=last))
         self._position = last
         return len(notifications)
 
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
-        """Drop every view's rows and process the whole log again."""
+        """Drop every read model's rows and process the whole log again."""
         self._ensure_tables()
         self._position = -1
         with self.engine.begin() as conn:
-            for v in self.views:
+            for v in self.models:
                 for table in reversed(v.tables):
                     conn.execute(table.delete())
-            conn.execute(tracking.update().where(tracking.c.view.in_([v.name for v in self.views])).values(position=0))
+            conn.execute(tracking.update().where(tracking.c.view.in_([v.name for v in self.models])).values(position=0))
         return self.catch_up(progress)
