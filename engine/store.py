@@ -3,8 +3,9 @@
 A plain path or ``sqlite:///path`` runs embedded on SQLite; ``postgresql://…`` runs on
 PostgreSQL for shared installs (``?schema=NAME`` keeps several programmes, or test
 runs, apart in one database; ``?host=/var/run/postgresql`` reaches a server on the same
-machine through its Unix socket, as libpq's URLs do). Events go through eventsourcing's own recorders; read
-models use SQLAlchemy on the same database.
+machine through its Unix socket, as libpq's URLs do). URLs are read and written by
+SQLAlchemy's `make_url` and `URL`, and shown without the password. Events go through
+eventsourcing's own recorders; read models use SQLAlchemy on the same database.
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode
 
 from brobyg.engine.errors import StoreUrlError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 _SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -89,17 +93,18 @@ def parse_store_url(text: str) -> Store:
     if not text:
         raise StoreUrlError("the database URL is empty")
     if text.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
-        return _postgres(text)
+        return _postgres(_parsed(text, "PostgreSQL"), text)
     lock_timeout = 30
     if text.startswith("sqlite:///"):
-        path, _, query = text[len("sqlite:///") :].partition("?")
-        options = parse_qs(query)
+        url = _parsed(text, "SQLite")
+        options = {name: _last(value) for name, value in url.query.items() if _last(value)}  # blank values are no option
         if set(options) - {"lock_timeout"}:
             raise StoreUrlError("the only SQLite URL option is lock_timeout=SECONDS")
         try:
-            lock_timeout = int(options.get("lock_timeout", ["30"])[-1])
+            lock_timeout = int(options.get("lock_timeout", "30"))
         except ValueError:
             raise StoreUrlError("lock_timeout is a whole number of seconds") from None
+        path = url.database or ""
     elif "://" in text:
         scheme = text.split("://", 1)[0]
         raise StoreUrlError(f"unsupported database '{scheme}': use a file path, sqlite:///PATH or postgresql://…")
@@ -124,38 +129,56 @@ def parse_store_url(text: str) -> Store:
     )
 
 
-def _postgres(text: str) -> Store:
+def _parsed(text: str, kind: str) -> URL:
+    """SQLAlchemy's reading of a database URL (imported here: `brobyg --help` need not load it)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
-        parts = urlsplit(text)
-        port = parts.port or 5432
-    except ValueError as e:
-        raise StoreUrlError(f"bad PostgreSQL URL: {e}") from None
-    dbname = unquote(parts.path.lstrip("/"))
+        return make_url(text)
+    except (ArgumentError, ValueError) as e:
+        raise StoreUrlError(f"bad {kind} URL: {e}") from None
+
+
+def _last(value: str | tuple[str, ...]) -> str:
+    return value[-1] if isinstance(value, tuple) else value
+
+
+def _postgres(url: URL, text: str) -> Store:
+    from sqlalchemy.engine import URL
+
+    port = url.port or 5432
+    dbname = url.database or ""
     if not dbname:
         raise StoreUrlError("the PostgreSQL URL names no database (postgresql://user@host:5432/DBNAME)")
-    query = parse_qs(parts.query, keep_blank_values=True)
-    unknown = set(query) - {"schema", "host"}
+    # SQLAlchemy drops options given no value; here ``?host=`` is a mistake to point out.
+    given: dict[str, list[str]] = {name: list(value) if isinstance(value, tuple) else [value] for name, value in url.query.items()}
+    for name, value in parse_qsl(text.partition("?")[2], keep_blank_values=True):
+        if not value:
+            given.setdefault(name, []).append(value)
+    unknown = set(given) - {"schema", "host"}
     if unknown:
         raise StoreUrlError(f"unknown database URL option(s): {', '.join(sorted(unknown))} (only schema=… and host=…)")
-    for option, values in query.items():
+    for option, values in given.items():
         if len(values) > 1:
             raise StoreUrlError(f"the database URL gives {option}= more than once")
-    schema = query.get("schema", [None])[0]
+    query = {name: values[0] for name, values in given.items()}
+    schema = query.get("schema")
     if schema is not None and not _SCHEMA.match(schema):
         raise StoreUrlError(f"bad schema name {schema!r}: lower-case letters, digits and _ only")
-    socket_folder = query.get("host", [None])[0]
+    socket_folder = query.get("host")
     if socket_folder is not None:
         # libpq's way to a server on the same machine: its Unix socket, in this folder
         # (cheaper than TCP for every round trip; see bench/README.md).
-        if parts.hostname:
+        if url.host:
             raise StoreUrlError("the database URL names the host twice (before the database and as ?host=)")
         if not socket_folder.startswith("/"):
             raise StoreUrlError(
                 f"?host= takes the folder of the server's socket, e.g. /var/run/postgresql, not {socket_folder!r}"
             )
-    host = socket_folder or parts.hostname or "127.0.0.1"
-    user = unquote(parts.username or "postgres")
-    password = unquote(parts.password or "")
+    host = socket_folder or url.host or "127.0.0.1"
+    user = url.username or "postgres"
+    password = url.password or ""
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "APPLICATION_RECORDER_TOPIC": "brobyg.engine.claims_postgres:PostgresClaimingRecorder",
@@ -174,19 +197,20 @@ def _postgres(text: str) -> Store:
     }
     if schema:
         env["POSTGRES_SCHEMA"] = schema
-    auth = quote(user, safe="") + (":" + quote(password, safe="") if password else "")
-    if socket_folder:
-        netloc, options = "", {"host": socket_folder}
-    else:
-        netloc, options = (f"[{host}]" if ":" in host else host), {}  # [] around an IPv6 address
-    shown = urlencode({**options, **({"schema": schema} if schema else {})}, safe="/")
-    sa_url = f"postgresql+psycopg://{auth}@{netloc}:{port}/{quote(dbname, safe='')}"
-    sa_url += f"?{urlencode(options)}" if options else ""
+    options = {"host": socket_folder} if socket_folder else {}
+    tcp_host = None if socket_folder else host
+    sa_url = URL.create(
+        "postgresql+psycopg", username=user, password=password or None, host=tcp_host, port=port, database=dbname, query=options
+    )
+    # Shown without the password, and with the options as typed: SQLAlchemy would write the
+    # socket folder's slashes as %2F.
+    shown = URL.create("postgresql", username=user, host=tcp_host, port=port, database=dbname)
+    shown_options = urlencode({**options, **({"schema": schema} if schema else {})}, safe="/")
     return Store(
         kind="postgresql",
         eventsourcing_env=env,
-        sqlalchemy_url=sa_url,
+        sqlalchemy_url=sa_url.render_as_string(hide_password=False),
         schema=schema,
-        display=f"postgresql://{user}@{netloc}:{port}/{dbname}" + (f"?{shown}" if shown else ""),
+        display=shown.render_as_string(hide_password=True) + (f"?{shown_options}" if shown_options else ""),
         connect_args={"connect_timeout": 5},
     )
