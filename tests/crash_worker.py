@@ -12,7 +12,7 @@ import sys
 from brobyg.engine.errors import Conflict, NotFound, Refused
 from brobyg.projections.readmodels import ReadModels
 from brobyg.simulator.simulate import Simulation
-from tests.conftest import make_app
+from tests.helpers import make_app
 
 TODAY = dt.date(2026, 11, 26)
 

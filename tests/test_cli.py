@@ -18,7 +18,7 @@ from click.testing import CliRunner, Result
 
 from brobyg.cli.main import cli
 from tests import scenarios
-from tests.conftest import make_app
+from tests.helpers import make_app
 
 TODAY = "2026-11-26"
 ROOT = Path(__file__).resolve().parents[1]

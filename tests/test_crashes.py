@@ -17,7 +17,7 @@ import pytest
 from brobyg.domain.mentor import Mentor
 from brobyg.domain.pathway import Pathway
 from brobyg.projections.readmodels import ReadModels
-from tests.conftest import PG_URL, TODAY, _drop_schema, assert_rebuild_changes_nothing, make_app, new_pg_store
+from tests.helpers import PG_URL, TODAY, assert_rebuild_changes_nothing, drop_pg_schema, make_app, new_pg_store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -98,4 +98,4 @@ def test_twenty_kills_lose_nothing_and_show_no_half_command(kind: str, tmp_path:
     finally:
         for s in schemas:
             if s:
-                _drop_schema(s)
+                drop_pg_schema(s)

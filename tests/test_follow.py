@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from brobyg.projections.readmodels import ReadModels
-from tests.conftest import make_app, needs_pg
+from tests.helpers import make_app, needs_pg
 from tests.scenarios import bridging, mentors
 
 BROBYG = str(Path(sys.executable).with_name("brobyg"))

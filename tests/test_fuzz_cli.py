@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from brobyg.cli.main import cli
-from tests.conftest import make_app
+from tests.helpers import make_app
 from tests.scenarios import bridging, mentors
 
 TRIED: Counter[str] = Counter()

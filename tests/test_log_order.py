@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from brobyg.engine.store import parse_store_url
-from tests.conftest import make_app, needs_pg
+from tests.helpers import make_app, needs_pg
 from tests.scenarios import mentors
 
 pytestmark = needs_pg

@@ -24,7 +24,7 @@ from brobyg.engine.clock import Clock
 from brobyg.engine.errors import NotFound, Refused
 from brobyg.engine.store import parse_store_url
 from brobyg.projections.readmodels import ReadModels
-from tests.conftest import _drop_schema, assert_rebuild_changes_nothing, new_pg_store
+from tests.helpers import assert_rebuild_changes_nothing, drop_pg_schema, new_pg_store
 from tests.test_stateful import TRIGGER_OF
 
 TODAY = dt.date(2026, 11, 26)
@@ -141,7 +141,7 @@ def _population_test(db: str, examples: int, per_example: int) -> Any:
         finally:
             app.close()
             if schema:
-                _drop_schema(schema)
+                drop_pg_schema(schema)
 
     return run
 

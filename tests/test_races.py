@@ -22,7 +22,7 @@ from brobyg.domain.mentor import Mentor
 from brobyg.engine.errors import AlreadyExists, Conflict, NotFound, Refused
 from brobyg.engine.store import parse_store_url
 from brobyg.projections.readmodels import ReadModels
-from tests.conftest import assert_rebuild_changes_nothing, make_app, needs_pg
+from tests.helpers import assert_rebuild_changes_nothing, make_app, needs_pg
 
 PROCESSES, COMMANDS = 8, 200
 TODAY = dt.date(2026, 11, 26)

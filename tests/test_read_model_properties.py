@@ -17,7 +17,7 @@ from brobyg.engine.read_models import TrackedReadModels
 from brobyg.projections.facts import PathwayFacts, all_views
 from brobyg.projections.readmodels import ReadModels
 from brobyg.projections.timeline import load_timelines
-from tests.conftest import make_app
+from tests.helpers import make_app
 from tests.scenarios import D, basic_course, bridging, mentors
 from tests.test_stateful import TODAY, Coordinators
 

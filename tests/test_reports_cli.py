@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from brobyg.cli.main import cli
-from tests.conftest import make_app
+from tests.helpers import make_app
 from tests.scenarios import D, basic_course, bridging, mentors
 
 TODAY = "2026-11-26"

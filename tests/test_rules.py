@@ -87,7 +87,7 @@ def test_r1_the_same_name_with_another_birth_date_is_another_person(staffed: Bro
 
 
 def test_r1_holds_when_two_coordinators_refer_the_same_person_at_once(db_url: str) -> None:
-    from tests.conftest import make_app
+    from tests.helpers import make_app
 
     first, second = make_app(db_url, seed=1), make_app(db_url, seed=2)
     real_holder = second.holder
@@ -209,7 +209,7 @@ def test_r4_releasing_a_case_frees_a_place(staffed: Brobyg) -> None:
 
 
 def test_r4_holds_when_two_coordinators_take_the_last_place_at_once(db_url: str) -> None:
-    from tests.conftest import make_app
+    from tests.helpers import make_app
 
     first, second = make_app(db_url, seed=1), make_app(db_url, seed=2)
     first.add_mentor("mia", "Mia", "lab", capacity=1, on=D(2026, 1, 5))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from brobyg.domain.queries import history
-from tests.conftest import TODAY, make_app
+from tests.helpers import TODAY, make_app
 
 AWKWARD = [
     'O\'Brien said "no"',

@@ -16,7 +16,7 @@ from brobyg.domain.terms import GRADES, SUBJECTS
 from brobyg.domain.workflow import PATHWAY, TRANSITIONS
 from brobyg.engine.workflow import Transition, Workflow
 from brobyg.projections.readmodels import ReadModels
-from tests.conftest import make_app
+from tests.helpers import make_app
 from tests.scenarios import D, bridging, mentors
 
 _store = itertools.count()

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from brobyg.cli.main import cli
-from tests.conftest import PG_URL, make_app
+from tests.helpers import PG_URL, make_app
 from tests.scenarios import D
 
 pg = pytest.mark.skipif(not PG_URL, reason="BROBYG_TEST_PG is not set (make test sets it)")

@@ -15,7 +15,7 @@ from brobyg.engine.errors import Refused
 from brobyg.engine.store import parse_store_url
 from brobyg.projections.readmodels import ReadModels
 from brobyg.simulator.simulate import Simulation
-from tests.conftest import TODAY, make_app, needs_pg
+from tests.helpers import TODAY, make_app, needs_pg
 
 
 def brobyg(db: str, *args: str) -> object:

@@ -102,7 +102,7 @@ def test_unusable_urls_are_refused_with_a_reason(url: str) -> None:
 
 
 def test_the_process_environment_cannot_redirect_the_store(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests.conftest import make_app
+    from tests.helpers import make_app
 
     elsewhere = tmp_path / "elsewhere.sqlite"
     monkeypatch.setenv("BROBYG_SQLITE_DBNAME", str(elsewhere))
@@ -114,7 +114,7 @@ def test_the_process_environment_cannot_redirect_the_store(tmp_path, monkeypatch
 
 
 def test_sqlite_needs_an_existing_folder(tmp_path) -> None:
-    from tests.conftest import make_app
+    from tests.helpers import make_app
 
     with pytest.raises(StoreUrlError, match="does not exist"):
         make_app(str(tmp_path / "missing" / "x.sqlite"))

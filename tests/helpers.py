@@ -1,0 +1,69 @@
+"""What tests share: the day they run on, the stores they open, the command line they type.
+
+Fixtures live in conftest.py; everything a test imports by name lives here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+
+import pytest
+from click.testing import CliRunner, Result
+
+from brobyg.cli.main import cli
+from brobyg.domain.application import Brobyg
+from brobyg.engine.clock import Clock
+from brobyg.engine.store import parse_store_url, with_schema
+from brobyg.projections.readmodels import ReadModels
+
+TODAY = dt.date(2026, 11, 26)
+PG_URL = os.environ.get("BROBYG_TEST_PG")
+NO_PG = "BROBYG_TEST_PG is not set (make test sets it)"
+
+needs_pg = pytest.mark.skipif(not PG_URL, reason=NO_PG)
+
+
+def new_pg_store() -> tuple[str, str]:
+    """The URL of an empty PostgreSQL store in a schema of its own, and that schema."""
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    return with_schema(PG_URL or "", schema), schema
+
+
+def drop_pg_schema(schema: str) -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(parse_store_url(PG_URL or "").sqlalchemy_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    finally:
+        engine.dispose()
+
+
+def make_app(url: str, today: dt.date = TODAY, actor: str = "tester", seed: int | None = 7) -> Brobyg:
+    return Brobyg(parse_store_url(url), Clock(today), actor, seed=seed)
+
+
+def count_events(url: str) -> int:
+    app = make_app(url)
+    try:
+        return app.count_events()
+    finally:
+        app.close()
+
+
+def assert_rebuild_changes_nothing(read_models: ReadModels) -> None:
+    """Read models kept up to date page by page equal the same read models rebuilt from the log."""
+    incremental = read_models.dump()
+    read_models.rebuild()
+    assert read_models.dump() == incremental
+
+
+def run_cli(db: str, *args: str, today: dt.date | str = TODAY, actor: str | None = None) -> Result:
+    """`brobyg --db DB --today DATE [--as ACTOR] ARGS…`, in-process."""
+    argv = ["--db", db, "--today", str(today)]
+    if actor is not None:
+        argv += ["--as", actor]
+    return CliRunner().invoke(cli, [*argv, *args])
