@@ -107,14 +107,17 @@ def show(env: Env, case: str, as_json: bool) -> None:
 def history(env: Env, case: str, as_json: bool) -> None:
     """Every event of the case, oldest first: effective date, recorded time, actor, what happened."""
     entries = queries.history(env.app, case)
-    data = [{"event": e.event, "on": e.on, "recorded_at": e.recorded_at, "actor": e.actor, **e.fields} for e in entries]
+    data = [
+        {"event": e.event, "on": e.on, "recorded_at": e.recorded_at, "actor": e.actor, "login": e.login, **e.fields}
+        for e in entries
+    ]
 
     def human() -> None:
         rows = [
             [
                 e.on,
                 e.recorded_at.strftime("%Y-%m-%d %H:%M"),
-                e.actor,
+                _by(e.actor, e.login),
                 e.event,
                 ", ".join(f"{k}={_plain(k, v)}" for k, v in e.fields.items() if v not in (None, "") and k != "case"),
             ]
@@ -123,6 +126,11 @@ def history(env: Env, case: str, as_json: bool) -> None:
         table(None, ["on", "recorded", "by", "event", "details"], rows)
 
     emit(data, as_json, human)
+
+
+def _by(actor: str, login: str | None) -> str:
+    """The actor, and the account that wrote the event where that is someone else."""
+    return actor if login in (None, actor) else f"{actor} (login {login})"
 
 
 def _plain(key: str, value: Any) -> str:

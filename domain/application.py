@@ -39,6 +39,7 @@ from brobyg.engine.application import CommandApplication
 from brobyg.engine.clock import Clock
 from brobyg.engine.commands import Changes
 from brobyg.engine.errors import AlreadyExists, InvalidInput, NotFound, Stale
+from brobyg.engine.identity import login_of
 from brobyg.engine.rules import Violation, require
 from brobyg.engine.store import Store
 
@@ -52,6 +53,7 @@ class Brobyg(CommandApplication):
 
     def __init__(self, store: Store, clock: Clock | None = None, actor: str = "system", seed: int | None = None) -> None:
         super().__init__(store, clock, actor)
+        self.login = login_of(store)  # the account every event of this process is written by
         self.rng = random.Random(seed)
 
     # --- lookups -------------------------------------------------------------------
@@ -76,10 +78,12 @@ class Brobyg(CommandApplication):
         return found
 
     def _add_event(self, aggregate: EventSourced, event: type, on: dt.date, **fields: Any) -> None:
-        aggregate.record(event, on, self.actor, self.clock.recorded_at(on), **fields)
+        aggregate.record(event, on, self.actor, self.clock.recorded_at(on), login=self.login, **fields)
 
     def _new(self, cls: type[A], event: type, id: Any, on: dt.date, **fields: Any) -> A:
-        return cls._create(event, id=id, on=on, actor=self.actor, timestamp=self.clock.recorded_at(on), **fields)
+        return cls._create(
+            event, id=id, on=on, actor=self.actor, login=self.login, timestamp=self.clock.recorded_at(on), **fields
+        )
 
     def _on(self, on: dt.date | None) -> dt.date:
         return on or self.clock.today()

@@ -21,6 +21,7 @@ class HistoryEntry:
     on: dt.date
     recorded_at: dt.datetime
     actor: str
+    login: str | None  # None: not recorded (events stored before logins were)
     fields: dict[str, Any]
 
 
@@ -42,9 +43,9 @@ def history(app: Brobyg, case: str) -> list[HistoryEntry]:
     return [_entry(event) for event in app.events.get(p.id)]
 
 
-_BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "on", "actor", "originator_topic"}
+_BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "on", "actor", "login", "originator_topic"}
 
 
 def _entry(event: Any) -> HistoryEntry:
     fields = {k: v for k, v in vars(event).items() if k not in _BASE_FIELDS}
-    return HistoryEntry(type(event).__name__, event.on, event.timestamp, event.actor, fields)
+    return HistoryEntry(type(event).__name__, event.on, event.timestamp, event.actor, event.login, fields)

@@ -37,13 +37,29 @@ class EventSourced(Aggregate):
     """Base of every aggregate: events know when they took effect and who recorded them."""
 
     class Event(Aggregate.Event):
+        """Every event: when it took effect (`on`), who acted (`actor`: the person the command
+        was given for), and the account that wrote it (`login`: the database login, or the
+        operating-system user on an embedded store)."""
+
         on: dt.date
         actor: str
+        login: str | None  # None: not recorded (stored before class version 2)
 
-    def record(self, event_class: type[Any], on: dt.date, actor: str, at: dt.datetime | None = None, **fields: Any) -> None:
-        """Record an event that took effect `on`, by `actor`, recorded `at` (default: now);
-        its ``apply`` changes the state."""
-        self.trigger_event(event_class, on=on, actor=actor, timestamp=at, **fields)
+        # Version 2 added `login`. An event's shape changes only with its class version and an
+        # upcaster from the version before (docs/events.md); eventsourcing's mapper runs the
+        # chain whenever a stored event is read.
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["login"] = None
+
+    def record(
+        self, event_class: type[Any], on: dt.date, actor: str, at: dt.datetime | None = None, *, login: str, **fields: Any
+    ) -> None:
+        """Record an event that took effect `on`, by `actor` through the account `login`,
+        recorded `at` (default: now); its ``apply`` changes the state."""
+        self.trigger_event(event_class, on=on, actor=actor, login=login, timestamp=at, **fields)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Any:
         # eventsourcing hands each command a deep copy of a cached aggregate. State here is

@@ -22,7 +22,7 @@ from brobyg.domain.pathway import Pathway
 from brobyg.engine.aggregate import EventSourced
 from brobyg.engine.errors import Conflict, Refused
 from brobyg.engine.rules import Violation
-from tests.conftest import TODAY, make_app
+from tests.helpers import TODAY, make_app
 from tests.scenarios import basic_course, mentors, referred
 
 Processes = tuple[Brobyg, Brobyg]
@@ -48,7 +48,7 @@ def reads_from_the_store(app: Brobyg, monkeypatch: pytest.MonkeyPatch) -> list[o
 
 def record_request(p: Pathway, text: str) -> None:
     """What a command written for a test records: a request naming what it decided on."""
-    p.record(Pathway.RequestRecorded, TODAY, "tester", dt.datetime(2026, 11, 26, 12), text=text)
+    p.record(Pathway.RequestRecorded, TODAY, "tester", dt.datetime(2026, 11, 26, 12), login="tester", text=text)
 
 
 def test_a_command_gets_a_copy_that_shares_nothing_with_the_cache(app: Brobyg) -> None:
