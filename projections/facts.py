@@ -93,7 +93,7 @@ partnerships = sa.Table(
 
 
 class _Collecting:
-    """A view that collects rows per table during a page and inserts them in bulk."""
+    """A read model that collects rows per table during a page and inserts them in bulk."""
 
     def __init__(self) -> None:
         self.discard()
@@ -221,5 +221,6 @@ class PartnershipFacts(_Collecting):
             )
 
 
-def all_views() -> list[Any]:
+def all_read_models() -> list[Any]:
+    """Every fact read model, in the order they are kept up to date."""
     return [PathwayFacts(), MentorFacts(), PartnershipFacts()]

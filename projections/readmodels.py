@@ -19,7 +19,7 @@ from brobyg.domain.application import Brobyg
 from brobyg.engine.read_models import ReadModelStatus, TrackedReadModels
 from brobyg.projections.capacity import capacity
 from brobyg.projections.caseload import caseload
-from brobyg.projections.facts import all_views
+from brobyg.projections.facts import all_read_models
 from brobyg.projections.fidelity import fidelity
 from brobyg.projections.outcomes import outcomes
 from brobyg.projections.policy import Policy, load_policy
@@ -72,7 +72,7 @@ class ReadModels:
         self.app = app
         self.policy = policy or load_policy()
         self.engine: sa.Engine = app.sql_engine
-        self.tracked = TrackedReadModels(app, self.engine, all_views())
+        self.tracked = TrackedReadModels(app, self.engine, all_read_models())
 
     # --- keeping up ------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from hypothesis.stateful import rule, run_state_machine_as_test
 
 from brobyg.domain.mentor import Mentor
 from brobyg.engine.read_models import TrackedReadModels
-from brobyg.projections.facts import PathwayFacts, all_views
+from brobyg.projections.facts import PathwayFacts, all_read_models
 from brobyg.projections.readmodels import ReadModels
 from brobyg.projections.timeline import load_timelines
 from tests.helpers import make_app
@@ -109,7 +109,7 @@ def test_a_crash_between_or_inside_pages_loses_and_repeats_nothing(db_url: str, 
     app = make_app(db_url)
     _population(app)
     engine = app.sql_engine
-    crashing = TrackedReadModels(app, engine, [CrashingFacts(crash_after), *all_views()[1:]], page_size=20)
+    crashing = TrackedReadModels(app, engine, [CrashingFacts(crash_after), *all_read_models()[1:]], page_size=20)
     with pytest.raises(Crash):
         crashing.catch_up()
     rm = ReadModels(app)
