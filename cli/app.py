@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from brobyg.cli.params import DATE, LINE
-from brobyg.engine.errors import AlreadyExists, Conflict, InvalidInput, NotFound, Refused
+from brobyg.engine.errors import AlreadyExists, Conflict, InvalidInput, NotFound, Refused, UntrustedEvent
 
 if TYPE_CHECKING:
     from brobyg.domain.application import Brobyg
@@ -74,7 +74,7 @@ class BrobygGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (Refused, NotFound, AlreadyExists, Conflict) as e:
+        except (Refused, NotFound, AlreadyExists, Conflict, UntrustedEvent) as e:
             _fail(_label(e), str(e))
         except InvalidInput as e:  # the domain's own input checks, should the CLI's let something through
             raise click.UsageError(str(e)) from None

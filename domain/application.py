@@ -50,6 +50,7 @@ class Brobyg(CommandApplication):
     """Bridging pathways (brobygningsforløb): refer, mentor, upskill, place, educate."""
 
     name = "Brobyg"
+    aggregates = (Pathway, Mentor, Partnership)
 
     def __init__(self, store: Store, clock: Clock | None = None, actor: str = "system", seed: int | None = None) -> None:
         super().__init__(store, clock, actor)

@@ -18,13 +18,14 @@ from functools import cached_property
 from typing import Any, TypeVar
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError, InternalError, JSONTranscoder, ProgrammingError
+from eventsourcing.persistence import IntegrityError, InternalError, JSONTranscoder, Mapper, ProgrammingError
 
 from brobyg.engine.aggregate import DateAsISO, EventSourced
 from brobyg.engine.batch import Batch, running_batch
 from brobyg.engine.clock import Clock
 from brobyg.engine.commands import Changes, Command
 from brobyg.engine.errors import Conflict, MemoryBehind, Stale
+from brobyg.engine.event_types import ClosedMapper, EventTypes
 from brobyg.engine.memory import Memory
 from brobyg.engine.overrides import ApplicationOverrides, replay
 from brobyg.engine.store import Store
@@ -41,6 +42,7 @@ class CommandApplication(ApplicationOverrides):
     retried = 0  # how many times a command ran again after losing a race (for the benchmarks)
     refreshed = 0  # how many first attempts, decided on remembered aggregates, ran again on fresh ones
     open_batch: Batch | None = None  # while `batch` is open, `run` and `load` go through it
+    aggregates: tuple[type[EventSourced], ...] = ()  # the only types ever read from the log
 
     def __init__(self, store: Store, clock: Clock | None = None, actor: str = "system") -> None:
         store.prepare()
@@ -62,6 +64,15 @@ class CommandApplication(ApplicationOverrides):
                 if attempt == 9:
                     raise
                 time.sleep(random.uniform(0.05, 0.2) * (attempt + 1))
+
+    def construct_mapper(self) -> Mapper[Any]:
+        library = super().construct_mapper()
+        return ClosedMapper(
+            EventTypes(self.aggregates),
+            transcoder=library.transcoder,
+            compressor=library.compressor,
+            cipher=library.cipher,
+        )
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

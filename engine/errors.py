@@ -55,6 +55,11 @@ class MemoryBehind(Exception):
     holds (see `engine.memory`). Never leaves `CommandApplication.run`."""
 
 
+class UntrustedEvent(Exception):
+    """A stored or imported event that is not one of brobyg's own types, or does not decode as
+    one: it is never resolved, applied or written."""
+
+
 class StoreUrlError(ValueError):
     """The database URL cannot be used."""
 

@@ -127,6 +127,16 @@ OVERRIDES: tuple[Override, ...] = (
 
 RELIED_ON: tuple[Reliance, ...] = (
     Reliance(
+        "eventsourcing.persistence:Mapper.to_domain_event",
+        "(self, stored_event: 'StoredEvent') -> 'DomainEventProtocol[TAggregateID]'",
+        "`engine.event_types.ClosedMapper` checks the topic before calling it",
+    ),
+    Reliance(
+        "eventsourcing.application:Application.construct_mapper",
+        "(self) -> 'Mapper[TAggregateID]'",
+        "extended to return the closed mapper",
+    ),
+    Reliance(
         "eventsourcing.application:Application._record",
         "(self, processing_event: 'ProcessingEvent[TAggregateID]') -> 'list[Recording[TAggregateID]]'",
         "called by our save",
