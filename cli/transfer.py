@@ -3,12 +3,15 @@ into an empty store (e.g. from the embedded SQLite file to a shared PostgreSQL).
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
+from typing import IO
 
 import click
 
 from brobyg.cli.app import Env, cli, json_option
 from brobyg.cli.output import emit, progress_bar
+from brobyg.engine.errors import TransferError
 
 
 @cli.command("export")
@@ -34,16 +37,47 @@ def export_(env: Env, file: Path, as_json: bool) -> None:
 @json_option
 @click.pass_obj
 def import_(env: Env, file: Path, as_json: bool) -> None:
-    """Load an exported event log into an empty store (all of it, or nothing)."""
-    from brobyg.engine.transfer import import_log
+    """Load an exported event log into an empty store (all of it, or nothing).
 
+    Every line is checked first: its event type and fields, each stream's versions, the dates,
+    a replay of every pathway, the read models built from it in a scratch store. The first
+    bad line is named and nothing is written."""
     if str(file) == "-":
-        count = import_log(env.app, click.get_text_stream("stdin"))
+        count = _import(env, click.get_text_stream("stdin"))
     else:
-        with file.open(encoding="utf-8") as lines:
-            count = import_log(env.app, lines)
+        try:
+            with file.open(encoding="utf-8", newline="") as lines:
+                count = _import(env, lines)
+        except UnicodeDecodeError as e:
+            raise TransferError(f"{file} is not UTF-8 text (byte {e.start})") from None
     emit(
         {"file": str(file), "events": count, "store": env.app.store.display},
         as_json,
         lambda: click.echo(f"imported {count} events into {env.app.store.display}"),
     )
+
+
+def _import(env: Env, lines: IO[str]) -> int:
+    from brobyg.engine.transfer import import_log
+
+    return import_log(env.app, lines, rehearse=lambda log: _rehearse(env, log))
+
+
+def _rehearse(env: Env, log: object) -> None:
+    """Build the read models from the checked log in a scratch SQLite store, so a log the read
+    models cannot take is refused before the real store is touched."""
+    from brobyg.engine.store import parse_store_url
+    from brobyg.engine.transfer import CheckedLog
+    from brobyg.projections.readmodels import ReadModels
+
+    assert isinstance(log, CheckedLog)
+    with tempfile.TemporaryDirectory(prefix="brobyg-import-") as scratch:
+        app = type(env.app)(parse_store_url(str(Path(scratch) / "rehearsal.sqlite")), env.app.clock, env.app.actor)
+        try:
+            app.recorder.insert_into_empty(log.events, log.claims)  # type: ignore[attr-defined]
+            try:
+                ReadModels(app).catch_up()
+            except Exception as e:  # whatever the read models met: the file is what is wrong
+                raise TransferError(f"the read models cannot be built from the file ({' '.join(str(e).split())[:200]})") from None
+        finally:
+            app.close()

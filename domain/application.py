@@ -13,7 +13,7 @@ import random
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from brobyg.domain import rules
+from brobyg.domain import imported, rules
 from brobyg.domain.case_ids import is_case_id, new_case_id, normalise_case_id, person_key
 from brobyg.domain.mentor import Mentor
 from brobyg.domain.partnership import Partnership
@@ -56,6 +56,12 @@ class Brobyg(CommandApplication):
         super().__init__(store, clock, actor)
         self.login = login_of(store)  # the account every event of this process is written by
         self.rng = random.Random(seed)
+
+    def implausible(self, before: EventSourced | None, event: Any) -> str | None:
+        return imported.implausible(before, event)
+
+    def implausible_log(self, claims: dict[str, str], aggregates: list[EventSourced]) -> str | None:
+        return imported.implausible_log(claims, aggregates)
 
     # --- lookups -------------------------------------------------------------------
 

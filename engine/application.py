@@ -65,6 +65,15 @@ class CommandApplication(ApplicationOverrides):
                     raise
                 time.sleep(random.uniform(0.05, 0.2) * (attempt + 1))
 
+    def implausible(self, before: EventSourced | None, event: Any) -> str | None:
+        """What is wrong with a stored event read from a file, given the aggregate it follows
+        (None for a creation event); None if nothing. The domain knows its own facts."""
+        return None
+
+    def implausible_log(self, claims: dict[str, str], aggregates: list[EventSourced]) -> str | None:
+        """What is wrong across a file's streams and claims, given every aggregate it replays to."""
+        return None
+
     def construct_mapper(self) -> Mapper[Any]:
         library = super().construct_mapper()
         return ClosedMapper(

@@ -10,8 +10,9 @@ only by this table (the hooks into eventsourcing are in `engine.overrides`); the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
+from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from brobyg.engine.overrides import SQLiteRecorderOverrides
@@ -30,6 +31,17 @@ class SQLiteClaimingRecorder(SQLiteRecorderOverrides, SQLiteApplicationRecorder)
         """In the transaction that inserts the events (`engine.overrides`)."""
         for key, holder in claims.items():
             c.execute(f"INSERT INTO {CLAIMS_TABLE} (key, holder) VALUES (?, ?)", (key, holder))
+
+    def insert_into_empty(self, stored_events: Sequence[StoredEvent], claims: Mapping[str, str]) -> bool:
+        """Insert events and claims if the store holds no events, in one transaction that checks
+        under the write lock; False, and nothing written, if it holds some."""
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(f"UPDATE {CLAIMS_TABLE} SET key = key WHERE 0")  # takes the write lock before the check
+            c.execute(f"SELECT 1 FROM {self.events_table_name} LIMIT 1")
+            if c.fetchone():
+                return False
+            self._insert_events(c, stored_events, claims=claims)
+        return True
 
     def holder(self, key: str) -> str | None:
         with self.datastore.transaction(commit=False) as c:

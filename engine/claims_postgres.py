@@ -119,6 +119,12 @@ class PostgresClaimingRecorder(PostgresRecorderOverrides, PostgresApplicationRec
         self.save_one_and_notify = SQL(save.replace("%s", one)).format(**names).as_bytes(None)
         self.select_events_forms: dict[tuple[bool, bool, bool, bool], bytes] = {}
         self.settled_statement = SQL("SELECT {schema}.{settled}() AS head").format(**names)
+        self.import_lock = SQL("SET LOCAL lock_timeout = '{lock_timeout}s'; SELECT pg_advisory_xact_lock({log_lock})").format(
+            **names
+        )
+        self.any_event = SQL("SELECT 1 FROM {schema}.{events} LIMIT 1").format(**names)
+        self.record_all = SQL("SELECT * FROM {schema}.{record}(%s, %s, %s, %s, %s, %s)").format(**names)
+        self.notify_all = SQL("SELECT {schema}.{notify}()").format(**names)
 
     def save_parameters(self, stored_events: Sequence[StoredEvent], claims: Mapping[str, str]) -> tuple[Any, ...]:
         """The arguments of the record function, as arrays (`engine.overrides` sends them)."""
@@ -130,6 +136,20 @@ class PostgresClaimingRecorder(PostgresRecorderOverrides, PostgresApplicationRec
             [e.topic for e in stored_events],
             [e.state for e in stored_events],
         )
+
+    def insert_into_empty(self, stored_events: Sequence[StoredEvent], claims: Mapping[str, str]) -> bool:
+        """Insert events and claims if the store holds no events: the log's lock taken alone (as a
+        reader of the settled head does) holds every writer and every other import out while
+        this one checks and inserts. False, and nothing written, if the store holds events."""
+        with self.datastore.get_connection() as conn:
+            with conn.transaction(), conn.cursor() as curs:
+                curs.execute(self.import_lock)
+                curs.execute(self.any_event)
+                if curs.fetchone():
+                    return False
+                curs.execute(self.record_all, self.save_parameters(stored_events, claims))
+            conn.execute(self.notify_all)
+        return True
 
     def holder(self, key: str) -> str | None:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:

@@ -152,7 +152,9 @@ def _postgres(url: URL, text: str) -> Store:
     if not dbname:
         raise StoreUrlError("the PostgreSQL URL names no database (postgresql://user@host:5432/DBNAME)")
     # SQLAlchemy drops options given no value; here ``?host=`` is a mistake to point out.
-    given: dict[str, list[str]] = {name: list(value) if isinstance(value, tuple) else [value] for name, value in url.query.items()}
+    given: dict[str, list[str]] = {
+        name: list(value) if isinstance(value, tuple) else [value] for name, value in url.query.items()
+    }
     for name, value in parse_qsl(text.partition("?")[2], keep_blank_values=True):
         if not value:
             given.setdefault(name, []).append(value)

@@ -2,29 +2,53 @@
 as JSON Lines, and back into an empty store.
 
 The first line describes the file; then one line per event, in notification order, with its
-stream, version, topic and the exact stored state (JSON text); then one line per claim. The
-state is carried byte for byte, so histories are identical after a round trip.
+stream, version, topic and the exact stored state (JSON text); then one line per claim; from
+version 2, a last line holds the SHA-256 of the lines between the first and itself. The state is carried byte for byte, so
+histories are identical after a round trip.
+
+Nothing in a file is trusted: before anything is written, every line is decoded against its
+event class (`engine.event_types`), every stream's versions run from 1 without a gap, dates
+and times are plausible, every aggregate replays, and the application checks its own facts
+(`CommandApplication.implausible`). Then the events go in, in one transaction that first
+makes sure, under the store's write lock, that the store is still empty.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
+import types
+import typing
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import IO, Any
 
 from eventsourcing.persistence import StoredEvent
 
 from brobyg.engine.application import CommandApplication
-from brobyg.engine.errors import AlreadyExists, TransferError
+from brobyg.engine.errors import AlreadyExists, TransferError, UntrustedEvent
 
 FORMAT = "brobyg-event-log"
-VERSION = 1
+VERSION = 2  # 2: a last line holds the SHA-256 of the lines before it
+READABLE = (1, 2)
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # no store holds anything older
+CLOCK_SKEW = dt.timedelta(days=1)  # a recorded time may be this far ahead of this machine's clock
+MAX_VERSION = 2**31
 
 
 def export_log(app: CommandApplication, out: IO[str], progress: Callable[[int, int], None] = lambda d, t: None) -> int:
+    """Write the store's log to `out`, page by page; returns the number of events."""
     head = app.count_events()
     claims = app.recorder.all_claims()  # type: ignore[attr-defined]
+    digest = hashlib.sha256()
+
+    def write(record: dict[str, Any]) -> None:
+        line = json.dumps(record, ensure_ascii=False) + "\n"
+        digest.update(line.encode("utf-8"))
+        out.write(line)
+
     out.write(json.dumps({"format": FORMAT, "version": VERSION, "events": head, "claims": len(claims)}) + "\n")
     written, start = 0, 1
     while True:
@@ -32,67 +56,243 @@ def export_log(app: CommandApplication, out: IO[str], progress: Callable[[int, i
         if not page:
             break
         for n in page:
-            line = {
-                "stream": str(n.originator_id),
-                "version": n.originator_version,
-                "topic": n.topic,
-                "state": n.state.decode("utf-8"),
-            }
-            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+            write(
+                {
+                    "stream": str(n.originator_id),
+                    "version": n.originator_version,
+                    "topic": n.topic,
+                    "state": n.state.decode("utf-8"),
+                }
+            )
         written += len(page)
         start = page[-1].id + 1
         progress(written, head)
     for key, holder in claims:
-        out.write(json.dumps({"claim": key, "holder": holder}) + "\n")
+        write({"claim": key, "holder": holder})
+    out.write(json.dumps({"sha256": digest.hexdigest()}) + "\n")
     return written
 
 
-def _parse(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
+@dataclass
+class CheckedLog:
+    """A file's events and claims, every one checked; nothing is written yet."""
+
+    events: list[StoredEvent] = field(default_factory=list)
+    claims: dict[str, str] = field(default_factory=dict)
+
+
+def check_log(app: CommandApplication, lines: Iterable[str]) -> CheckedLog:
+    """Read and check a whole exported log; raises `TransferError` naming the first bad line."""
+    numbered = _numbered(lines)
+    first = next(numbered, None)
+    if first is None:
+        raise TransferError(f"the file is empty; it is not a {FORMAT} file")
+    header = _header(*first)
+    checker = _Checker(app)
+    digest = hashlib.sha256()
+    signed: str | None = None
+    for number, text, record in numbered:
+        where = f"line {number}"
+        if signed is not None:
+            raise TransferError(f"{where}: a line after the digest; the file was changed")
+        if set(record) == {"sha256"} and header["version"] >= 2:
+            signed = str(record["sha256"])
+            continue
+        digest.update(text.encode("utf-8"))
+        if set(record) == {"claim", "holder"}:
+            checker.claim(where, record)
+        elif set(record) == {"stream", "version", "topic", "state"}:
+            if checker.log.claims:
+                raise TransferError(f"{where}: an event after the claims; the file's lines are out of order")
+            checker.event(where, record)
+        else:
+            raise TransferError(f"{where}: neither an event nor a claim (keys: {', '.join(sorted(record)) or 'none'})")
+    log = checker.finish()
+    if (len(log.events), len(log.claims)) != (header["events"], header["claims"]):
+        raise TransferError(
+            f"the file announces {header['events']} events and {header['claims']} claims but holds "
+            f"{len(log.events)} and {len(log.claims)}: it is incomplete, nothing was imported"
+        )
+    if header["version"] >= 2 and signed != digest.hexdigest():
+        raise TransferError(
+            "the file ends without its digest: it is incomplete"
+            if signed is None
+            else "the lines do not match the digest on the last line: the file was changed"
+        )
+    return log
+
+
+def import_log(
+    app: CommandApplication,
+    lines: Iterable[str],
+    rehearse: Callable[[CheckedLog], None] = lambda log: None,
+) -> int:
+    """Load an exported log into an empty store, all of it or nothing; returns the number of
+    events. `rehearse` may try the checked log elsewhere first (the command line builds the
+    read models from it in a scratch store)."""
+    if app.count_events():  # a quick answer; the insert checks again under the lock
+        raise AlreadyExists(f"{app.store.display} already holds events; import only into an empty store")
+    log = check_log(app, lines)
+    rehearse(log)
+    if not app.recorder.insert_into_empty(log.events, log.claims):  # type: ignore[attr-defined]
+        raise AlreadyExists(f"{app.store.display} already holds events; import only into an empty store")
+    return len(log.events)
+
+
+def _numbered(lines: Iterable[str]) -> Iterator[tuple[int, str, dict[str, Any]]]:
+    for number, text in enumerate(lines, start=1):
+        if not text.strip():
             continue
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise TransferError(f"line {number} is not JSON: {e.msg}") from None
+            record = json.loads(text, parse_constant=_no_constant)
+        except (json.JSONDecodeError, ValueError) as e:
+            raise TransferError(f"line {number} is not JSON: {getattr(e, 'msg', e)}") from None
         if not isinstance(record, dict):
             raise TransferError(f"line {number} is not a JSON object")
-        yield record
+        yield number, text if text.endswith("\n") else text + "\n", record
 
 
-def import_log(app: CommandApplication, lines: Iterable[str]) -> int:
-    """Load an exported log into an empty store, in one transaction; returns the number of events.
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a number")
 
-    The file is read and checked whole first, so a malformed or truncated file writes nothing.
-    """
-    if app.count_events():
-        raise AlreadyExists(f"{app.store.display} already holds events; import only into an empty store")
-    records = _parse(lines)
-    header = next(records, None)
-    if not header or header.get("format") != FORMAT or header.get("version") != VERSION:
-        raise TransferError(f"not a {FORMAT} file of version {VERSION} (the first line says what the file is)")
-    events: list[StoredEvent] = []
-    claims: dict[str, str] = {}
-    for record in records:
-        if "claim" in record:
-            claims[str(record["claim"])] = str(record["holder"])
-            continue
-        try:
-            events.append(
-                StoredEvent(
-                    originator_id=uuid.UUID(record["stream"]),
-                    originator_version=int(record["version"]),
-                    topic=str(record["topic"]),
-                    state=str(record["state"]).encode("utf-8"),
-                )
-            )
-        except (KeyError, ValueError, TypeError) as e:
-            raise TransferError(f"event {len(events) + 1} is incomplete: {e}") from None
-    if len(events) != header.get("events") or len(claims) != header.get("claims"):
+
+def _header(number: int, text: str, record: dict[str, Any]) -> dict[str, Any]:
+    if record.get("format") != FORMAT or record.get("version") not in READABLE:
         raise TransferError(
-            f"the file announces {header.get('events')} events and {header.get('claims')} claims but holds "
-            f"{len(events)} and {len(claims)}: it is incomplete, nothing was imported"
+            f"not a {FORMAT} file of version {' or '.join(map(str, READABLE))} (line {number} says what the file is)"
         )
-    if events:
-        app.recorder.insert_events(events, claims=claims)
-    return len(events)
+    for key in ("events", "claims"):
+        if not _is_int(record.get(key)) or record[key] < 0:
+            raise TransferError(f"line {number}: {key!r} is not a count")
+    return record
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+class _Checker:
+    """Follows the file's events stream by stream, as the store would replay them."""
+
+    def __init__(self, app: CommandApplication) -> None:
+        self.app = app
+        self.log = CheckedLog()
+        self.aggregates: dict[uuid.UUID, Any] = {}
+        self.now = dt.datetime.now(dt.UTC)
+
+    def event(self, where: str, record: dict[str, Any]) -> None:
+        stored = self._stored(where, record)
+        try:
+            event = self.app.mapper.to_domain_event(stored)
+        except UntrustedEvent as e:
+            raise TransferError(f"{where}: {e}") from None
+        except Exception as e:  # whatever the decoding met: the line is what is wrong
+            raise TransferError(f"{where}: the state of a {stored.topic} event does not decode ({_one_line(e)})") from None
+        _check_fields(where, event)
+        self._check_times(where, event)
+        before = self.aggregates.get(stored.originator_id)
+        expected = 1 if before is None else before.version + 1
+        if stored.originator_version != expected:
+            raise TransferError(
+                f"{where}: stream {stored.originator_id} version {stored.originator_version} where version {expected} is due"
+            )
+        creates = "originator_topic" in vars(event)
+        if creates != (before is None):
+            raise TransferError(
+                f"{where}: a {type(event).__qualname__} event cannot {'start' if before is None else 'continue'} a stream"
+            )
+        problem = self.app.implausible(before, event)
+        if problem:
+            raise TransferError(f"{where}: {problem}")
+        try:
+            self.aggregates[stored.originator_id] = event.mutate(before)
+        except Exception as e:  # an event the aggregate cannot take is a bad line, not a crash
+            raise TransferError(f"{where}: a {type(event).__qualname__} event cannot be applied ({_one_line(e)})") from None
+        self.log.events.append(stored)
+
+    def claim(self, where: str, record: dict[str, Any]) -> None:
+        key, holder = record["claim"], record["holder"]
+        if not (isinstance(key, str) and key and isinstance(holder, str) and holder):
+            raise TransferError(f"{where}: a claim needs a key and a holder")
+        if key in self.log.claims:
+            raise TransferError(f"{where}: the claim {key} is held twice")
+        self.log.claims[key] = holder
+
+    def finish(self) -> CheckedLog:
+        problem = self.app.implausible_log(self.log.claims, list(self.aggregates.values()))
+        if problem:
+            raise TransferError(problem)
+        return self.log
+
+    def _stored(self, where: str, record: dict[str, Any]) -> StoredEvent:
+        stream, version, topic, state = record["stream"], record["version"], record["topic"], record["state"]
+        if not isinstance(stream, str):
+            raise TransferError(f"{where}: the stream is not a UUID")
+        try:
+            originator_id = uuid.UUID(stream)
+        except ValueError:
+            raise TransferError(f"{where}: the stream {stream!r} is not a UUID") from None
+        if not _is_int(version) or not 1 <= version <= MAX_VERSION:
+            raise TransferError(f"{where}: the version {version!r} is not a whole number from 1")
+        if not isinstance(topic, str) or not isinstance(state, str):
+            raise TransferError(f"{where}: the topic and the state are text")
+        return StoredEvent(originator_id, version, topic, state.encode("utf-8"))
+
+    def _check_times(self, where: str, event: Any) -> None:
+        recorded: dt.datetime = event.timestamp
+        if recorded.tzinfo is None or not EARLIEST <= recorded <= self.now + CLOCK_SKEW:
+            raise TransferError(f"{where}: recorded at {recorded.isoformat()}, outside {EARLIEST.date()} to now")
+        on: dt.date = event.on
+        if not EARLIEST.date() <= on <= (recorded + CLOCK_SKEW).date():
+            raise TransferError(f"{where}: effective {on}, after it was recorded ({recorded.date()}) or before {EARLIEST.date()}")
+
+
+def _check_fields(where: str, event: Any) -> None:
+    """The decoded state has exactly the event class's fields, each of its declared type."""
+    hints = {k: v for k, v in typing.get_type_hints(type(event)).items() if typing.get_origin(v) is not typing.ClassVar}
+    hints.pop("originator_id", None)  # set by the mapper from the line's stream
+    state = vars(event)
+    missing, extra = set(hints) - set(state), set(state) - set(hints) - {"originator_id"}
+    if missing or extra:
+        what = "; ".join(
+            part
+            for part in (
+                f"missing {', '.join(sorted(missing))}" if missing else "",
+                f"unknown {', '.join(sorted(extra))}" if extra else "",
+            )
+            if part
+        )
+        raise TransferError(f"{where}: a {type(event).__qualname__} event with the wrong fields ({what})")
+    for name, hint in hints.items():
+        if not _has_type(state[name], hint):
+            raise TransferError(f"{where}: {name} = {state[name]!r} is not a {_type_name(hint)}")
+    if not state["actor"].strip():
+        raise TransferError(f"{where}: no actor")
+
+
+def _has_type(value: object, hint: Any) -> bool:
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_has_type(value, option) for option in typing.get_args(hint))
+    if hint is type(None):
+        return value is None
+    if origin is not None:  # dict[str, int], list[str]: the container's type, then its items
+        if not isinstance(value, origin):
+            return False
+        args = typing.get_args(hint)
+        if origin is dict:
+            return all(_has_type(k, args[0]) and _has_type(v, args[1]) for k, v in value.items())  # type: ignore[attr-defined]
+        return all(_has_type(v, args[0]) for v in value)  # type: ignore[attr-defined]
+    if hint is int:
+        return _is_int(value)
+    if hint is dt.date:
+        return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+    return isinstance(value, hint)
+
+
+def _type_name(hint: Any) -> str:
+    return getattr(hint, "__name__", None) or str(hint)
+
+
+def _one_line(e: Exception) -> str:
+    return " ".join(str(e).split())[:200] or type(e).__name__

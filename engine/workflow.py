@@ -109,6 +109,14 @@ class Workflow(Generic[S]):
         except KeyError:
             raise KeyError(f"trigger {trigger} of workflow {self.name} names no event class") from None
 
+    def dest_of(self, event: type, state: str) -> str | None:
+        """Where an event of class `event` recorded in `state` leads, or None if no edge from
+        `state` is recorded by it (a stored or imported event is checked against the graph)."""
+        for t in self.transitions:
+            if t.event is event and state in t.source:
+                return t.dest
+        return None
+
     def target(self, state: str, trigger: str) -> str | None:
         return self._table.get((state, trigger))
 

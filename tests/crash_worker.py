@@ -12,9 +12,7 @@ import sys
 from brobyg.engine.errors import Conflict, NotFound, Refused
 from brobyg.projections.readmodels import ReadModels
 from brobyg.simulator.simulate import Simulation
-from tests.helpers import make_app
-
-TODAY = dt.date(2026, 11, 26)
+from tests.helpers import TODAY, make_app
 
 
 def commands(url: str, seed: int) -> None:

@@ -18,9 +18,8 @@ from click.testing import CliRunner, Result
 
 from brobyg.cli.main import cli
 from tests import scenarios
-from tests.helpers import make_app
+from tests.helpers import TODAY, count_events, make_app, run_cli
 
-TODAY = "2026-11-26"
 ROOT = Path(__file__).resolve().parents[1]
 STATES = [
     "referred",
@@ -40,9 +39,9 @@ STATES = [
 # --- helpers --------------------------------------------------------------------------
 
 
-def brobyg(db_url: str, *args: str, actor: str = "tester", today: str = TODAY) -> Result:
-    """`brobyg --db URL --today DATE --as ACTOR ARGS…`, in-process."""
-    return CliRunner().invoke(cli, ["--db", db_url, "--today", today, "--as", actor, *args])
+def brobyg(db_url: str, *args: str, today: dt.date | str = TODAY) -> Result:
+    """`brobyg --db URL --today DATE --as tester ARGS…`, in-process."""
+    return run_cli(db_url, *args, today=today, actor="tester")
 
 
 def ok_json(db_url: str, *args: str, **kw: Any) -> Any:
@@ -68,14 +67,6 @@ def assert_usage_error(result: Result) -> None:
     assert result.stdout == ""
     assert "Error" in result.stderr
     assert "Traceback" not in result.output + result.stderr
-
-
-def count_events(db_url: str) -> int:
-    app = make_app(db_url)
-    try:
-        return app.count_events()
-    finally:
-        app.close()
 
 
 def arranged(db_url: str) -> dict[str, str]:
@@ -282,8 +273,8 @@ def test_malformed_input_exits_2_and_writes_nothing(db_url: str, args: list[str]
 
 
 def test_a_bad_store_url_or_today_is_a_usage_error(db_url: str) -> None:
-    assert_usage_error(CliRunner().invoke(cli, ["--db", "ftp://x", "--today", TODAY, "show", "BZZZZZZ"]))
-    assert_usage_error(CliRunner().invoke(cli, ["--db", "ftp://x", "--today", TODAY, "contact", "BZZZZZZ", "--json"]))
+    assert_usage_error(brobyg("ftp://x", "show", "BZZZZZZ"))
+    assert_usage_error(brobyg("ftp://x", "contact", "BZZZZZZ", "--json"))
     assert_usage_error(brobyg(db_url, "show", "BZZZZZZ", today="2026-02-30"))
     assert count_events(db_url) == 0
 
@@ -340,7 +331,7 @@ def test_the_console_script_helps_refers_and_rejects_malformed_input(db_url: str
     versioned = run_script("--version")
     assert versioned.returncode == 0 and "0.1.0" in versioned.stdout
 
-    common = ["--db", db_url, "--today", TODAY, "--as", "tester"]
+    common = ["--db", db_url, "--today", TODAY.isoformat(), "--as", "tester"]
     referred = run_script(*common, "refer", "Jens", "--born", "2004-03-02", "--readiness", "education-ready", "--json")
     assert referred.returncode == 0, referred.stderr
     case = json.loads(referred.stdout)["case"]

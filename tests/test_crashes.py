@@ -17,7 +17,7 @@ import pytest
 from brobyg.domain.mentor import Mentor
 from brobyg.domain.pathway import Pathway
 from brobyg.projections.readmodels import ReadModels
-from tests.helpers import PG_URL, TODAY, assert_rebuild_changes_nothing, drop_pg_schema, make_app, new_pg_store
+from tests.helpers import TODAY, assert_rebuild_changes_nothing, drop_pg_schema, make_app, needs_pg, new_pg_store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -69,9 +69,7 @@ def fresh(kind: str, tmp_path: Path, name: str) -> tuple[str, str | None]:
     return new_pg_store()
 
 
-@pytest.mark.parametrize(
-    "kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.skipif(not PG_URL, reason="no BROBYG_TEST_PG"))]
-)
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=needs_pg)])
 def test_twenty_kills_lose_nothing_and_show_no_half_command(kind: str, tmp_path: Path) -> None:
     rng = random.Random(7)
     url, schema = fresh(kind, tmp_path, "shared")

@@ -8,12 +8,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from brobyg.cli.main import cli
-from tests.helpers import make_app
+from tests.helpers import TODAY, count_events, make_app, run_cli
 from tests.scenarios import bridging, mentors
 
 TRIED: Counter[str] = Counter()
@@ -60,15 +58,15 @@ def test_the_command_line_never_breaks(db_url: str, tmp_path: Path, examples: in
     app.close()
 
     @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-    @given(command_lines(case), st.sampled_from(["2026-11-26", "1990-01-01", "2040-01-01"]))
+    @given(command_lines(case), st.sampled_from([TODAY.isoformat(), "1990-01-01", "2040-01-01"]))
     def run(argv: list[str], today: str) -> None:
-        before = make_app(db_url).count_events()
-        result = CliRunner().invoke(cli, ["--db", db_url, "--today", today, "--as", "fuzzer", *argv])
+        before = count_events(db_url)
+        result = run_cli(db_url, *argv, today=today, actor="fuzzer")
         TRIED[f"{argv[0][:20]!r} exit {result.exit_code}"] += 1
         assert result.exit_code in (0, 1, 2), (argv, result.exit_code, result.output[-500:], result.exception)
         assert "Traceback" not in result.output
         if result.exit_code != 0:
-            assert make_app(db_url).count_events() == before, argv
+            assert count_events(db_url) == before, argv
 
     run()
     report = "\n".join(f"{n:4}  {what}" for what, n in sorted(TRIED.items()))
@@ -96,7 +94,7 @@ def test_any_database_url_gives_a_clean_answer(tmp_path: Path, monkeypatch: pyte
         )
     )  # fmt: skip
     def run(url: str) -> None:
-        result = CliRunner().invoke(cli, ["--db", url, "--today", "2026-11-26", "show", "BAAAAAA"])
+        result = run_cli(url, "show", "BAAAAAA")
         assert result.exit_code in (1, 2), (url, result.output, result.exception)
         assert "Traceback" not in result.output
 

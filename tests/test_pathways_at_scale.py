@@ -24,10 +24,9 @@ from brobyg.engine.clock import Clock
 from brobyg.engine.errors import NotFound, Refused
 from brobyg.engine.store import parse_store_url
 from brobyg.projections.readmodels import ReadModels
-from tests.helpers import assert_rebuild_changes_nothing, drop_pg_schema, new_pg_store
+from tests.helpers import TODAY, assert_rebuild_changes_nothing, drop_pg_schema, new_pg_store
 from tests.test_stateful import TRIGGER_OF
 
-TODAY = dt.date(2026, 11, 26)
 START = dt.date(2025, 1, 6)
 MENTORS = [f"m{i}" for i in range(8)]
 MENTORED = ("bridging", "taster_placement", *RETENTION_MENTOR_STATES)

@@ -22,10 +22,9 @@ from brobyg.domain.mentor import Mentor
 from brobyg.engine.errors import AlreadyExists, Conflict, NotFound, Refused
 from brobyg.engine.store import parse_store_url
 from brobyg.projections.readmodels import ReadModels
-from tests.helpers import assert_rebuild_changes_nothing, make_app, needs_pg
+from tests.helpers import TODAY, assert_rebuild_changes_nothing, make_app, needs_pg
 
 PROCESSES, COMMANDS = 8, 200
-TODAY = dt.date(2026, 11, 26)
 MENTORS = [f"m{i}" for i in range(6)]
 
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from brobyg.domain.application import Brobyg
-from brobyg.projections.policy import load_policy
+from brobyg.projections.policy import DEFAULT, load_policy
 from brobyg.projections.readmodels import ReadModels
+from tests.helpers import TODAY
 from tests.scenarios import D, awaiting_main_course, basic_course, bridging, mentors, referred
 
 
@@ -122,7 +123,7 @@ def test_the_policy_file_decides_weights_and_levels(rm: ReadModels, tmp_path: Pa
     p = referred(rm.app)
     rm.app.assign(p.case, "sara", on=D(2026, 9, 2))
     rm.app.start_bridging(p.case, on=D(2026, 9, 3))
-    text = Path("projections/policy.toml").read_text(encoding="utf-8")
+    text = Path(DEFAULT).read_text(encoding="utf-8")
     custom = tmp_path / "policy.toml"
     custom.write_text(text.replace("high_from = 6", "high_from = 4"), encoding="utf-8")
     monkeypatch.setenv("BROBYG_POLICY", str(custom))
@@ -165,7 +166,7 @@ def test_outcomes_by_cohort_with_the_evaluation_beside(rm: ReadModels) -> None:
     c = rm.app.refer("C", D(1999, 5, 5), "education-ready", on=D(2026, 10, 5))
     rm.app.employ(c.case, "Netto", on=D(2026, 10, 20))
     rm.app.start_main_course(a.case, on=D(2026, 11, 10))
-    o = rm.outcomes(D(2026, 11, 26), "month")
+    o = rm.outcomes(TODAY, "month")
     assert o["overall"]["pathways"] == 3
     assert o["overall"]["completed_basic_course"] == pytest.approx(1 / 3, abs=1e-4)
     assert (o["overall"]["employed"], o["overall"]["dropped_out"], o["overall"]["active"]) == (
@@ -190,7 +191,7 @@ def test_time_in_state_median_and_90th_percentile(rm: ReadModels) -> None:
     for i in range(1, 11):
         p = rm.app.refer(f"P{i}", D(1999, 1, 1), "education-ready", on=D(2026, 9, 1))
         rm.app.withdraw(p.case, "moved", on=D(2026, 9, 1) + dt.timedelta(days=i))
-    (row,) = [r for r in rm.outcomes(D(2026, 11, 26), "month")["time_in_state"] if r["state"] == "referred"]
+    (row,) = [r for r in rm.outcomes(TODAY, "month")["time_in_state"] if r["state"] == "referred"]
     assert (row["stays"], row["median_days"], row["p90_days"]) == (10, 5.5, 9.0)
 
 
@@ -209,7 +210,7 @@ def test_fidelity_one_mentor_and_the_same_retention_mentor(rm: ReadModels) -> No
     rm.app.assess(b.case, "danish", 7, on=D(2026, 9, 11))
     rm.app.assess(b.case, "maths", 7, on=D(2026, 9, 11))
     rm.app.start_basic_course(b.case, "Baker", mentor="sara", reason="back from leave", on=D(2026, 10, 1))
-    on = D(2026, 11, 26)
+    on = TODAY
     assert measure(rm, "one_mentor", on) == (1, 2)
     assert measure(rm, "same_mentor", on) == (1, 2)
 
@@ -232,7 +233,7 @@ def test_fidelity_placements_absence_and_cadence(rm: ReadModels) -> None:
     rm.app.contact(p.case, on=D(2026, 9, 18))  # Friday: within 2 school days
     rm.app.absence(p.case, 3, on=D(2026, 10, 19))  # critical again on Wednesday 10-21 (window fell below)
     rm.app.contact(p.case, on=D(2026, 10, 26))  # Monday: three school days later, too late
-    on = D(2026, 11, 26)
+    on = TODAY
     assert measure(rm, "placements_planned", on) == (1, 1)
     assert measure(rm, "absence_followed_up", on) == (1, 2)
     assert measure(rm, "cadence_agreed", on) == (0, 0)  # not in education yet
@@ -243,7 +244,7 @@ def test_fidelity_placements_absence_and_cadence(rm: ReadModels) -> None:
 
 
 def test_fidelity_lists_what_the_log_cannot_answer(rm: ReadModels) -> None:
-    f = rm.fidelity(D(2026, 11, 26))
+    f = rm.fidelity(TODAY)
     assert len(f["measures"]) == 8 and any("Kerneelement 1" in q for q in f["not_answerable"])
 
 

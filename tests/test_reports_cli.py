@@ -13,13 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
-from brobyg.cli.main import cli
-from tests.helpers import make_app
+from tests.helpers import make_app, run_cli
 from tests.scenarios import D, basic_course, bridging, mentors
-
-TODAY = "2026-11-26"
 
 
 @pytest.fixture
@@ -35,12 +31,8 @@ def populated(db_url: str) -> str:
     return db_url
 
 
-def brobyg(db_url: str, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--db", db_url, "--today", TODAY, *args])
-
-
 def as_json(db_url: str, *args: str) -> Any:
-    result = brobyg(db_url, *args, "--json")
+    result = run_cli(db_url, *args, "--json")
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 
@@ -94,18 +86,18 @@ def test_reports_json(populated: str) -> None:
 
 
 def test_reports_as_csv(populated: str) -> None:
-    result = brobyg(populated, "report", "outcomes", "--format", "csv")
+    result = run_cli(populated, "report", "outcomes", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert rows[0]["cohort"] == "all" and rows[0]["pathways"] == "3" and rows[0]["n_referred"] == "3"
-    weeks = list(csv.DictReader(io.StringIO(brobyg(populated, "report", "capacity", "--format", "csv").stdout)))
+    weeks = list(csv.DictReader(io.StringIO(run_cli(populated, "report", "capacity", "--format", "csv").stdout)))
     assert weeks and {"partnership", "week", "occupied", "free", "over"} <= set(weeks[0])
 
 
 def test_reading_errors(populated: str) -> None:
-    unknown = brobyg(populated, "caseload", "--mentor", "nobody")
+    unknown = run_cli(populated, "caseload", "--mentor", "nobody")
     assert unknown.exit_code == 1 and "nobody" in unknown.stderr and len(unknown.stderr.strip().splitlines()) == 1
-    assert brobyg(populated, "risk", "--as-of", "2026-02-30").exit_code == 2
-    assert brobyg(populated, "report", "outcomes", "--cohort", "week").exit_code == 2
+    assert run_cli(populated, "risk", "--as-of", "2026-02-30").exit_code == 2
+    assert run_cli(populated, "report", "outcomes", "--cohort", "week").exit_code == 2
 
 
 # --- the HTML report in a real browser --------------------------------------------------------
@@ -123,7 +115,7 @@ def _browser() -> str:
 def test_the_html_report_opens_offline_in_a_headless_browser(populated: str, tmp_path: Path) -> None:
     browser = _browser()
     page = tmp_path / "report.html"
-    result = brobyg(populated, "report", "html", "--output", str(page))
+    result = run_cli(populated, "report", "html", "--output", str(page))
     assert result.exit_code == 0, result.output
     text = page.read_text(encoding="utf-8")
     # Self-contained: nothing to fetch (the SVG namespace is a name, not a request).

@@ -3,15 +3,12 @@ default parameters land near the evaluation's figures."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sqlite3
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from brobyg.cli.main import cli
 from brobyg.domain.application import Brobyg
 from brobyg.engine.clock import Clock
 from brobyg.engine.store import parse_store_url
@@ -19,12 +16,11 @@ from brobyg.projections.readmodels import ReadModels
 from brobyg.projections.timeline import load_timelines
 from brobyg.simulator.calibration import calibration
 from brobyg.simulator.simulate import Simulation
-
-TODAY = dt.date(2026, 11, 26)
+from tests.helpers import TODAY, run_cli
 
 
 def simulate(db: Path, *args: str) -> dict:
-    result = CliRunner().invoke(cli, ["--db", str(db), "--today", TODAY.isoformat(), "simulate", *args, "--json"])
+    result = run_cli(str(db), "simulate", *args, "--json")
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 
@@ -45,11 +41,9 @@ def test_the_same_seed_writes_the_same_database(tmp_path: Path) -> None:
 
 def test_simulating_needs_an_empty_store_and_a_start_before_today(tmp_path: Path) -> None:
     simulate(tmp_path / "a.sqlite", "--pathways", "5")
-    again = CliRunner().invoke(cli, ["--db", str(tmp_path / "a.sqlite"), "simulate", "--pathways", "5"])
+    again = run_cli(str(tmp_path / "a.sqlite"), "simulate", "--pathways", "5")
     assert again.exit_code == 2 and "already holds events" in again.stderr
-    late = CliRunner().invoke(
-        cli, ["--db", str(tmp_path / "b.sqlite"), "--today", "2026-11-26", "simulate", "--pathways", "5", "--start", "2027-01-01"]
-    )
+    late = run_cli(str(tmp_path / "b.sqlite"), "simulate", "--pathways", "5", "--start", "2027-01-01")
     assert late.exit_code == 2
 
 

@@ -88,4 +88,3 @@ def test_the_engine_refuses_guards_for_a_trigger_it_does_not_have() -> None:
             workflow_rule="R0",
             guards={"stop": []},
         )
-

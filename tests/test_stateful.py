@@ -27,10 +27,9 @@ from brobyg.domain.pathway import Pathway
 from brobyg.domain.terms import ALL_STATES, GRADES, OUTCOME_STATES, RETENTION_MENTOR_STATES
 from brobyg.domain.workflow import PATHWAY
 from brobyg.engine.errors import NotFound, Refused
-from tests.helpers import make_app
+from tests.helpers import TODAY, make_app
 
 START = dt.date(2024, 1, 1)
-TODAY = dt.date(2026, 11, 26)
 _run = itertools.count()
 
 # Which trigger each transition event records: the workflow names the event of each trigger.

@@ -6,42 +6,36 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import Result
 
-from brobyg.cli.main import cli
-from tests.helpers import PG_URL, make_app
+from tests.helpers import PG_URL, count_events, make_app, needs_pg, run_cli
 from tests.scenarios import D
 
-pg = pytest.mark.skipif(not PG_URL, reason="BROBYG_TEST_PG is not set (make test sets it)")
 
-
-def brobyg(db: str, *args: str) -> object:
-    return CliRunner().invoke(cli, ["--db", db, "--today", "2026-11-26", *args])
-
-
-def one_line(result: object) -> str:
-    assert result.exit_code == 1, result.output  # type: ignore[attr-defined]
-    lines = result.stderr.strip().splitlines()  # type: ignore[attr-defined]
-    assert len(lines) == 1 and "Traceback" not in result.output  # type: ignore[attr-defined]
+def one_line(result: Result) -> str:
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.output
     return lines[0]
 
 
-@pg
+@needs_pg
 def test_postgresql_not_running() -> None:
-    line = one_line(brobyg("postgresql://postgres@127.0.0.1:5999/test", "show", "BAAAAAA"))
+    line = one_line(run_cli("postgresql://postgres@127.0.0.1:5999/test", "show", "BAAAAAA"))
     assert "127.0.0.1:5999" in line and "refused" in line.lower()
 
 
-@pg
+@needs_pg
 def test_wrong_user_or_database() -> None:
-    assert 'role "nobody" does not exist' in one_line(brobyg("postgresql://nobody@127.0.0.1:5432/test", "show", "BAAAAAA"))
-    assert 'database "nodb" does not exist' in one_line(brobyg("postgresql://postgres:pw@127.0.0.1:5432/nodb", "show", "BAAAAAA"))
+    no_role, no_database = "postgresql://nobody@127.0.0.1:5432/test", "postgresql://postgres:pw@127.0.0.1:5432/nodb"
+    assert 'role "nobody" does not exist' in one_line(run_cli(no_role, "show", "BAAAAAA"))
+    assert 'database "nodb" does not exist' in one_line(run_cli(no_database, "show", "BAAAAAA"))
 
 
 def test_not_a_database_file(tmp_path: Path) -> None:
     path = tmp_path / "notes.txt"
     path.write_text("not a database\n" * 200)
-    assert "file is not a database" in one_line(brobyg(str(path), "show", "BAAAAAA"))
+    assert "file is not a database" in one_line(run_cli(str(path), "show", "BAAAAAA"))
     assert path.read_text() == "not a database\n" * 200
 
 
@@ -57,10 +51,10 @@ def test_a_full_disk_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         raise sqlite3.OperationalError("database or disk is full")
 
     monkeypatch.setattr(SQLiteClaimingRecorder, "_insert_events", full)
-    line = one_line(brobyg(db, "refer", "Jens", "--born", "2004-03-02", "--readiness", "education-ready", "--on", "2026-09-01"))
+    line = one_line(run_cli(db, "refer", "Jens", "--born", "2004-03-02", "--readiness", "education-ready", "--on", "2026-09-01"))
     assert "disk is full" in line and "nothing was written" in line
     monkeypatch.undo()
-    assert make_app(db).count_events() == before
+    assert count_events(db) == before
 
 
 def test_a_database_locked_by_another_program(tmp_path: Path) -> None:
@@ -69,12 +63,12 @@ def test_a_database_locked_by_another_program(tmp_path: Path) -> None:
     holder = sqlite3.connect(db, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")  # another program holds the file
     try:
-        line = one_line(brobyg(f"sqlite:///{db}?lock_timeout=1", "mentor", "add", "ali", "--name", "Ali", "--kind", "lab"))
+        line = one_line(run_cli(f"sqlite:///{db}?lock_timeout=1", "mentor", "add", "ali", "--name", "Ali", "--kind", "lab"))
         assert "locked" in line and "nothing was written" in line
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    assert make_app(str(db)).count_events() == 1
+    assert count_events(str(db)) == 1
 
 
 def test_a_read_only_database_file(tmp_path: Path) -> None:
@@ -87,11 +81,11 @@ def test_a_read_only_database_file(tmp_path: Path) -> None:
     if not shutil.which("chattr") or subprocess.run(["chattr", "+i", str(db)], capture_output=True).returncode:
         pytest.skip("cannot make a file read-only here (chattr +i)")
     try:
-        line = one_line(brobyg(str(db), "mentor", "add", "ali", "--name", "Ali", "--kind", "lab"))
+        line = one_line(run_cli(str(db), "mentor", "add", "ali", "--name", "Ali", "--kind", "lab"))
         assert "read" in line.lower() and "nothing was written" in line
     finally:
         subprocess.run(["chattr", "-i", str(db)], check=True)
-    assert make_app(str(db)).count_events() == 1
+    assert count_events(str(db)) == 1
 
 
 def socket_url(folder: str, schema: str | None = None) -> str:
@@ -104,7 +98,7 @@ def socket_url(folder: str, schema: str | None = None) -> str:
     )
 
 
-@pg
+@needs_pg
 def test_a_server_on_the_same_machine_is_reached_through_its_socket(pg_url: str) -> None:
     import psycopg
 
@@ -123,11 +117,11 @@ def test_a_server_on_the_same_machine_is_reached_through_its_socket(pg_url: str)
     with psycopg.connect(parse_store_url(url).libpq_url) as conn:
         assert conn.execute("SELECT inet_server_addr()").fetchone() == (None,)  # not over TCP
     app.close()
-    assert make_app(url).count_events() == 1
+    assert count_events(url) == 1
     assert ReadModels(make_app(url)).status()[0].position == 1
 
 
-@pg
+@needs_pg
 def test_no_server_behind_the_socket_folder(tmp_path: Path) -> None:
-    line = one_line(brobyg(socket_url(str(tmp_path)), "show", "BAAAAAA"))
+    line = one_line(run_cli(socket_url(str(tmp_path)), "show", "BAAAAAA"))
     assert str(tmp_path) in line

@@ -6,20 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from brobyg.cli.main import cli
 from brobyg.domain.application import Brobyg
 from brobyg.engine.clock import Clock
 from brobyg.engine.errors import Refused
 from brobyg.engine.store import parse_store_url
 from brobyg.projections.readmodels import ReadModels
 from brobyg.simulator.simulate import Simulation
-from tests.helpers import TODAY, make_app, needs_pg
-
-
-def brobyg(db: str, *args: str) -> object:
-    return CliRunner().invoke(cli, ["--db", db, "--today", TODAY.isoformat(), *args])
+from tests.helpers import TODAY, count_events, make_app, needs_pg, run_cli
 
 
 def histories(url: str) -> list[tuple[str, int, str, bytes]]:
@@ -53,11 +47,11 @@ def populated(tmp_path: Path) -> str:
 @needs_pg
 def test_sqlite_to_postgresql_to_sqlite_keeps_everything(populated: str, tmp_path: Path, pg_url: str) -> None:
     back = str(tmp_path / "back.sqlite")
-    assert brobyg(populated, "export", str(tmp_path / "log.jsonl")).exit_code == 0
-    imported = brobyg(pg_url, "import", str(tmp_path / "log.jsonl"), "--json")
+    assert run_cli(populated, "export", str(tmp_path / "log.jsonl")).exit_code == 0
+    imported = run_cli(pg_url, "import", str(tmp_path / "log.jsonl"), "--json")
     assert imported.exit_code == 0, imported.output
-    assert brobyg(pg_url, "export", str(tmp_path / "again.jsonl")).exit_code == 0
-    assert brobyg(back, "import", str(tmp_path / "again.jsonl")).exit_code == 0
+    assert run_cli(pg_url, "export", str(tmp_path / "again.jsonl")).exit_code == 0
+    assert run_cli(back, "import", str(tmp_path / "again.jsonl")).exit_code == 0
     assert histories(populated) == histories(pg_url) == histories(back)
     assert read_models(populated) == read_models(pg_url) == read_models(back)
     # The claims came along: the same young person still cannot be referred twice.
@@ -72,27 +66,27 @@ def test_sqlite_to_postgresql_to_sqlite_keeps_everything(populated: str, tmp_pat
 
 def test_a_round_trip_between_sqlite_files(populated: str, tmp_path: Path) -> None:
     log = tmp_path / "log.jsonl"
-    result = brobyg(populated, "export", str(log), "--json")
+    result = run_cli(populated, "export", str(log), "--json")
     assert result.exit_code == 0 and json.loads(result.stdout)["events"] > 1000
     copy = str(tmp_path / "copy.sqlite")
-    assert brobyg(copy, "import", str(log)).exit_code == 0
+    assert run_cli(copy, "import", str(log)).exit_code == 0
     assert histories(populated) == histories(copy)
     assert read_models(populated) == read_models(copy)
 
 
 def test_importing_into_a_store_with_events_is_refused(populated: str, tmp_path: Path) -> None:
     log = tmp_path / "log.jsonl"
-    brobyg(populated, "export", str(log))
-    before = make_app(populated).count_events()
-    again = brobyg(populated, "import", str(log))
+    run_cli(populated, "export", str(log))
+    before = count_events(populated)
+    again = run_cli(populated, "import", str(log))
     assert again.exit_code == 1 and "already holds events" in again.stderr
-    assert make_app(populated).count_events() == before
+    assert count_events(populated) == before
 
 
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "header"])
 def test_a_damaged_file_imports_nothing(populated: str, tmp_path: Path, damage: str) -> None:
     log = tmp_path / "log.jsonl"
-    brobyg(populated, "export", str(log))
+    run_cli(populated, "export", str(log))
     lines = log.read_text(encoding="utf-8").splitlines()
     if damage == "truncate":
         lines = lines[: len(lines) // 2]
@@ -102,14 +96,14 @@ def test_a_damaged_file_imports_nothing(populated: str, tmp_path: Path, damage: 
         lines[0] = json.dumps({"format": "something else"})
     log.write_text("\n".join(lines) + "\n", encoding="utf-8")
     target = str(tmp_path / "target.sqlite")
-    result = brobyg(target, "import", str(log))
+    result = run_cli(target, "import", str(log))
     assert result.exit_code == 2 and "Traceback" not in result.output
-    assert make_app(target).count_events() == 0
+    assert count_events(target) == 0
 
 
 def test_export_writes_a_complete_file_or_none(populated: str, tmp_path: Path) -> None:
     log = tmp_path / "log.jsonl"
-    brobyg(populated, "export", str(log))
+    run_cli(populated, "export", str(log))
     header = json.loads(log.read_text(encoding="utf-8").splitlines()[0])
-    assert header["format"] == "brobyg-event-log" and header["events"] == make_app(populated).count_events()
+    assert header["format"] == "brobyg-event-log" and header["events"] == count_events(populated)
     assert not (tmp_path / "log.jsonl.partial").exists()
