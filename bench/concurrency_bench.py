@@ -26,8 +26,7 @@ the median round is reported.
 The floor does what a command does to the database, with plain psycopg and nothing else:
 insert one event row (autocommit, so one commit each), in N processes timed the same way. (A
 command on an aggregate its process remembers reads nothing first; `--floor-read` adds the
-read of the stream that a command on a forgotten aggregate makes, as floors before 2026-11-26
-did.) `--floor-python MS` adds that much pure-Python work (JSON round trips) to
+read of the stream that a command on a forgotten aggregate makes.) `--floor-python MS` adds that much pure-Python work (JSON round trips) to
 each floor command, to see how the machine itself scales CPU-bound Python processes.
 """
 

@@ -43,7 +43,7 @@ PATHWAY: Workflow[Pathway] = Workflow(
     states=ALL_STATES,
     initial=NEW,
     transitions=TRANSITIONS,
-    workflow_rule="R0",  # our id for the table itself (README: "How the rules read in code")
+    workflow_rule="R0",  # our id for the table itself (docs/architecture.md: "How the rules read in code")
     guards={
         "refer": [lambda p, args: rules.r1_eligibility(args)],
         "start_bridging": [rules.r2_mentor_before_bridging],

@@ -171,7 +171,7 @@ def _postgres(url: URL, text: str) -> Store:
     socket_folder = query.get("host")
     if socket_folder is not None:
         # libpq's way to a server on the same machine: its Unix socket, in this folder
-        # (cheaper than TCP for every round trip; see bench/README.md).
+        # (cheaper than TCP for every round trip).
         if url.host:
             raise StoreUrlError("the database URL names the host twice (before the database and as ?host=)")
         if not socket_folder.startswith("/"):
@@ -193,7 +193,7 @@ def _postgres(url: URL, text: str) -> Store:
         # One connection per process, more only while threads need them at once (the
         # follower's). A command uses one at a time; with more, the pool took turns between
         # server processes, each one colder. PostgreSQL allows 100 connections by default.
-        # bench/README.md has the figures; `engine.claims_postgres` keeps the pool at one.
+        # `engine.claims_postgres` keeps the pool at one.
         "POSTGRES_POOL_SIZE": "1",
         "POSTGRES_MAX_OVERFLOW": "3",
     }

@@ -2,9 +2,10 @@
 replays and grows with the present code.
 
 tests/fixtures/store-0.1.sqlite was written before events recorded the login that wrote them
-(event class version 1). Its three pathways cover every kind of event there was: Jens through
-bridging, a placement and a basic course into an apprenticeship; Åse handed over, dropped out
-and re-referred; Mo with a KUI contact, withdrawn. docs/events.md says how a shape changes.
+(event class version 1). Its three pathways hold 23 of the 26 kinds of event (not
+MainCourseStarted, Qualified, Employed): Jens through bridging, a placement and a basic course
+into an apprenticeship; Åse handed over, dropped out and re-referred; Mo with a KUI contact,
+withdrawn. docs/events.md says how a shape changes.
 """
 
 from __future__ import annotations
