@@ -7,7 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+import sys
+import time
 import uuid
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
@@ -67,3 +72,21 @@ def run_cli(db: str, *args: str, today: dt.date | str = TODAY, actor: str | None
     if actor is not None:
         argv += ["--as", actor]
     return CliRunner().invoke(cli, [*argv, *args])
+
+
+def installed_brobyg() -> str:
+    """The `brobyg` console script of the environment running the tests (beside its interpreter)."""
+    folder = Path(sys.executable).parent
+    found = shutil.which("brobyg", path=str(folder))
+    if found is None:
+        pytest.fail(f"no brobyg console script in {folder}: install the package into this environment (pip install -e '.[dev]')")
+    return found
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+    """Poll `condition` until it holds; fail naming `what` if it does not within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"waited {timeout:g} s for {what}")
+        time.sleep(0.05)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import subprocess
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,8 @@ from click.testing import CliRunner, Result
 
 from brobyg.cli.main import cli
 from tests import scenarios
-from tests.helpers import TODAY, count_events, make_app, run_cli
+from tests.helpers import TODAY, count_events, installed_brobyg, make_app, run_cli
 
-ROOT = Path(__file__).resolve().parents[1]
 STATES = [
     "referred",
     "bridging",
@@ -319,17 +319,19 @@ def test_on_defaults_to_the_today_value(db_url: str) -> None:
 # --- the installed console script -------------------------------------------------------------
 
 
-def run_script(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(ROOT / ".venv" / "bin" / "brobyg"), *args], cwd=ROOT, capture_output=True, text=True, timeout=60)
+def test_the_console_script_helps_refers_and_rejects_malformed_input(db_url: str, tmp_path: Path) -> None:
+    script = installed_brobyg()
 
+    def run_script(*args: str) -> subprocess.CompletedProcess[str]:
+        # From a folder of its own: the script must not need the checkout as its working directory.
+        return subprocess.run([script, *args], cwd=tmp_path, capture_output=True, text=True, timeout=60)
 
-def test_the_console_script_helps_refers_and_rejects_malformed_input(db_url: str) -> None:
     helped = run_script("--help")
     assert helped.returncode == 0 and helped.stdout.startswith("Usage: brobyg")
     for command in ("refer", "start-bridging", "history", "next", "diagram"):
         assert command in helped.stdout
     versioned = run_script("--version")
-    assert versioned.returncode == 0 and "0.1.0" in versioned.stdout
+    assert (versioned.returncode, versioned.stdout) == (0, f"brobyg, version {version('brobyg')}\n")
 
     common = ["--db", db_url, "--today", TODAY.isoformat(), "--as", "tester"]
     referred = run_script(*common, "refer", "Jens", "--born", "2004-03-02", "--readiness", "education-ready", "--json")

@@ -3,50 +3,73 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
-import sys
-import time
+import uuid
 from pathlib import Path
 
+import psycopg
 import pytest
 
+from brobyg.engine.store import parse_store_url
 from brobyg.projections.readmodels import ReadModels
-from tests.helpers import make_app, needs_pg
+from tests.helpers import count_events, installed_brobyg, make_app, needs_pg, wait_for
 from tests.scenarios import bridging, mentors
-
-BROBYG = str(Path(sys.executable).with_name("brobyg"))
 
 
 def test_following_on_sqlite_says_why_not(tmp_path: Path) -> None:
     result = subprocess.run(
-        [BROBYG, "--db", str(tmp_path / "a.sqlite"), "projections", "follow"], capture_output=True, text=True, timeout=60
+        [installed_brobyg(), "--db", str(tmp_path / "a.sqlite"), "projections", "follow"],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 1 and "PostgreSQL" in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
+def listening(pg_url: str, application_name: str) -> bool:
+    """Whether a connection named `application_name` has finished a LISTEN and waits for notifications."""
+    with psycopg.connect(parse_store_url(pg_url).libpq_url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s AND state = 'idle' AND query LIKE 'LISTEN %%'",
+            (application_name,),
+        ).fetchone()
+    return bool(row and row[0])
+
+
 @needs_pg
 def test_following_keeps_read_models_live_and_stops_cleanly(pg_url: str) -> None:
-    db_url = pg_url
-    app = make_app(db_url)
-    mentors(app)
+    app = make_app(pg_url)
+    mentors(app)  # two events before the follower starts
+    name = f"brobyg-follow-{uuid.uuid4().hex[:12]}"  # libpq names the follower's connections after PGAPPNAME
     follower = subprocess.Popen(
-        [BROBYG, "--db", db_url, "projections", "follow"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [installed_brobyg(), "--db", pg_url, "projections", "follow"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PGAPPNAME": name},
     )
+    watcher = ReadModels(app)  # only reads the tracking positions; never catches up itself
+
+    def subscribed() -> bool:
+        assert follower.poll() is None, "the follower exited before it subscribed"
+        return listening(pg_url, name)
+
     try:
-        time.sleep(2)  # let it subscribe
+        wait_for(subscribed, "the follower to LISTEN for new events")
+        assert {s.position for s in watcher.status()} == {2}  # it caught up with what was there first
         bridging(app, person="Live")  # a few events, written elsewhere
-        watcher = ReadModels(app)
-        for _ in range(100):
-            if all(s.behind == 0 for s in watcher.tracked.status()):
-                break
-            time.sleep(0.1)
-        assert all(s.behind == 0 for s in watcher.tracked.status()), "the follower did not catch up"
+        wait_for(lambda: all(s.behind == 0 for s in watcher.status()), "the follower to catch up with the new events")
     finally:
         follower.send_signal(signal.SIGINT)
         _, err = follower.communicate(timeout=30)
     assert follower.returncode == 0, err
-    assert "stopped" in err and "Traceback" not in err
+    lines = err.splitlines()
+    assert lines[0].startswith(f"following {app.store.display}") and lines[-1].startswith("stopped")
+    caught_up = [int(n) for n in re.findall(r"^caught up (\d+) events$", err, re.MULTILINE)]
+    assert caught_up[0] == 2 and sum(caught_up) == count_events(pg_url) > 2  # every event, once
+    assert "Traceback" not in err
     app.close()
 
 
