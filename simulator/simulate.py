@@ -303,7 +303,13 @@ class Simulation:
             ):
                 person.placement_weeks = 0
             return
-        signals = (person.absent_recently < 2) + (person.missed >= 2) + (weeks > GUIDE.placement_expected_weeks and not placed) + (weeks >= 10) + (weeks > GUIDE.bridging_flag_after_weeks)
+        signals = (
+            (person.absent_recently < 2)
+            + (person.missed >= 2)
+            + (weeks > GUIDE.placement_expected_weeks and not placed)
+            + (weeks >= 10)
+            + (weeks > GUIDE.bridging_flag_after_weeks)
+        )
         admitted = min(person.danish, person.maths) >= SCALE.index(ADMISSION_GRADE)
         on = max(self.day(monday), p.last_on)
         if self.hazard(self.p.bridging_drop, person, signals):
