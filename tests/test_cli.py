@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from brobyg.cli.main import cli
+from brobyg.domain.workflow import PATHWAY
 from tests import scenarios
 from tests.helpers import TODAY, count_events, installed_brobyg, make_app, run_cli
 
@@ -176,12 +177,14 @@ def test_next_shows_start_bridging_blocked_by_r2_until_a_mentor_is_assigned(db_u
 
 
 @pytest.mark.parametrize("fmt", ["mermaid", "dot"])
-def test_diagram_names_every_state(db_url: str, fmt: str) -> None:
+def test_diagram_prints_the_workflow_the_engine_runs(db_url: str, fmt: str) -> None:
     result = brobyg(db_url, "diagram", "--format", fmt)
     assert result.exit_code == 0, result.stderr
+    assert result.stdout == PATHWAY.diagram(fmt).rstrip() + "\n"  # whose edges test_workflow checks one by one
     assert ("digraph" if fmt == "dot" else "stateDiagram") in result.stdout
     for state in STATES:
         assert state in result.stdout, state
+    assert ok_json(db_url, "diagram", "--format", fmt) == {"format": fmt, "diagram": PATHWAY.diagram(fmt)}
 
 
 # --- 3 and 4: refusals exit 1, write nothing -------------------------------------------------
