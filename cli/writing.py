@@ -162,10 +162,20 @@ def kui_contact(env: Env, case: str, mentor_id: str, on: dt.date | None, as_json
 @click.argument("case")
 @click.argument("mentor_id", metavar="MENTOR", type=KEY)
 @click.option("--reason", type=TEXT, help="Why: needed for a handover, or for anyone but the expected mentor (R3).")
+@click.option(
+    "--from",
+    "seen",
+    metavar="MENTOR",
+    type=KEY,
+    help="The mentor you saw holding the case; refused if someone has changed it since (R3).",
+)
 @writes
-def assign(env: Env, case: str, mentor_id: str, reason: str | None, on: dt.date | None, as_json: bool) -> None:
-    """Assign the mentor, or hand the case over to another mentor (R2–R4)."""
-    changed(env.app.assign(case, mentor_id, reason, on=on), as_json)
+def assign(env: Env, case: str, mentor_id: str, reason: str | None, seen: str | None, on: dt.date | None, as_json: bool) -> None:
+    """Assign the mentor, or hand the case over to another mentor (R2–R4).
+
+    A handover is from the mentor you saw (--from, else the one found when the command starts):
+    if another coordinator changes the mentor at the same moment, yours is refused, not re-based."""
+    changed(env.app.assign(case, mentor_id, reason, on=on, seen=seen), as_json)
 
 
 @cli.command()

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from brobyg.domain import imported, rules
-from brobyg.domain.case_ids import is_case_id, new_case_id, normalise_case_id, person_key
+from brobyg.domain.case_ids import clean_person, is_case_id, new_case_id, normalise_case_id, person_key
 from brobyg.domain.mentor import Mentor
 from brobyg.domain.partnership import Partnership
 from brobyg.domain.pathway import Pathway
@@ -38,7 +38,7 @@ from brobyg.engine.aggregate import EventSourced
 from brobyg.engine.application import CommandApplication
 from brobyg.engine.clock import Clock
 from brobyg.engine.commands import Changes
-from brobyg.engine.errors import AlreadyExists, InvalidInput, NotFound, Stale
+from brobyg.engine.errors import AlreadyExists, InvalidInput, NotFound, Refused, Stale
 from brobyg.engine.identity import login_of
 from brobyg.engine.rules import Violation, require
 from brobyg.engine.store import Store
@@ -180,7 +180,7 @@ class Brobyg(CommandApplication):
 
         def command() -> tuple[Pathway, Changes]:
             found: list[Violation] = []
-            if not person.strip():
+            if not clean_person(person):
                 found.append(Violation("R1", "the referral names no person (PERSON)"))
             if kui_contact is not None:
                 found += _kui_contact_violations(self.mentor(kui_contact))
@@ -204,7 +204,7 @@ class Brobyg(CommandApplication):
                 when,
                 new_state=REFERRED,
                 case=case,
-                person=person.strip(),
+                person=clean_person(person),
                 born=born,
                 readiness=readiness,
                 justification=_text(justification),
@@ -272,11 +272,24 @@ class Brobyg(CommandApplication):
 
     # --- the mentor (R2, R3, R4, R7) -----------------------------------------------
 
-    def assign(self, case: str, mentor: str, reason: str | None = None, on: dt.date | None = None) -> Pathway:
-        """Assign the mentor, or hand over to another one (always with a reason)."""
+    def assign(
+        self, case: str, mentor: str, reason: str | None = None, on: dt.date | None = None, seen: str | None = None
+    ) -> Pathway:
+        """Assign the mentor, or hand over to another one (always with a reason).
+
+        A handover is from the mentor the coordinator saw (`seen`, or else whom the first
+        attempt found): if someone changed the mentor in the meantime, it is refused rather
+        than made from a mentor nobody chose to hand over from (R3)."""
+        found_first: list[str | None] = [seen] if seen is not None else []
 
         def command() -> tuple[Pathway, Sequence[EventSourced]]:
             p = self.pathway(case)
+            if not found_first:
+                found_first.append(p.mentor)
+            elif p.mentor != found_first[0]:
+                now = f"handed to {p.mentor}" if p.mentor else "released from its mentor"
+                by = f" by {p.mentor_by}" if p.mentor_by else ""
+                raise Refused([Violation("R3", f"{p.case} was {now} at the same moment{by}; look again (brobyg show {p.case})")])
             new = self.mentor(mentor)
             when = self._on(on)
             found = self._inside_state(p, when)

@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import random
 import re
+import unicodedata
 
 # No 0/O, 1/I/L or U: easy to read aloud and to type from a printout.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -25,8 +26,25 @@ def is_case_id(text: str) -> bool:
     return bool(_CASE.match(text))
 
 
+# Characters that print as nothing: typed or pasted into a name, they must not make it another name.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"))
+
+
+def clean_person(person: str) -> str:
+    """A person reference as stored and shown: composed (NFC), without invisible characters,
+    single spaces, no spaces at the ends."""
+    return " ".join(unicodedata.normalize("NFC", person).translate(_INVISIBLE).split())
+
+
+def person_spelling(person: str) -> str:
+    """One spelling for every way of typing the same reference: compatibility-composed (NFKC),
+    case-folded, without invisible characters, single spaces. `Åse Øberg` typed composed or
+    decomposed, in capitals, or with a zero-width space is one person."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", person).casefold())
+    return " ".join(folded.translate(_INVISIBLE).split())
+
+
 def person_key(person: str, born: dt.date) -> str:
-    """The key a young person's pathway is claimed under: a digest of the reference (folded
-    for case and spaces) and the birth date, so the reference itself is never a key."""
-    normalised = " ".join(person.split()).casefold()
-    return "person:" + hashlib.sha256(f"{normalised}|{born.isoformat()}".encode()).hexdigest()
+    """The key a young person's pathway is claimed under: a digest of the reference's one
+    spelling and the birth date, so the reference itself is never a key."""
+    return "person:" + hashlib.sha256(f"{person_spelling(person)}|{born.isoformat()}".encode()).hexdigest()

@@ -32,6 +32,7 @@ class Pathway(EventSourced):
         episode: int
         mentor: str | None
         mentor_role: str | None  # "education", "retention" or None
+        mentor_by: str | None  # who made the latest change of mentor (a handover names them)
         school: str | None
         grades: dict[str, int]  # the latest recorded grade per subject
         best_grades: dict[str, int]  # the best recorded grade per subject (R6 admission)
@@ -95,6 +96,7 @@ class Pathway(EventSourced):
             p.cadence_days = None
             p.mentor = None
             p.mentor_role = None
+            p.mentor_by = None
             p.entered = {}
             _start_episode(p)
             super().apply(p)
@@ -220,6 +222,7 @@ class Pathway(EventSourced):
         def apply(self, p: Pathway) -> None:
             p.mentor = self.mentor
             p.mentor_role = mentor_role(p.state)
+            p.mentor_by = self.actor
 
     class MentorHandedOver(Event):
         TOPIC = "brobyg:Pathway.MentorHandedOver"
@@ -230,6 +233,7 @@ class Pathway(EventSourced):
         def apply(self, p: Pathway) -> None:
             p.mentor = self.to_mentor
             p.mentor_role = mentor_role(p.state)
+            p.mentor_by = self.actor
 
     class MentorReleased(Event):
         TOPIC = "brobyg:Pathway.MentorReleased"
@@ -239,6 +243,7 @@ class Pathway(EventSourced):
         def apply(self, p: Pathway) -> None:
             p.mentor = None
             p.mentor_role = None
+            p.mentor_by = self.actor
 
     class KuiContactRegistered(Event):
         TOPIC = "brobyg:Pathway.KuiContactRegistered"
