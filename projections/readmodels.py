@@ -88,7 +88,10 @@ class ReadModels:
             )
         with ctrl_c_between_catch_ups() as finishing:
             on_caught_up(finishing(self.catch_up))
-            with self.app.recorder.subscribe(gt=self.tracked.head()) as subscription:
+            # From where the catch-up got to, not from the log's head read later: an event
+            # written in between would otherwise wait for the next one to be noticed.
+            reached = min((s.position for s in self.tracked.status()), default=0)
+            with self.app.recorder.subscribe(gt=reached) as subscription:
                 for _notification in subscription:
                     on_caught_up(finishing(self.catch_up))  # one catch-up takes whatever else has arrived too
 

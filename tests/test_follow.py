@@ -6,6 +6,7 @@ import os
 import re
 import signal
 import subprocess
+import threading
 import uuid
 from pathlib import Path
 
@@ -91,3 +92,31 @@ def test_ctrl_c_during_a_catch_up_stops_the_follower_after_it(pg_url: str, monke
     assert finished == [2] and all(s.behind == 0 for s in read_models.status())
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Ctrl-C as before
     app.close()
+
+
+@needs_pg
+def test_an_event_written_just_after_the_first_catch_up_is_not_left_waiting(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    app, elsewhere = make_app(pg_url), make_app(pg_url)
+    mentors(app)
+    read_models = ReadModels(app)
+    catch_up, processed = read_models.catch_up, []
+    rescue = threading.Timer(20, lambda: elsewhere.add_mentor("late", "Late Writer", "lab"))  # unblocks a stuck follower
+
+    def and_then_one_more() -> int:
+        processed.append(catch_up())
+        if len(processed) == 1:
+            elsewhere.add_mentor("ida", "Ida Berg", "lab")  # between the first catch-up and the subscription
+        else:
+            os.kill(os.getpid(), signal.SIGINT)  # stop the follower after this catch-up
+        return processed[-1]
+
+    monkeypatch.setattr(read_models, "catch_up", and_then_one_more)
+    rescue.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            read_models.follow()
+    finally:
+        rescue.cancel()
+    assert processed == [2, 1]  # the event written in between, without waiting for another
+    app.close()
+    elsewhere.close()
