@@ -4,6 +4,7 @@ drives the domain and reads projections), and only the command line speaks click
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -40,38 +41,25 @@ def _under(name: str, package: str) -> bool:
     return name == package or name.startswith(package + ".")
 
 
+def imports_where(layer: str, wrong: Callable[[str], bool]) -> list[str]:
+    """Each import in the layer's modules for which `wrong` holds, as "file imports name"."""
+    return [f"{path.relative_to(ROOT)} imports {name}" for path in modules(layer) for name in imports_of(path) if wrong(name)]
+
+
 @pytest.mark.parametrize("layer", LAYERS)
 def test_a_layer_imports_nothing_above_it(layer: str) -> None:
-    wrong = [
-        f"{path.relative_to(ROOT)} imports {name}"
-        for path in modules(layer)
-        for name in imports_of(path)
-        if any(_under(name, above) for above in FORBIDDEN[layer])
-    ]
-    assert wrong == []
+    assert imports_where(layer, lambda name: any(_under(name, above) for above in FORBIDDEN[layer])) == []
 
 
 @pytest.mark.parametrize("layer", [layer for layer in LAYERS if layer != "cli"])
 def test_only_the_command_line_imports_click_or_rich(layer: str) -> None:
-    wrong = [
-        f"{path.relative_to(ROOT)} imports {name}"
-        for path in modules(layer)
-        for name in imports_of(path)
-        if any(_under(name, terminal) for terminal in TERMINAL_ONLY)
-    ]
-    assert wrong == []
+    assert imports_where(layer, lambda name: any(_under(name, terminal) for terminal in TERMINAL_ONLY)) == []
 
 
 @pytest.mark.parametrize("layer", LAYERS)
 def test_modules_import_brobyg_by_its_package_name(layer: str) -> None:
     """`import engine` would find another distribution's top-level package, or none."""
-    wrong = [
-        f"{path.relative_to(ROOT)} imports {name}"
-        for path in modules(layer)
-        for name in imports_of(path)
-        if name.split(".")[0] in LAYERS
-    ]
-    assert wrong == []
+    assert imports_where(layer, lambda name: name.split(".")[0] in LAYERS) == []
 
 
 def test_the_check_sees_a_forbidden_import(tmp_path: Path) -> None:
