@@ -284,7 +284,7 @@ class Brobyg(CommandApplication):
 
         def command() -> tuple[Pathway, Sequence[EventSourced]]:
             p = self.pathway(case)
-            if not found_first:
+            if not found_first and not self.memory.recalled(p.id):  # what memory holds may be out of date
                 found_first.append(p.mentor)
             elif p.mentor != found_first[0]:
                 now = f"handed to {p.mentor}" if p.mentor else "released from its mentor"

@@ -53,6 +53,12 @@ class Memory:
         finally:
             self._here.reads = None
 
+    def recalled(self, aggregate_id: Any) -> bool:
+        """Whether the attempt deciding now took this aggregate from memory (and may therefore
+        be run again on the store)."""
+        reads = getattr(self._here, "reads", None)
+        return bool(reads) and aggregate_id in reads
+
     @contextlib.contextmanager
     def saving(self, reads: Reads | None, changes: Sequence[EventSourced]) -> Iterator[None]:
         """Around the save of a command that decided on memory: first check the aggregates it
