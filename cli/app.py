@@ -48,6 +48,7 @@ class Env:
         self.db = db if db is not None else default_db()
         self.actor = (actor or default_actor()).strip() or "unknown"
         self.today = today
+        self.may_run_ahead = False  # set by `simulate`, which marks the (empty) store it fills
 
     @cached_property
     def app(self) -> Brobyg:
@@ -57,9 +58,18 @@ class Env:
         from brobyg.engine.store import parse_store_url
 
         try:
-            return Brobyg(parse_store_url(self.db), Clock(self.today), self.actor)
+            app = Brobyg(parse_store_url(self.db), Clock(self.today), self.actor)
         except StoreUrlError as e:
             raise click.BadParameter(str(e), param_hint="'--db'") from None
+        real = dt.date.today()
+        if self.today is not None and self.today > real and not self.may_run_ahead and not app.is_simulated():
+            app.close()
+            raise click.BadParameter(
+                f"{self.today} is after the real date ({real}); only a store made by `brobyg simulate` or "
+                "`brobyg demo` may run ahead of it (R13)",
+                param_hint="'--today'",
+            )
+        return app
 
     @cached_property
     def read_models(self) -> ReadModels:

@@ -30,6 +30,10 @@ from brobyg.engine.memory import Memory
 from brobyg.engine.overrides import ApplicationOverrides, replay
 from brobyg.engine.store import Store
 
+# A store made by the simulator says so with this claim, so that it may run ahead of the real
+# date (R13); a claim goes wherever the store's events go, export and import included.
+SIMULATED = ("store:simulated", "simulator")
+
 T = TypeVar("T")
 A = TypeVar("A", bound=EventSourced)
 
@@ -64,6 +68,15 @@ class CommandApplication(ApplicationOverrides):
                 if attempt == 9:
                     raise
                 time.sleep(random.uniform(0.05, 0.2) * (attempt + 1))
+
+    def is_simulated(self) -> bool:
+        return self.recorder.holder(SIMULATED[0]) is not None  # type: ignore[attr-defined]
+
+    def mark_simulated(self) -> bool:
+        """Mark an empty store as made by the simulator; False if it holds events and is not."""
+        if self.is_simulated():
+            return True
+        return bool(self.recorder.insert_into_empty([], dict([SIMULATED])))  # type: ignore[attr-defined]
 
     def implausible(self, before: EventSourced | None, event: Any) -> str | None:
         """What is wrong with a stored event read from a file, given the aggregate it follows

@@ -27,7 +27,7 @@ from typing import IO, Any
 
 from eventsourcing.persistence import StoredEvent
 
-from brobyg.engine.application import CommandApplication
+from brobyg.engine.application import SIMULATED, CommandApplication
 from brobyg.engine.errors import AlreadyExists, TransferError, UntrustedEvent
 
 FORMAT = "brobyg-event-log"
@@ -179,6 +179,7 @@ class _Checker:
         self.log = CheckedLog()
         self.aggregates: dict[uuid.UUID, Any] = {}
         self.now = dt.datetime.now(dt.UTC)
+        self.first_ahead: str | None = None  # the first event recorded after now: only a simulated store has one
 
     def event(self, where: str, record: dict[str, Any]) -> None:
         stored = self._stored(where, record)
@@ -219,6 +220,8 @@ class _Checker:
         self.log.claims[key] = holder
 
     def finish(self) -> CheckedLog:
+        if self.first_ahead and self.log.claims.get(SIMULATED[0]) != SIMULATED[1]:
+            raise TransferError(self.first_ahead)
         problem = self.app.implausible_log(self.log.claims, list(self.aggregates.values()))
         if problem:
             raise TransferError(problem)
@@ -240,8 +243,12 @@ class _Checker:
 
     def _check_times(self, where: str, event: Any) -> None:
         recorded: dt.datetime = event.timestamp
-        if recorded.tzinfo is None or not EARLIEST <= recorded <= self.now + CLOCK_SKEW:
-            raise TransferError(f"{where}: recorded at {recorded.isoformat()}, outside {EARLIEST.date()} to now")
+        if recorded.tzinfo is None or recorded < EARLIEST:
+            raise TransferError(f"{where}: recorded at {recorded.isoformat()}, before {EARLIEST.date()}")
+        if recorded > self.now + CLOCK_SKEW and self.first_ahead is None:
+            self.first_ahead = (
+                f"{where}: recorded at {recorded.isoformat()}, after the real time; only a simulated store runs ahead of it (R13)"
+            )
         on: dt.date = event.on
         if not EARLIEST.date() <= on <= (recorded + CLOCK_SKEW).date():
             raise TransferError(f"{where}: effective {on}, after it was recorded ({recorded.date()}) or before {EARLIEST.date()}")
