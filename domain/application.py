@@ -284,8 +284,9 @@ class Brobyg(CommandApplication):
 
         def command() -> tuple[Pathway, Sequence[EventSourced]]:
             p = self.pathway(case)
-            if not found_first and not self.memory.recalled(p.id):  # what memory holds may be out of date
-                found_first.append(p.mentor)
+            if not found_first:
+                if not self.memory.recalled(p.id):  # what memory holds may be out of date
+                    found_first.append(p.mentor)
             elif p.mentor != found_first[0]:
                 now = f"handed to {p.mentor}" if p.mentor else "released from its mentor"
                 by = f" by {p.mentor_by}" if p.mentor_by else ""
