@@ -7,6 +7,7 @@ needs the application, so `brobyg --help` starts fast.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import getpass
 import sys
 from collections.abc import Callable
@@ -16,11 +17,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from brobyg.cli.files import OutputError
 from brobyg.cli.params import DATE, LINE
 from brobyg.engine.errors import AlreadyExists, Conflict, InvalidInput, NotFound, Refused, UntrustedEvent
 
 if TYPE_CHECKING:
     from brobyg.domain.application import Brobyg
+    from brobyg.engine.store import Store
     from brobyg.projections.readmodels import ReadModels
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -49,6 +52,9 @@ class Env:
         self.actor = (actor or default_actor()).strip() or "unknown"
         self.today = today
         self.may_run_ahead = False  # set by `simulate`, which marks the (empty) store it fills
+        self.may_create = False  # set by the commands that write: reading never creates a store
+        self.new_store: Store | None = None  # a store this command created, removed again if it fails
+        self.new_schema = False
 
     @cached_property
     def app(self) -> Brobyg:
@@ -58,7 +64,17 @@ class Env:
         from brobyg.engine.store import parse_store_url
 
         try:
-            app = Brobyg(parse_store_url(self.db), Clock(self.today), self.actor)
+            store = parse_store_url(self.db)
+            if not store.exists(Brobyg.events_table()):
+                if not self.may_create:
+                    where = "schema" if store.schema else "database"
+                    raise StoreUrlError(
+                        f"there is no store at {store.display}"
+                        + ("" if store.is_sqlite else f" (no brobyg tables in that {where})")
+                        + "; reading commands do not create one"
+                    )
+                self.new_store, self.new_schema = store, not store.schema_exists()
+            app = Brobyg(store, Clock(self.today), self.actor)
         except StoreUrlError as e:
             raise click.BadParameter(str(e), param_hint="'--db'") from None
         real = dt.date.today()
@@ -83,9 +99,19 @@ class BrobygGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
+            return self._invoke(ctx)
+        except BaseException as e:
+            if not (isinstance(e, SystemExit) and e.code in (0, None)) and isinstance(ctx.obj, Env):
+                _remove_if_new(ctx.obj)
+            raise
+
+    def _invoke(self, ctx: click.Context) -> Any:
+        try:
             return super().invoke(ctx)
         except (Refused, NotFound, AlreadyExists, Conflict, UntrustedEvent) as e:
             _fail(_label(e), str(e))
+        except OutputError as e:
+            _fail("error", str(e))
         except InvalidInput as e:  # the domain's own input checks, should the CLI's let something through
             raise click.UsageError(str(e)) from None
         except Exception as e:
@@ -93,6 +119,21 @@ class BrobygGroup(click.Group):
             if message is None:
                 raise
             _fail("error", message)
+
+
+def _remove_if_new(env: Env) -> None:
+    """A command that failed leaves no store it created behind (a mistyped path or schema)."""
+    store = env.new_store
+    if store is None or "app" not in vars(env):
+        return
+    try:
+        if env.app.count_events():
+            return
+        env.app.close()
+        if store.is_sqlite or env.new_schema:
+            store.discard()
+    except Exception:  # the failure being reported matters more than this clean-up
+        pass
 
 
 def _label(e: Exception) -> str:
@@ -206,8 +247,17 @@ def json_option(f: F) -> F:
 
 
 def writes(f: F) -> F:
-    """A writing command: takes the effective date and --json, and gets the `Env`."""
-    f = json_option(f)
+    """A writing command: takes the effective date and --json, gets the `Env`, and may create
+    the store it writes to."""
+
+    command = f
+
+    @functools.wraps(command)
+    def creating(env: Env, *args: Any, **kwargs: Any) -> Any:
+        env.may_create = True
+        return command(env, *args, **kwargs)
+
+    f = json_option(creating)  # type: ignore[assignment]
     f = click.option("--on", type=DATE, help="Effective date, when it happened [default: today].")(f)
     return click.pass_obj(f)  # type: ignore[return-value]
 

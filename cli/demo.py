@@ -36,9 +36,9 @@ def demo(ctx: click.Context, pathways: int, seed: int, replace: bool) -> None:
     click.echo("")
     ctx.invoke(views.risk, level="high", limit=50, as_of=None, as_json=False)
     click.echo("")
-    ctx.invoke(reports.outcomes, cohort="year", as_of=None, fmt="table", output=None, as_json=False)
+    ctx.invoke(reports.outcomes, cohort="year", as_of=None, fmt="table", output=None, force=False, as_json=False)
     page = (
         Path(store.eventsourcing_env["SQLITE_DBNAME"]).with_name("report.html") if store.is_sqlite else Path("brobyg-report.html")
     )
-    ctx.invoke(reports.report_html, output=page, cohort="year", as_of=None)
+    ctx.invoke(reports.report_html, output=page, force=True, cohort="year", as_of=None)  # the demo's own page
     click.echo(f"\nThe HTML report (outcomes by cohort, risk levels, time in state, fidelity, capacity): {page.resolve()}")

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from brobyg.cli.app import Env, cli, reads
+from brobyg.cli.files import output_option, written_whole
 from brobyg.cli.output import emit, table
 from brobyg.cli.views import as_of_date, as_of_option
 
@@ -32,8 +33,8 @@ def _deliver(text: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))
         return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text, encoding="utf-8")
+    with written_whole(output) as out:
+        out.write(text)
     click.echo(f"wrote {output}", err=True)
 
 
@@ -69,9 +70,7 @@ def report() -> None:
 
 
 def report_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    f = click.option(
-        "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of standard output."
-    )(f)
+    f = output_option("Write to this file instead of standard output.")(f)
     f = click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)(f)
     return reads(as_of_option(f))
 
@@ -79,7 +78,7 @@ def report_options(f: Callable[..., Any]) -> Callable[..., Any]:
 @report.command()
 @click.option("--cohort", type=click.Choice(["month", "quarter", "year"]), default="quarter", show_default=True)
 @report_options
-def outcomes(env: Env, cohort: str, as_of: dt.date | None, fmt: str, output: Path | None, as_json: bool) -> None:
+def outcomes(env: Env, cohort: str, as_of: dt.date | None, fmt: str, output: Path | None, force: bool, as_json: bool) -> None:
     """Per intake cohort, the funnel from referral to qualification, beside the evaluation's figures."""
     from brobyg.cli import html
 
@@ -117,7 +116,7 @@ def outcomes(env: Env, cohort: str, as_of: dt.date | None, fmt: str, output: Pat
 
 @report.command()
 @report_options
-def fidelity(env: Env, as_of: dt.date | None, fmt: str, output: Path | None, as_json: bool) -> None:
+def fidelity(env: Env, as_of: dt.date | None, fmt: str, output: Path | None, force: bool, as_json: bool) -> None:
     """The guide's "Test praksis hos jer selv" questions the event log can answer, as shares."""
     from brobyg.cli import html
 
@@ -145,7 +144,7 @@ def fidelity(env: Env, as_of: dt.date | None, fmt: str, output: Path | None, as_
 
 @report.command()
 @report_options
-def capacity(env: Env, as_of: dt.date | None, fmt: str, output: Path | None, as_json: bool) -> None:
+def capacity(env: Env, as_of: dt.date | None, fmt: str, output: Path | None, force: bool, as_json: bool) -> None:
     """Occupied places per partnership and week against the committed places; intake gaps (R14)."""
     from brobyg.cli import html
 
@@ -177,11 +176,11 @@ def capacity(env: Env, as_of: dt.date | None, fmt: str, output: Path | None, as_
 
 
 @report.command("html")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The HTML file to write.")
+@output_option("The HTML file to write.", required=True)
 @click.option("--cohort", type=click.Choice(["month", "quarter", "year"]), default="quarter", show_default=True)
 @as_of_option
 @click.pass_obj
-def report_html(env: Env, output: Path, cohort: str, as_of: dt.date | None) -> None:
+def report_html(env: Env, output: Path, force: bool, cohort: str, as_of: dt.date | None) -> None:
     """Everything on one self-contained page: funnel by cohort, risk levels, time in state, fidelity, capacity."""
     from brobyg.cli import html
 

@@ -23,7 +23,7 @@ def simulate(env: Env, pathways: int, seed: int, start: dt.date | None, as_json:
     from brobyg.engine.clock import Clock
     from brobyg.simulator.simulate import Simulation
 
-    env.may_run_ahead = True
+    env.may_run_ahead = env.may_create = True
     app = env.app
     if app.count_events() or not app.mark_simulated():
         raise click.UsageError(f"{app.store.display} already holds events; simulate into an empty store")

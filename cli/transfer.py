@@ -10,25 +10,26 @@ from typing import IO
 import click
 
 from brobyg.cli.app import Env, cli, json_option
+from brobyg.cli.files import output_argument, written_whole
 from brobyg.cli.output import emit, progress_bar
 from brobyg.engine.errors import TransferError
 
 
 @cli.command("export")
-@click.argument("file", type=click.Path(dir_okay=False, writable=True, allow_dash=True, path_type=Path))
+@output_argument
 @json_option
 @click.pass_obj
-def export_(env: Env, file: Path, as_json: bool) -> None:
-    """Write every event (all streams, in order, with metadata) and the claims to FILE (- for standard output)."""
+def export_(env: Env, file: Path, force: bool, as_json: bool) -> None:
+    """Write every event (all streams, in order, with metadata) and the claims to FILE (- for
+    standard output). The file is complete or not there: it never replaces anything but a
+    regular file, and that only with --force."""
     from brobyg.engine.transfer import export_log
 
     if str(file) == "-":
         count = export_log(env.app, click.get_text_stream("stdout"))
         return
-    partial = file.with_name(file.name + ".partial")
-    with progress_bar("exporting", quiet=as_json) as advance, partial.open("w", encoding="utf-8") as out:
+    with progress_bar("exporting", quiet=as_json) as advance, written_whole(file) as out:
         count = export_log(env.app, out, advance)
-    partial.replace(file)  # a complete file or none
     emit({"file": str(file), "events": count}, as_json, lambda: click.echo(f"exported {count} events to {file}"))
 
 
@@ -42,6 +43,7 @@ def import_(env: Env, file: Path, as_json: bool) -> None:
     Every line is checked first: its event type and fields, each stream's versions, the dates,
     a replay of every pathway, the read models built from it in a scratch store. The first
     bad line is named and nothing is written."""
+    env.may_create = True
     if str(file) == "-":
         count = _import(env, click.get_text_stream("stdin"))
     else:

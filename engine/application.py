@@ -69,6 +69,11 @@ class CommandApplication(ApplicationOverrides):
                     raise
                 time.sleep(random.uniform(0.05, 0.2) * (attempt + 1))
 
+    @classmethod
+    def events_table(cls) -> str:
+        """The events table's name on PostgreSQL (eventsourcing names it after the application)."""
+        return f"{cls.name.lower()}_events"
+
     def is_simulated(self) -> bool:
         return self.recorder.holder(SIMULATED[0]) is not None  # type: ignore[attr-defined]
 

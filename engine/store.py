@@ -69,6 +69,55 @@ class Store:
             )
         return engine
 
+    def exists(self, events_table: str) -> bool:
+        """Whether a store is there: the SQLite file, or on PostgreSQL the events table (named
+        `events_table`) in the store's schema. Reading must not create one by mistake."""
+        if self.is_sqlite:
+            return Path(self.eventsourcing_env["SQLITE_DBNAME"]).exists()
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(self.sqlalchemy_url, connect_args=self.connect_args)
+        try:
+            with engine.connect() as conn:
+                found = conn.execute(
+                    sa.text("SELECT 1 FROM information_schema.tables WHERE table_schema = :schema AND table_name = :table"),
+                    {"schema": self.schema or "public", "table": events_table},
+                ).first()
+        finally:
+            engine.dispose()
+        return found is not None
+
+    def schema_exists(self) -> bool:
+        if self.is_sqlite or not self.schema:
+            return True
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(self.sqlalchemy_url, connect_args=self.connect_args)
+        try:
+            with engine.connect() as conn:
+                query = sa.text("SELECT 1 FROM information_schema.schemata WHERE schema_name = :schema")
+                return conn.execute(query, {"schema": self.schema}).first() is not None
+        finally:
+            engine.dispose()
+
+    def discard(self) -> None:
+        """Remove a store this process has just created and written nothing to: the SQLite file
+        (with its journal files), or the PostgreSQL schema (only one this process created: call
+        it only then)."""
+        if self.is_sqlite:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(self.eventsourcing_env["SQLITE_DBNAME"] + suffix).unlink(missing_ok=True)
+            return
+        if self.schema:
+            import sqlalchemy as sa
+
+            engine = sa.create_engine(self.sqlalchemy_url, connect_args=self.connect_args)
+            try:
+                with engine.begin() as conn:
+                    conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
+            finally:
+                engine.dispose()
+
     def prepare(self) -> None:
         """Make sure the place the events go exists (directory or schema)."""
         if self.is_sqlite:

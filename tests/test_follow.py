@@ -20,6 +20,7 @@ from tests.scenarios import bridging, mentors
 
 
 def test_following_on_sqlite_says_why_not(tmp_path: Path) -> None:
+    mentors(make_app(str(tmp_path / "a.sqlite")))
     result = subprocess.run(
         [installed_brobyg(), "--db", str(tmp_path / "a.sqlite"), "projections", "follow"],
         capture_output=True,

@@ -1,0 +1,86 @@
+"""Files the command line writes (`export FILE`, `report … -o FILE`): whole or not at all.
+
+A file is written to a temporary file in the same folder (readable by its owner only) and
+renamed over the target when complete, so a reader never sees half a file and a failure
+leaves nothing behind. Folders are never created, and nothing but a regular file is ever
+replaced, and that only with --force.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+# Eager, so that the file's check (a callback) already knows whether it may replace the file.
+force_option = click.option("--force", is_flag=True, is_eager=True, help="Replace the file if it exists.")
+
+
+def _checked(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    if value is not None and str(value) != "-":
+        check_target(value, bool(ctx.params.get("force")), param_hint=param.get_error_hint(ctx))
+    return value
+
+
+def output_option(help: str, required: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`--output/-o FILE` and `--force`, the file checked before any work is done."""
+
+    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        f = click.option(
+            "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=required, callback=_checked, help=help
+        )(f)
+        return force_option(f)
+
+    return decorate
+
+
+def output_argument(f: Callable[..., Any]) -> Callable[..., Any]:
+    """`FILE` (- for standard output) and `--force`, the file checked before any work is done."""
+    f = click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path), callback=_checked)(f)
+    return force_option(f)
+
+
+class OutputError(Exception):
+    """The output file could not be written; nothing was left behind."""
+
+
+def check_target(path: Path, force: bool, param_hint: str = "FILE") -> None:
+    """Refuse, as a usage error, a target that is not in an existing folder, is not a regular
+    file, or exists without --force."""
+    if not path.parent.is_dir():
+        raise click.BadParameter(f"the folder {path.parent} does not exist", param_hint=param_hint)
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(mode):
+        raise click.BadParameter(f"{path} exists and is not a regular file; it is never replaced", param_hint=param_hint)
+    if not force:
+        raise click.BadParameter(f"{path} exists; add --force to replace it", param_hint=param_hint)
+
+
+@contextlib.contextmanager
+def written_whole(path: Path) -> Iterator[IO[str]]:
+    """A text stream whose content becomes `path` once the block ends without an error."""
+    try:
+        fd, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    except OSError as e:
+        raise OutputError(f"cannot write {path}: {e.strerror or e}; nothing was written") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, path)
+    except OSError as e:
+        Path(partial).unlink(missing_ok=True)
+        raise OutputError(f"cannot write {path}: {e.strerror or e}; nothing was written") from None
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
