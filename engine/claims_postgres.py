@@ -33,11 +33,12 @@ follower catches up when it starts). Both travel as one message and get one answ
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
 from psycopg.sql import SQL, Identifier, Literal
 
 from brobyg.engine.claims import CLAIMS_TABLE
@@ -161,3 +162,18 @@ class PostgresClaimingRecorder(PostgresRecorderOverrides, PostgresApplicationRec
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(SQL("SELECT key, holder FROM {0} ORDER BY key").format(self.claims_table))
             return [(row["key"], row["holder"]) for row in curs.fetchall()]
+
+
+class LibpqFactory(PostgresFactory):
+    """eventsourcing's PostgreSQL factory, its connections given the URL's libpq options and
+    left to libpq's own ways to what the URL does not name (a password from PGPASSWORD,
+    ~/.pgpass or a service file): eventsourcing always passes a host, user and password."""
+
+    def __init__(self, env: Any) -> None:
+        super().__init__(env)
+        given = json.loads(self.env.get("LIBPQ_OPTIONS") or "{}")
+        kwargs = self.datastore.pool.kwargs
+        assert isinstance(kwargs, dict)
+        for name in given.get("leave", ()):
+            kwargs.pop(name, None)
+        kwargs.update(given.get("set", {}))

@@ -10,6 +10,8 @@ eventsourcing's own recorders; read models use SQLAlchemy on the same database.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +24,27 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
 _SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+# libpq connection options a database URL may carry through to the server connection.
+LIBPQ_OPTIONS = frozenset(
+    {
+        "application_name",
+        "channel_binding",
+        "connect_timeout",
+        "gssencmode",
+        "keepalives",
+        "keepalives_idle",
+        "passfile",
+        "service",
+        "sslcert",
+        "sslcrl",
+        "sslkey",
+        "sslmode",
+        "sslrootcert",
+        "target_session_attrs",
+    }
+)
 
 
 def with_schema(url: str, schema: str) -> str:
@@ -37,6 +60,7 @@ class Store:
     schema: str | None = None
     display: str = ""
     connect_args: dict[str, Any] = field(default_factory=dict)
+    libpq_text: str = ""
 
     @property
     def is_sqlite(self) -> bool:
@@ -44,8 +68,8 @@ class Store:
 
     @property
     def libpq_url(self) -> str:
-        """The PostgreSQL URL for psycopg or libpq themselves (no SQLAlchemy driver name)."""
-        return self.sqlalchemy_url.replace("postgresql+psycopg://", "postgresql://", 1)
+        """The PostgreSQL URL for psycopg or libpq themselves, with the libpq options."""
+        return self.libpq_text
 
     def sqlalchemy_engine(self) -> Any:
         import sqlalchemy as sa
@@ -207,9 +231,12 @@ def _postgres(url: URL, text: str) -> Store:
     for name, value in parse_qsl(text.partition("?")[2], keep_blank_values=True):
         if not value:
             given.setdefault(name, []).append(value)
-    unknown = set(given) - {"schema", "host"}
+    unknown = set(given) - {"schema", "host"} - LIBPQ_OPTIONS
     if unknown:
-        raise StoreUrlError(f"unknown database URL option(s): {', '.join(sorted(unknown))} (only schema=… and host=…)")
+        raise StoreUrlError(
+            f"unknown database URL option(s): {', '.join(sorted(unknown))} "
+            f"(schema=, host=, and libpq's {', '.join(sorted(LIBPQ_OPTIONS))})"
+        )
     for option, values in given.items():
         if len(values) > 1:
             raise StoreUrlError(f"the database URL gives {option}= more than once")
@@ -227,11 +254,20 @@ def _postgres(url: URL, text: str) -> Store:
             raise StoreUrlError(
                 f"?host= takes the folder of the server's socket, e.g. /var/run/postgresql, not {socket_folder!r}"
             )
+    libpq = {"fallback_application_name": "brobyg", "connect_timeout": "5"}  # PGAPPNAME or ?application_name= win
+    libpq.update({name: value for name, value in query.items() if name in LIBPQ_OPTIONS})
+    # What the URL leaves out, libpq finds its usual way (PGHOST, PGUSER, PGPASSWORD, ~/.pgpass,
+    # a service file) where the environment names one; otherwise the server on this machine.
+    from_libpq = "service" in libpq or "PGSERVICE" in os.environ
+    leave_host = not (socket_folder or url.host) and (from_libpq or "PGHOST" in os.environ)
+    leave_user = not url.username and (from_libpq or "PGUSER" in os.environ)
     host = socket_folder or url.host or "127.0.0.1"
     user = url.username or "postgres"
     password = url.password or ""
+    left = [name for name, leave in (("host", leave_host), ("user", leave_user), ("password", not password)) if leave]
     env = {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "PERSISTENCE_MODULE": "brobyg.engine.claims_postgres:LibpqFactory",
+        "LIBPQ_OPTIONS": json.dumps({"set": libpq, "leave": left}),
         "APPLICATION_RECORDER_TOPIC": "brobyg.engine.claims_postgres:PostgresClaimingRecorder",
         "POSTGRES_DBNAME": dbname,
         "POSTGRES_HOST": host,
@@ -249,19 +285,37 @@ def _postgres(url: URL, text: str) -> Store:
     if schema:
         env["POSTGRES_SCHEMA"] = schema
     options = {"host": socket_folder} if socket_folder else {}
-    tcp_host = None if socket_folder else host
+    tcp_host = None if socket_folder or leave_host else host
+    sa_user = None if leave_user else user
     sa_url = URL.create(
-        "postgresql+psycopg", username=user, password=password or None, host=tcp_host, port=port, database=dbname, query=options
+        "postgresql+psycopg",
+        username=sa_user,
+        password=password or None,
+        host=tcp_host,
+        port=port,
+        database=dbname,
+        query=options,
+    )
+    libpq_url = URL.create(
+        "postgresql",
+        username=sa_user,
+        password=password or None,
+        host=tcp_host,
+        port=port,
+        database=dbname,
+        query={**options, **libpq},
     )
     # Shown without the password, and with the options as typed: SQLAlchemy would write the
     # socket folder's slashes as %2F.
-    shown = URL.create("postgresql", username=user, host=tcp_host, port=port, database=dbname)
-    shown_options = urlencode({**options, **({"schema": schema} if schema else {})}, safe="/")
+    shown = URL.create("postgresql", username=sa_user, host=tcp_host, port=port, database=dbname)
+    typed = {name: value for name, value in query.items() if name in LIBPQ_OPTIONS and "password" not in name}
+    shown_options = urlencode({**options, **({"schema": schema} if schema else {}), **typed}, safe="/")
     return Store(
         kind="postgresql",
         eventsourcing_env=env,
         sqlalchemy_url=sa_url.render_as_string(hide_password=False),
         schema=schema,
         display=shown.render_as_string(hide_password=True) + (f"?{shown_options}" if shown_options else ""),
-        connect_args={"connect_timeout": 5},
+        connect_args=dict(libpq),
+        libpq_text=libpq_url.render_as_string(hide_password=False),
     )

@@ -98,7 +98,7 @@ def test_the_password_reaches_both_drivers_intact() -> None:
         ":memory:",
         "postgresql://h:5432/",
         "postgresql://h/x?schema=Bad-Name",
-        "postgresql://h/x?sslmode=require",
+        "postgresql://h/x?search_path=other",
         "postgresql://h/x?schema=a&schema=b",
         "postgresql://h/x?host=/var/run/postgresql",  # two hosts
         "postgresql:///x?host=var/run/postgresql",  # a socket's folder is a full path
