@@ -19,7 +19,7 @@ import click
 
 from brobyg.cli.files import OutputError
 from brobyg.cli.params import DATE, LINE
-from brobyg.engine.errors import AlreadyExists, Conflict, InvalidInput, NotFound, Refused, UntrustedEvent
+from brobyg.engine.errors import AlreadyExists, Conflict, InvalidInput, NotAllowed, NotFound, Refused, UntrustedEvent
 
 if TYPE_CHECKING:
     from brobyg.domain.application import Brobyg
@@ -49,7 +49,8 @@ class Env:
 
     def __init__(self, db: str | None, actor: str | None, today: dt.date | None) -> None:
         self.db = db if db is not None else default_db()
-        self.actor = (actor or default_actor()).strip() or "unknown"
+        self.acting_as = actor.strip() if actor and actor.strip() else None  # --as, if given
+        self.actor = self.acting_as or default_actor()
         self.today = today
         self.may_run_ahead = False  # set by `simulate`, which marks the (empty) store it fills
         self.may_create = False  # set by the commands that write: reading never creates a store
@@ -77,6 +78,8 @@ class Env:
             app = Brobyg(store, Clock(self.today), self.actor)
         except StoreUrlError as e:
             raise click.BadParameter(str(e), param_hint="'--db'") from None
+        if not store.is_sqlite:
+            _who_acts(self, app)
         real = dt.date.today()
         if self.today is not None and self.today > real and not self.may_run_ahead and not app.is_simulated():
             app.close()
@@ -94,6 +97,20 @@ class Env:
         return ReadModels(self.app)
 
 
+def _who_acts(env: Env, app: Brobyg) -> None:
+    """On PostgreSQL the actor is the database login; acting for someone else (--as) is for an
+    admin, and then both are recorded."""
+    from brobyg.engine.errors import NotAllowed
+    from brobyg.engine.identity import ADMIN_ROLE, is_admin
+
+    if env.acting_as is None or env.acting_as == app.login:
+        app.actor = env.actor = app.login
+        return
+    if not is_admin(app):
+        app.close()
+        raise NotAllowed(f"the login {app.login} may not act as {env.acting_as} (--as is for members of {ADMIN_ROLE})")
+
+
 class BrobygGroup(click.Group):
     """Turns refusals and store trouble into one line on stderr and the contract's exit codes."""
 
@@ -108,7 +125,7 @@ class BrobygGroup(click.Group):
     def _invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (Refused, NotFound, AlreadyExists, Conflict, UntrustedEvent) as e:
+        except (Refused, NotFound, AlreadyExists, Conflict, UntrustedEvent, NotAllowed) as e:
             _fail(_label(e), str(e))
         except OutputError as e:
             _fail("error", str(e))
@@ -137,7 +154,7 @@ def _remove_if_new(env: Env) -> None:
 
 
 def _label(e: Exception) -> str:
-    return "refused" if isinstance(e, Refused) else "error"
+    return "refused" if isinstance(e, (Refused, NotAllowed)) else "error"
 
 
 def _fail(label: str, message: str) -> None:
@@ -227,7 +244,8 @@ def _hint(message: str) -> str:
     envvar="BROBYG_USER",
     type=LINE,
     metavar="USER",
-    help="Who is acting, recorded on every event [env BROBYG_USER; default: login name]",
+    help="Who is acting, recorded on every event beside the login [env BROBYG_USER; default: the login]. "
+    "On PostgreSQL only an admin may act for someone else.",
 )
 @click.option("--today", envvar="BROBYG_TODAY", type=DATE, help="What today is [env BROBYG_TODAY; default: the real date]")
 @click.version_option(package_name="brobyg")

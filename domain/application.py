@@ -39,7 +39,6 @@ from brobyg.engine.application import CommandApplication
 from brobyg.engine.clock import Clock
 from brobyg.engine.commands import Changes
 from brobyg.engine.errors import AlreadyExists, InvalidInput, NotFound, Refused, Stale
-from brobyg.engine.identity import login_of
 from brobyg.engine.rules import Violation, require
 from brobyg.engine.store import Store
 
@@ -54,7 +53,6 @@ class Brobyg(CommandApplication):
 
     def __init__(self, store: Store, clock: Clock | None = None, actor: str = "system", seed: int | None = None) -> None:
         super().__init__(store, clock, actor)
-        self.login = login_of(store)  # the account every event of this process is written by
         self.rng = random.Random(seed)
 
     def implausible(self, before: EventSourced | None, event: Any) -> str | None:

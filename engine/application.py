@@ -26,6 +26,7 @@ from brobyg.engine.clock import Clock
 from brobyg.engine.commands import Changes, Command
 from brobyg.engine.errors import Conflict, MemoryBehind, Stale
 from brobyg.engine.event_types import ClosedMapper, EventTypes
+from brobyg.engine.identity import login_of
 from brobyg.engine.memory import Memory
 from brobyg.engine.overrides import ApplicationOverrides, replay
 from brobyg.engine.store import Store
@@ -91,6 +92,11 @@ class CommandApplication(ApplicationOverrides):
     def implausible_log(self, claims: dict[str, str], aggregates: list[EventSourced]) -> str | None:
         """What is wrong across a file's streams and claims, given every aggregate it replays to."""
         return None
+
+    @cached_property
+    def login(self) -> str:
+        """The account every event of this process is written by (`engine.identity`)."""
+        return login_of(self)
 
     def construct_mapper(self) -> Mapper[Any]:
         library = super().construct_mapper()

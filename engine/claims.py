@@ -25,6 +25,12 @@ class SQLiteClaimingRecorder(SQLiteRecorderOverrides, SQLiteApplicationRecorder)
         return [
             *super().construct_create_table_statements(),
             f"CREATE TABLE IF NOT EXISTS {CLAIMS_TABLE} (key TEXT PRIMARY KEY, holder TEXT NOT NULL)",
+            # Append-only against mistakes (whoever can write the file can also drop these).
+            *(
+                f"CREATE TRIGGER IF NOT EXISTS brobyg_append_only_{op.lower()} BEFORE {op} ON {self.events_table_name}"
+                f" BEGIN SELECT RAISE(ABORT, 'stored events are never changed or deleted ({op} refused)'); END"
+                for op in ("UPDATE", "DELETE")
+            ),
         ]
 
     def insert_claims(self, c: SQLiteCursor, claims: Mapping[str, str]) -> None:

@@ -47,6 +47,7 @@ from brobyg.engine.overrides import PostgresRecorderOverrides
 RECORD_FUNCTION = "brobyg_record"
 SETTLED_FUNCTION = "brobyg_settled_head"
 NOTIFY_FUNCTION = "brobyg_notify"
+APPEND_ONLY = "brobyg_append_only"
 
 
 class PostgresClaimingRecorder(PostgresRecorderOverrides, PostgresApplicationRecorder):
@@ -71,14 +72,40 @@ class PostgresClaimingRecorder(PostgresRecorderOverrides, PostgresApplicationRec
             "record": Identifier(RECORD_FUNCTION),
             "notify": Identifier(NOTIFY_FUNCTION),
             "settled": Identifier(SETTLED_FUNCTION),
+            "append_only": Identifier(APPEND_ONLY),
+            "append_only_truncate": Identifier(APPEND_ONLY + "_truncate"),
             "lock_timeout": self.datastore.lock_timeout,
             # One advisory lock per events table: writers hold it shared, a reader takes it alone.
             "log_lock": SQL("hashtext('brobyg:log'), hashtext({0})").format(Literal(f"{schema}.{self.events_table_name}")),
         }
         self.claims_table = SQL("{schema}.{claims}").format(**names)
         self.events_table = SQL("{schema}.{events}").format(**names)
+        # Processes starting at once create (or bring up to date) the tables one at a time: the
+        # statements run in one transaction, and replacing a trigger locks the events table.
+        self.sql_create_statements.insert(
+            0, SQL("SELECT pg_advisory_xact_lock(hashtext('brobyg:create'), hashtext({0}))").format(Literal(schema))
+        )
         self.sql_create_statements += [
             SQL("CREATE TABLE IF NOT EXISTS {schema}.{claims} (key text PRIMARY KEY, holder text NOT NULL)").format(**names),
+            # The log is append-only, for its owner too: changing or deleting a stored event needs
+            # the maintenance switch (SET brobyg.maintenance = 'on'), set on purpose in a session.
+            SQL(
+                "CREATE OR REPLACE FUNCTION {schema}.{append_only}() RETURNS trigger LANGUAGE plpgsql AS $body$"
+                " BEGIN"
+                "  IF current_setting('brobyg.maintenance', true) = 'on' THEN RETURN COALESCE(NEW, OLD); END IF;"
+                "  RAISE EXCEPTION 'stored events are never changed or deleted (% refused)', TG_OP"
+                "   USING ERRCODE = 'insufficient_privilege';"
+                " END"
+                " $body$"
+            ).format(**names),
+            SQL(
+                "CREATE OR REPLACE TRIGGER {append_only} BEFORE UPDATE OR DELETE ON {schema}.{events}"
+                " FOR EACH ROW EXECUTE FUNCTION {schema}.{append_only}()"
+            ).format(**names),
+            SQL(
+                "CREATE OR REPLACE TRIGGER {append_only_truncate} BEFORE TRUNCATE ON {schema}.{events}"
+                " FOR EACH STATEMENT EXECUTE FUNCTION {schema}.{append_only}()"
+            ).format(**names),
             SQL(
                 "CREATE OR REPLACE FUNCTION {schema}.{record}("
                 " claim_keys text[], claim_holders text[],"
@@ -177,3 +204,18 @@ class LibpqFactory(PostgresFactory):
         for name in given.get("leave", ()):
             kwargs.pop(name, None)
         kwargs.update(given.get("set", {}))
+
+    def env_create_table(self) -> bool:
+        """Create (or bring up to date) the tables and functions only as the events table's
+        owner, or where there is none yet: another login (a coordinator's) may use them but
+        not replace them."""
+        if not super().env_create_table():
+            return False
+        events = f'"{self.datastore.schema}"."{self.env.name.lower()}_events"'
+        with self.datastore.get_connection() as conn:
+            row = conn.execute(
+                "SELECT c.relowner = (SELECT oid FROM pg_roles WHERE rolname = session_user) AS owns"
+                " FROM pg_class c WHERE c.oid = to_regclass(%s)",
+                (events,),
+            ).fetchone()
+        return row is None or bool(row["owns"])

@@ -55,6 +55,10 @@ class MemoryBehind(Exception):
     holds (see `engine.memory`). Never leaves `CommandApplication.run`."""
 
 
+class NotAllowed(Exception):
+    """The login may not do this (a role's limit); nothing was written."""
+
+
 class UntrustedEvent(Exception):
     """A stored or imported event that is not one of brobyg's own types, or does not decode as
     one: it is never resolved, applied or written."""

@@ -155,7 +155,10 @@ class Store:
             engine = sa.create_engine(self.sqlalchemy_url, connect_args=self.connect_args)
             try:
                 with engine.begin() as conn:
-                    conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
+                    # Looked for first: a login that may use the schema may not be allowed to create one.
+                    query = sa.text("SELECT 1 FROM information_schema.schemata WHERE schema_name = :schema")
+                    if conn.execute(query, {"schema": self.schema}).first() is None:
+                        conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
             finally:
                 engine.dispose()
 
