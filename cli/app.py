@@ -99,16 +99,28 @@ class Env:
 
 def _who_acts(env: Env, app: Brobyg) -> None:
     """On PostgreSQL the actor is the database login; acting for someone else (--as) is for an
-    admin, and then both are recorded."""
+    admin, and then both are recorded. A mentor's login records only on their own caseload; an
+    analyst's reads the report views, not the store."""
+    from brobyg.engine.access import grant_of, role_name
     from brobyg.engine.errors import NotAllowed
     from brobyg.engine.identity import ADMIN_ROLE, is_admin
 
+    held = grant_of(app, app.login)
+    if held is not None and held.role == "analyst":
+        app.close()
+        raise NotAllowed(
+            f"the login {app.login} (role analyst) reads only the report views "
+            f"(SELECT * FROM {app.recorder.datastore.schema}.report_states_by_cohort)"
+        )
+    if held is not None and held.role == "mentor":
+        app.only_for_mentor = held.mentor
     if env.acting_as is None or env.acting_as == app.login:
         app.actor = env.actor = app.login
         return
     if not is_admin(app):
         app.close()
-        raise NotAllowed(f"the login {app.login} may not act as {env.acting_as} (--as is for members of {ADMIN_ROLE})")
+        admins = role_name(app.recorder.datastore.schema, ADMIN_ROLE)
+        raise NotAllowed(f"the login {app.login} may not act as {env.acting_as} (--as is for members of {admins})")
 
 
 class BrobygGroup(click.Group):
@@ -125,7 +137,9 @@ class BrobygGroup(click.Group):
     def _invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (Refused, NotFound, AlreadyExists, Conflict, UntrustedEvent, NotAllowed) as e:
+        except NotAllowed as e:  # a role's limit: name the command it stopped
+            _fail("refused", f"{ctx.invoked_subcommand}: {e}")
+        except (Refused, NotFound, AlreadyExists, Conflict, UntrustedEvent) as e:
             _fail(_label(e), str(e))
         except OutputError as e:
             _fail("error", str(e))
@@ -154,7 +168,7 @@ def _remove_if_new(env: Env) -> None:
 
 
 def _label(e: Exception) -> str:
-    return "refused" if isinstance(e, (Refused, NotAllowed)) else "error"
+    return "refused" if isinstance(e, Refused) else "error"
 
 
 def _fail(label: str, message: str) -> None:

@@ -38,7 +38,7 @@ from brobyg.engine.aggregate import EventSourced
 from brobyg.engine.application import CommandApplication
 from brobyg.engine.clock import Clock
 from brobyg.engine.commands import Changes
-from brobyg.engine.errors import AlreadyExists, InvalidInput, NotFound, Refused, Stale
+from brobyg.engine.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound, Refused, Stale
 from brobyg.engine.rules import Violation, require
 from brobyg.engine.store import Store
 
@@ -49,6 +49,7 @@ class Brobyg(CommandApplication):
     """Bridging pathways (brobygningsforløb): refer, mentor, upskill, place, educate."""
 
     name = "Brobyg"
+    only_for_mentor: str | None = None  # a mentor's login: the mentor whose caseload it records on
     aggregates = (Pathway, Mentor, Partnership)
 
     def __init__(self, store: Store, clock: Clock | None = None, actor: str = "system", seed: int | None = None) -> None:
@@ -82,10 +83,24 @@ class Brobyg(CommandApplication):
             raise NotFound(f"no partnership {partnership!r} (brobyg partnership add {partnership} …)")
         return found
 
+    def _only_own_caseload(self, aggregate: EventSourced) -> None:
+        """A mentor's login records only on the pathways they mentor and on their own record."""
+        mine = self.only_for_mentor
+        if isinstance(aggregate, Pathway) and aggregate.mentor == mine:
+            return
+        if isinstance(aggregate, Mentor) and aggregate.mentor == mine:
+            return
+        what = f"{aggregate.case} is not on their caseload" if isinstance(aggregate, Pathway) else "this is not their caseload"
+        raise NotAllowed(f"the login {self.login} (role mentor, {mine}) records only on their own caseload; {what}")
+
     def _add_event(self, aggregate: EventSourced, event: type, on: dt.date, **fields: Any) -> None:
+        if self.only_for_mentor is not None:
+            self._only_own_caseload(aggregate)
         aggregate.record(event, on, self.actor, self.clock.recorded_at(on), login=self.login, **fields)
 
     def _new(self, cls: type[A], event: type, id: Any, on: dt.date, **fields: Any) -> A:
+        if self.only_for_mentor is not None:
+            raise NotAllowed(f"the login {self.login} (role mentor) records only on their own caseload")
         return cls._create(
             event, id=id, on=on, actor=self.actor, login=self.login, timestamp=self.clock.recorded_at(on), **fields
         )

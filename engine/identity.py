@@ -1,8 +1,8 @@
 """Who writes: the account behind every event, beside the actor a command names.
 
 On PostgreSQL the account is the database login (`session_user`); acting for someone else
-(`--as`) is for an admin there: a member of `ADMIN_ROLE`, a superuser, or the owner of the
-events table. On SQLite the account is the operating-system user, and whoever can write the
+(`--as`) is for an admin there: a member of the store's admin role (`engine.access`), a
+superuser, or the owner of the events table. On SQLite the account is the operating-system user, and whoever can write the
 file is trusted with it.
 """
 
@@ -11,7 +11,9 @@ from __future__ import annotations
 import getpass
 from typing import Any
 
-ADMIN_ROLE = "brobyg_admin"
+from brobyg.engine.access import role_name
+
+ADMIN_ROLE = "admin"  # engine.access names the store's role: brobyg_<schema>_admin
 
 
 def os_login() -> str:
@@ -40,6 +42,6 @@ def is_admin(app: Any) -> bool:
             " OR EXISTS (SELECT 1 FROM pg_roles a WHERE a.rolname = %s AND pg_has_role(session_user, a.oid, 'MEMBER'))"
             " OR EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = to_regclass(%s) AND c.relowner = r.oid) AS admin"
             " FROM pg_roles r WHERE r.rolname = session_user",
-            (ADMIN_ROLE, events),
+            (role_name(app.recorder.datastore.schema, ADMIN_ROLE), events),
         ).fetchone()
     return bool(row and row["admin"])

@@ -103,13 +103,14 @@ class Store:
         engine = sa.create_engine(self.sqlalchemy_url, connect_args=self.connect_args)
         try:
             with engine.connect() as conn:
+                # The catalog, not information_schema: that shows only tables the login may use.
                 found = conn.execute(
-                    sa.text("SELECT 1 FROM information_schema.tables WHERE table_schema = :schema AND table_name = :table"),
-                    {"schema": self.schema or "public", "table": events_table},
-                ).first()
+                    sa.text("SELECT to_regclass(:table) IS NOT NULL"),
+                    {"table": f'"{self.schema or "public"}"."{events_table}"'},
+                ).scalar()
         finally:
             engine.dispose()
-        return found is not None
+        return bool(found)
 
     def schema_exists(self) -> bool:
         if self.is_sqlite or not self.schema:
@@ -119,7 +120,7 @@ class Store:
         engine = sa.create_engine(self.sqlalchemy_url, connect_args=self.connect_args)
         try:
             with engine.connect() as conn:
-                query = sa.text("SELECT 1 FROM information_schema.schemata WHERE schema_name = :schema")
+                query = sa.text("SELECT 1 FROM pg_namespace WHERE nspname = :schema")
                 return conn.execute(query, {"schema": self.schema}).first() is not None
         finally:
             engine.dispose()
@@ -156,7 +157,7 @@ class Store:
             try:
                 with engine.begin() as conn:
                     # Looked for first: a login that may use the schema may not be allowed to create one.
-                    query = sa.text("SELECT 1 FROM information_schema.schemata WHERE schema_name = :schema")
+                    query = sa.text("SELECT 1 FROM pg_namespace WHERE nspname = :schema")
                     if conn.execute(query, {"schema": self.schema}).first() is None:
                         conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
             finally:

@@ -55,7 +55,8 @@ def test_the_actor_is_the_database_login(pg_url: str, coordinator: str) -> None:
     refused = run_cli(url, "mentor", "add", "bo", "--name", "Bo", "--kind", "lab", actor="Datatilsynet")
     assert refused.exit_code == 1 and refused.stdout == ""
     assert (
-        refused.stderr == f"refused: the login {coordinator} may not act as Datatilsynet (--as is for members of brobyg_admin)\n"
+        refused.stderr == f"refused: mentor: the login {coordinator} may not act as Datatilsynet "
+        f"(--as is for members of brobyg_{parse_store_url(pg_url).schema}_admin)\n"
     )
     assert count_events(pg_url) == before
     app_events = _actors(pg_url)

@@ -1,0 +1,115 @@
+"""Roles on a shared PostgreSQL store, enforced by the database: which login may do what.
+
+Each store (schema) has four group roles, `brobyg_<schema>_<role>` (`brobyg_<role>` in the
+public schema), created and granted by the store's owner:
+
+- admin: what a coordinator may, and acting for someone else (`--as`);
+- coordinator: read everything, append events and claims, keep the read models;
+- mentor: as a coordinator in the database; the application lets them record only on their
+  own caseload (the database cannot read an event's meaning);
+- analyst: the aggregate report views only, never events or facts naming a person.
+
+No role may UPDATE, DELETE or TRUNCATE stored events (and a trigger refuses it even to the
+owner, `engine.claims_postgres`). Which login holds which role, and a mentor login's mentor,
+is kept in the store's `brobyg_access` table, readable by every role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from brobyg.engine.errors import NotAllowed
+
+ROLES = ("admin", "coordinator", "mentor", "analyst")
+ACCESS_TABLE = "brobyg_access"
+
+
+@dataclass(frozen=True)
+class Grant:
+    login: str
+    role: str
+    mentor: str | None = None
+
+
+def role_name(schema: str, role: str) -> str:
+    return f"brobyg_{role}" if schema == "public" else f"brobyg_{schema}_{role}"
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def set_up(app: Any, read_model_tables: Sequence[str], report_views: Sequence[str]) -> None:
+    """Create the roles and give each its privileges on this store (as the store's owner)."""
+    schema = app.recorder.datastore.schema
+    s = _q(schema)
+    events, claims = f"{s}.{_q(app.events_table())}", f"{s}.claims"
+    writers = [role_name(schema, r) for r in ("admin", "coordinator", "mentor")]
+    analyst = role_name(schema, "analyst")
+    with app.recorder.datastore.transaction(commit=True) as curs:
+        curs.execute(f"CREATE TABLE IF NOT EXISTS {s}.{ACCESS_TABLE} (login text PRIMARY KEY, role text NOT NULL, mentor text)")
+        for role in [*writers, analyst]:
+            curs.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))
+            if curs.fetchone() is None:
+                curs.execute(f"CREATE ROLE {_q(role)} NOLOGIN")
+            curs.execute(f"GRANT USAGE ON SCHEMA {s} TO {_q(role)}")
+            curs.execute(f"GRANT SELECT ON {s}.{ACCESS_TABLE} TO {_q(role)}")
+        curs.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {events} FROM PUBLIC")
+        for role in writers:
+            curs.execute(f"GRANT SELECT, INSERT ON {events}, {claims} TO {_q(role)}")
+            curs.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {events} FROM {_q(role)}")
+            curs.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {s} TO {_q(role)}")
+            for table in read_model_tables:
+                curs.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {s}.{_q(table)} TO {_q(role)}")
+        for view in report_views:
+            curs.execute(f"GRANT SELECT ON {s}.{_q(view)} TO {_q(analyst)}")
+
+
+def grant(app: Any, login: str, role: str, mentor: str | None) -> Grant:
+    """Give `login` one brobyg role on this store (replacing any other it had)."""
+    schema = app.recorder.datastore.schema
+    with app.recorder.datastore.transaction(commit=True) as curs:
+        curs.execute("SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", (login,))
+        row = curs.fetchone()
+        if row is None or not row["rolcanlogin"]:
+            raise NotAllowed(f"there is no login {login} on this server (CREATE ROLE {login} LOGIN first)")
+        for other in ROLES:
+            curs.execute(f"REVOKE {_q(role_name(schema, other))} FROM {_q(login)}")
+        curs.execute(f"GRANT {_q(role_name(schema, role))} TO {_q(login)}")
+        curs.execute(
+            f"INSERT INTO {_q(schema)}.{ACCESS_TABLE} (login, role, mentor) VALUES (%s, %s, %s)"
+            " ON CONFLICT (login) DO UPDATE SET role = EXCLUDED.role, mentor = EXCLUDED.mentor",
+            (login, role, mentor),
+        )
+    return Grant(login, role, mentor)
+
+
+def revoke(app: Any, login: str) -> bool:
+    """Take every brobyg role on this store from `login`; False if it had none."""
+    schema = app.recorder.datastore.schema
+    with app.recorder.datastore.transaction(commit=True) as curs:
+        for role in ROLES:
+            curs.execute(f"REVOKE {_q(role_name(schema, role))} FROM {_q(login)}")
+        curs.execute(f"DELETE FROM {_q(schema)}.{ACCESS_TABLE} WHERE login = %s", (login,))
+        return bool(curs.rowcount)
+
+
+def grants(app: Any) -> list[Grant]:
+    schema = app.recorder.datastore.schema
+    with app.recorder.datastore.transaction(commit=False) as curs:
+        table = f"{_q(schema)}.{ACCESS_TABLE}"
+        curs.execute(
+            "SELECT to_regclass(%s) IS NOT NULL AND has_table_privilege(to_regclass(%s), 'SELECT') AS readable",
+            (table, table),
+        )
+        if not curs.fetchone()["readable"]:  # roles not set up, or a login with no brobyg role
+            return []
+        curs.execute(f"SELECT login, role, mentor FROM {_q(schema)}.{ACCESS_TABLE} ORDER BY login")
+        return [Grant(r["login"], r["role"], r["mentor"]) for r in curs.fetchall()]
+
+
+def grant_of(app: Any, login: str) -> Grant | None:
+    """The role `login` holds on this store, if any (None also where roles are not set up)."""
+    return next((g for g in grants(app) if g.login == login), None)
