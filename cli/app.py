@@ -114,6 +114,10 @@ def _who_acts(env: Env, app: Brobyg) -> None:
         )
     if held is not None and held.role == "mentor":
         app.only_for_mentor = held.mentor
+    command = click.get_current_context().find_root().invoked_subcommand
+    if held is not None and held.role in ("coordinator", "mentor") and command in ("mentor", "partnership"):
+        app.close()
+        raise NotAllowed(f"the login {app.login} (role {held.role}) may not add mentors or partnerships; an admin does")
     if env.acting_as is None or env.acting_as == app.login:
         app.actor = env.actor = app.login
         return

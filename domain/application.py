@@ -83,19 +83,31 @@ class Brobyg(CommandApplication):
             raise NotFound(f"no partnership {partnership!r} (brobyg partnership add {partnership} …)")
         return found
 
-    def _only_own_caseload(self, aggregate: EventSourced) -> None:
-        """A mentor's login records only on the pathways they mentor and on their own record."""
-        mine = self.only_for_mentor
-        if isinstance(aggregate, Pathway) and aggregate.mentor == mine:
-            return
-        if isinstance(aggregate, Mentor) and aggregate.mentor == mine:
-            return
-        what = f"{aggregate.case} is not on their caseload" if isinstance(aggregate, Pathway) else "this is not their caseload"
-        raise NotAllowed(f"the login {self.login} (role mentor, {mine}) records only on their own caseload; {what}")
+    # What a mentor's login may record, on the pathways they mentor (docs/domain.md, roles).
+    MENTOR_RECORDS = (
+        Pathway.ContactRecorded,
+        Pathway.RequestRecorded,
+        Pathway.AbsenceRecorded,
+        Pathway.Assessed,
+        Pathway.CadenceAgreed,
+    )
+
+    def _only_own_caseload(self, aggregate: EventSourced, event: type) -> None:
+        """A mentor's login records contacts, requests, absences, assessments and cadences, and
+        only on the pathways they mentor."""
+        mine, login = self.only_for_mentor, self.login
+        if not isinstance(aggregate, Pathway) or event not in self.MENTOR_RECORDS:
+            raise NotAllowed(
+                f"the login {login} (role mentor, {mine}) records only contacts, requests, absences, assessments and cadences"
+            )
+        if aggregate.mentor != mine:
+            raise NotAllowed(
+                f"the login {login} (role mentor, {mine}) records only on their own caseload; {aggregate.case} is not on it"
+            )
 
     def _add_event(self, aggregate: EventSourced, event: type, on: dt.date, **fields: Any) -> None:
         if self.only_for_mentor is not None:
-            self._only_own_caseload(aggregate)
+            self._only_own_caseload(aggregate, event)
         aggregate.record(event, on, self.actor, self.clock.recorded_at(on), login=self.login, **fields)
 
     def _new(self, cls: type[A], event: type, id: Any, on: dt.date, **fields: Any) -> A:

@@ -68,6 +68,12 @@ def test_a_coordinator_records_but_only_an_admin_acts_for_someone_else(staffed: 
     url, logins, cases = staffed
     coordinator, admin = as_login(url, logins["coordinator"]), as_login(url, logins["admin"])
     assert run_cli(coordinator, "contact", cases["peter"]).exit_code == 0
+    adding = run_cli(coordinator, "mentor", "add", "bo", "--name", "Bo", "--kind", "lab")
+    assert adding.exit_code == 1 and adding.stderr == (
+        f"refused: mentor: the login {logins['coordinator']} (role coordinator) may not add mentors or partnerships; "
+        "an admin does\n"
+    )
+    assert run_cli(admin, "mentor", "add", "bo", "--name", "Bo", "--kind", "lab").exit_code == 0
     refused = run_cli(coordinator, "contact", cases["peter"], actor="sara")
     schema = parse_store_url(url).schema
     assert refused.exit_code == 1
@@ -88,7 +94,11 @@ def test_a_mentor_records_only_on_their_own_caseload(staffed: tuple) -> None:
     mentor = as_login(url, logins["mentor"])
     assert run_cli(mentor, "contact", cases["sara"]).exit_code == 0
     before = count_events(url)
-    for command in (["contact", cases["peter"]], ["refer", "Mo", "--born", "2004-01-01", "--readiness", "education-ready"]):
+    for command in (
+        ["contact", cases["peter"]],
+        ["drop-out", cases["sara"], "--reason", "moved away"],
+        ["refer", "Mo", "--born", "2004-01-01", "--readiness", "education-ready"],
+    ):
         refused = run_cli(mentor, *command)
         assert refused.exit_code == 1 and refused.stdout == "", refused.output
         assert refused.stderr.startswith(f"refused: {command[0]}: the login {logins['mentor']} (role mentor")
