@@ -33,7 +33,6 @@ follower catches up when it starts). Both travel as one message and get one answ
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -42,7 +41,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from psycopg.sql import SQL, Identifier, Literal
 
 from brobyg.engine.claims import CLAIMS_TABLE
-from brobyg.engine.overrides import PostgresRecorderOverrides
+from brobyg.engine.overrides import PostgresFactoryOverrides, PostgresRecorderOverrides
 
 RECORD_FUNCTION = "brobyg_record"
 SETTLED_FUNCTION = "brobyg_settled_head"
@@ -191,31 +190,6 @@ class PostgresClaimingRecorder(PostgresRecorderOverrides, PostgresApplicationRec
             return [(row["key"], row["holder"]) for row in curs.fetchall()]
 
 
-class LibpqFactory(PostgresFactory):
-    """eventsourcing's PostgreSQL factory, its connections given the URL's libpq options and
-    left to libpq's own ways to what the URL does not name (a password from PGPASSWORD,
-    ~/.pgpass or a service file): eventsourcing always passes a host, user and password."""
-
-    def __init__(self, env: Any) -> None:
-        super().__init__(env)
-        given = json.loads(self.env.get("LIBPQ_OPTIONS") or "{}")
-        kwargs = self.datastore.pool.kwargs
-        assert isinstance(kwargs, dict)
-        for name in given.get("leave", ()):
-            kwargs.pop(name, None)
-        kwargs.update(given.get("set", {}))
-
-    def env_create_table(self) -> bool:
-        """Create (or bring up to date) the tables and functions only as the events table's
-        owner, or where there is none yet: another login (a coordinator's) may use them but
-        not replace them."""
-        if not super().env_create_table():
-            return False
-        events = f'"{self.datastore.schema}"."{self.env.name.lower()}_events"'
-        with self.datastore.get_connection() as conn:
-            row = conn.execute(
-                "SELECT c.relowner = (SELECT oid FROM pg_roles WHERE rolname = session_user) AS owns"
-                " FROM pg_class c WHERE c.oid = to_regclass(%s)",
-                (events,),
-            ).fetchone()
-        return row is None or bool(row["owns"])
+class LibpqFactory(PostgresFactoryOverrides, PostgresFactory):
+    """eventsourcing's PostgreSQL factory with brobyg's connections and table creation
+    (`engine.overrides.PostgresFactoryOverrides`)."""

@@ -24,6 +24,10 @@ library function it replaces and why:
   aggregate asks the same question every time: its newer events).
 - `PostgresRecorderOverrides.max_notification_id` replaces `eventsourcing.postgres:PostgresApplicationRecorder.max_notification_id`:
   the *settled* head, below which no gap can still be filled by a writer in flight.
+- `PostgresFactoryOverrides.env_create_table` extends `eventsourcing.postgres:PostgresFactory.env_create_table`:
+  tables and functions are created or replaced only by the events table's owner (or where there
+  are none), so that another login may use the store; `PostgresFactoryOverrides.__init__` extends
+  `eventsourcing.postgres:PostgresFactory.__init__`, changing its pool's connection arguments.
 - `PostgresRecorderOverrides.select_notifications` wraps `eventsourcing.postgres:PostgresApplicationRecorder.select_notifications`:
   never reads past the settled head.
 
@@ -37,6 +41,7 @@ user never imports it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -117,6 +122,12 @@ OVERRIDES: tuple[Override, ...] = (
         "the settled head: no gap below it can still be filled",
     ),
     Override(
+        "eventsourcing.postgres:PostgresFactory.env_create_table",
+        "(self) -> 'bool'",
+        "PostgresFactoryOverrides.env_create_table",
+        "only the owner creates or replaces tables and functions",
+    ),
+    Override(
         "eventsourcing.postgres:PostgresApplicationRecorder.select_notifications",
         "(self, start: 'int | None', limit: 'int', stop: 'int | None' = None, topics: 'Sequence[str]' = (), *, "
         "inclusive_of_start: 'bool' = True) -> 'Sequence[Notification]'",
@@ -126,6 +137,16 @@ OVERRIDES: tuple[Override, ...] = (
 )
 
 RELIED_ON: tuple[Reliance, ...] = (
+    Reliance(
+        "eventsourcing.postgres:PostgresRecorder._create_table",
+        "(self, curs: 'Cursor[DictRow]') -> 'None'",
+        "runs the create statements in order in one transaction: the first, brobyg's, takes a lock",
+    ),
+    Reliance(
+        "eventsourcing.postgres:PostgresFactory.__init__",
+        "(self, env: 'Environment | EnvType | None')",
+        "builds the datastore whose pool's kwargs PostgresFactoryOverrides changes before it opens",
+    ),
     Reliance(
         "eventsourcing.persistence:Mapper.to_domain_event",
         "(self, stored_event: 'StoredEvent') -> 'DomainEventProtocol[TAggregateID]'",
@@ -334,3 +355,37 @@ class PostgresRecorderOverrides:
             return []
         stop = head if stop is None else min(stop, head)
         return super().select_notifications(start, limit, stop, topics, inclusive_of_start=inclusive_of_start)  # type: ignore[misc]
+
+
+class PostgresFactoryOverrides:
+    """Before `PostgresFactory` in the bases (`engine.claims_postgres.LibpqFactory`)."""
+
+    env: Any
+    datastore: Any
+
+    def __init__(self, env: Any) -> None:
+        # eventsourcing always passes a host, user and password to libpq: what the URL did not
+        # name is taken out again (libpq then finds it its usual way: PGPASSWORD, ~/.pgpass, a
+        # service file), and the URL's libpq options are added (`engine.store`).
+        super().__init__(env)  # type: ignore[call-arg]
+        given = json.loads(self.env.get("LIBPQ_OPTIONS") or "{}")
+        kwargs = self.datastore.pool.kwargs
+        assert isinstance(kwargs, dict)
+        for name in given.get("leave", ()):
+            kwargs.pop(name, None)
+        kwargs.update(given.get("set", {}))
+
+    def env_create_table(self) -> bool:
+        """Create (or bring up to date) the tables and functions only as the events table's
+        owner, or where there is none yet: another login (a coordinator's) may use them but
+        not replace them."""
+        if not super().env_create_table():  # type: ignore[misc]
+            return False
+        events = f'"{self.datastore.schema}"."{self.env.name.lower()}_events"'
+        with self.datastore.get_connection() as conn:
+            row = conn.execute(
+                "SELECT c.relowner = (SELECT oid FROM pg_roles WHERE rolname = session_user) AS owns"
+                " FROM pg_class c WHERE c.oid = to_regclass(%s)",
+                (events,),
+            ).fetchone()
+        return row is None or bool(row["owns"])

@@ -290,8 +290,8 @@ def _has_type(value: object, hint: Any) -> bool:
         if origin is dict:
             return all(_has_type(k, args[0]) and _has_type(v, args[1]) for k, v in value.items())  # type: ignore[attr-defined]
         return all(_has_type(v, args[0]) for v in value)  # type: ignore[attr-defined]
-    if hint is int:
-        return _is_int(value)
+    if hint is int:  # every count, grade or number of days fits 32 bits, as the stores' columns do
+        return _is_int(value) and -(2**31) <= value < 2**31  # type: ignore[operator]
     if hint is dt.date:
         return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
     return isinstance(value, hint)

@@ -59,3 +59,13 @@ def test_the_recorders_use_the_overrides() -> None:
     assert SQLiteClaimingRecorder._insert_events is overrides.SQLiteRecorderOverrides._insert_events
     for name in ("insert_events", "select_events", "max_notification_id", "select_notifications"):
         assert getattr(PostgresClaimingRecorder, name) is getattr(overrides.PostgresRecorderOverrides, name)
+
+
+def test_the_postgresql_factory_uses_the_overrides() -> None:
+    from brobyg.engine.claims_postgres import LibpqFactory
+    from brobyg.engine.store import parse_store_url
+
+    assert LibpqFactory.env_create_table is overrides.PostgresFactoryOverrides.env_create_table
+    assert LibpqFactory.__init__ is overrides.PostgresFactoryOverrides.__init__
+    env = parse_store_url("postgresql://ann@db/cases").eventsourcing_env
+    assert env["PERSISTENCE_MODULE"] == "brobyg.engine.claims_postgres:LibpqFactory"
