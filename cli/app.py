@@ -74,6 +74,8 @@ class Env:
                         + ("" if store.is_sqlite else f" (no brobyg tables in that {where})")
                         + "; reading commands do not create one"
                     )
+                if self.today is not None and self.today > dt.date.today() and not self.may_run_ahead:
+                    raise click.BadParameter(_ahead_message(self.today), param_hint="'--today'")
                 self.new_store, self.new_schema = store, not store.schema_exists()
             app = Brobyg(store, Clock(self.today), self.actor)
         except StoreUrlError as e:
@@ -83,11 +85,7 @@ class Env:
         real = dt.date.today()
         if self.today is not None and self.today > real and not self.may_run_ahead and not app.is_simulated():
             app.close()
-            raise click.BadParameter(
-                f"{self.today} is after the real date ({real}); only a store made by `brobyg simulate` or "
-                "`brobyg demo` may run ahead of it (R13)",
-                param_hint="'--today'",
-            )
+            raise click.BadParameter(_ahead_message(self.today), param_hint="'--today'")
         return app
 
     @cached_property
@@ -95,6 +93,13 @@ class Env:
         from brobyg.projections.readmodels import ReadModels
 
         return ReadModels(self.app)
+
+
+def _ahead_message(today: dt.date) -> str:
+    return (
+        f"{today} is after the real date ({dt.date.today()}); only a store made by `brobyg simulate` or "
+        "`brobyg demo` may run ahead of it (R13)"
+    )
 
 
 def _who_acts(env: Env, app: Brobyg) -> None:
@@ -114,8 +119,9 @@ def _who_acts(env: Env, app: Brobyg) -> None:
         )
     if held is not None and held.role == "mentor":
         app.only_for_mentor = held.mentor
-    command = click.get_current_context().find_root().invoked_subcommand
-    if held is not None and held.role in ("coordinator", "mentor") and command in ("mentor", "partnership"):
+    leaf = click.get_current_context()
+    command = (leaf.parent.info_name if leaf.parent else None, leaf.info_name)
+    if held is not None and held.role in ("coordinator", "mentor") and command in (("mentor", "add"), ("partnership", "add")):
         app.close()
         raise NotAllowed(f"the login {app.login} (role {held.role}) may not add mentors or partnerships; an admin does")
     if env.acting_as is None or env.acting_as == app.login:
@@ -123,7 +129,7 @@ def _who_acts(env: Env, app: Brobyg) -> None:
         return
     if not is_admin(app):
         app.close()
-        admins = role_name(app.recorder.datastore.schema, ADMIN_ROLE)
+        admins = role_name(app, ADMIN_ROLE)
         raise NotAllowed(f"the login {app.login} may not act as {env.acting_as} (--as is for members of {admins})")
 
 
@@ -159,14 +165,14 @@ class BrobygGroup(click.Group):
 def _remove_if_new(env: Env) -> None:
     """A command that failed leaves no store it created behind (a mistyped path or schema)."""
     store = env.new_store
-    if store is None or "app" not in vars(env):
+    if store is None:
         return
     try:
-        if env.app.count_events():
-            return
-        env.app.close()
-        if store.is_sqlite or env.new_schema:
-            store.discard()
+        if "app" in vars(env):
+            env.app.close()
+        from brobyg.domain.application import Brobyg
+
+        store.discard(Brobyg.events_table(), drop_schema=env.new_schema)
     except Exception:  # the failure being reported matters more than this clean-up
         pass
 

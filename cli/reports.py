@@ -47,6 +47,8 @@ def _render(
     html: Callable[[], str],
     output: Path | None,
 ) -> None:
+    if output is not None and fmt == "table" and not as_json:
+        raise click.UsageError("-o writes --format csv, json or html; a table is shown in the terminal")
     if as_json or fmt == "json":
         if output is not None:
             import json

@@ -3,6 +3,7 @@ into an empty store (e.g. from the embedded SQLite file to a shared PostgreSQL).
 
 from __future__ import annotations
 
+import io
 import tempfile
 from pathlib import Path
 from typing import IO
@@ -44,14 +45,14 @@ def import_(env: Env, file: Path, as_json: bool) -> None:
     a replay of every pathway, the read models built from it in a scratch store. The first
     bad line is named and nothing is written."""
     env.may_create = True
-    if str(file) == "-":
-        count = _import(env, click.get_text_stream("stdin"))
-    else:
-        try:
+    try:
+        if str(file) == "-":  # read as bytes, so that line endings arrive as they were written
+            count = _import(env, io.TextIOWrapper(click.get_binary_stream("stdin"), encoding="utf-8", newline=""))
+        else:
             with file.open(encoding="utf-8", newline="") as lines:
                 count = _import(env, lines)
-        except UnicodeDecodeError as e:
-            raise TransferError(f"{file} is not UTF-8 text (byte {e.start})") from None
+    except UnicodeDecodeError as e:
+        raise TransferError(f"{'standard input' if str(file) == '-' else file} is not UTF-8 text (byte {e.start})") from None
     emit(
         {"file": str(file), "events": count, "store": env.app.store.display},
         as_json,

@@ -313,9 +313,13 @@ class Brobyg(CommandApplication):
                 if not self.memory.recalled(p.id):  # what memory holds may be out of date
                     found_first.append(p.mentor)
             elif p.mentor != found_first[0]:
-                now = f"handed to {p.mentor}" if p.mentor else "released from its mentor"
                 by = f" by {p.mentor_by}" if p.mentor_by else ""
-                raise Refused([Violation("R3", f"{p.case} was {now} at the same moment{by}; look again (brobyg show {p.case})")])
+                if seen is not None:  # what the coordinator said they saw
+                    message = f"{p.case}'s mentor is {p.mentor or 'nobody'} (changed{by}), not {seen}"
+                else:
+                    now = f"handed to {p.mentor}" if p.mentor else "released from its mentor"
+                    message = f"{p.case} was {now} at the same moment{by}"
+                raise Refused([Violation("R3", f"{message}; look again (brobyg show {p.case})")])
             new = self.mentor(mentor)
             when = self._on(on)
             found = self._inside_state(p, when)

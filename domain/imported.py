@@ -6,11 +6,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from brobyg.domain.case_ids import is_case_id
+from brobyg.domain.case_ids import is_case_id, person_key
 from brobyg.domain.mentor import Mentor
 from brobyg.domain.partnership import Partnership
 from brobyg.domain.pathway import Pathway
-from brobyg.domain.terms import AGE_MAX, AGE_MIN, MENTOR_KINDS, READINESS, REFERRAL_CHANNELS, age_on
+from brobyg.domain.terms import (
+    AGE_MAX,
+    AGE_MIN,
+    CONTACT_CHANNELS,
+    GRADES,
+    MENTOR_KINDS,
+    READINESS,
+    REFERRAL_CHANNELS,
+    SUBJECTS,
+    age_on,
+)
 from brobyg.domain.workflow import PATHWAY
 from brobyg.engine.application import SIMULATED
 
@@ -29,6 +39,14 @@ def implausible(before: Any, event: Any) -> str | None:
             return f"partnership {event.partnership!r} is stored under another stream than its own"
         if event.places < 1:
             return f"partnership {event.partnership!r} commits {event.places} places"
+    if isinstance(event, Pathway.Assessed) and (event.subject not in SUBJECTS or event.grade not in GRADES.values()):
+        return f"a grade {event.grade} in {event.subject!r} is not on the 7-point scale in Danish or maths"
+    if isinstance(event, Pathway.ContactRecorded) and event.channel not in CONTACT_CHANNELS:
+        return f"a contact by {event.channel!r}"
+    if isinstance(event, Pathway.AbsenceRecorded) and not 1 <= event.days <= 200:
+        return f"an absence of {event.days} days"
+    if isinstance(event, Pathway.Transitioned) and before is not None and event.on < before.last_on:
+        return f"{before.case}: {type(event).__name__} dated {event.on}, before the pathway's {before.last_on} (R13)"
     if isinstance(event, Pathway.Transitioned) and before is not None:
         dest = PATHWAY.dest_of(type(event), before.state)
         if dest is None or dest != event.new_state:
@@ -58,11 +76,17 @@ def implausible_log(claims: dict[str, str], aggregates: list[Any]) -> str | None
     pathways = {a.case: a for a in aggregates if isinstance(a, Pathway)}
     mentors = {a.mentor: a for a in aggregates if isinstance(a, Mentor)}
     partnerships = {a.partnership for a in aggregates if isinstance(a, Partnership)}
+    expected = {person_key(p.person, p.born): p.case for p in pathways.values()}
     for key, holder in claims.items():
         if (key, holder) == SIMULATED:
             continue
-        if not key.startswith("person:") or holder not in pathways:
+        if holder not in pathways:
             return f"the claim {key} is held by {holder!r}, which is no case in the file"
+        if expected.get(key) != holder:
+            return f"the claim {key} is not {holder}'s person key"
+    for key, case in expected.items():
+        if claims.get(key) != case:
+            return f"{case}: its person claim is missing (the duplicate-referral check would not find them)"
     for p in pathways.values():
         for role, mentor in (("mentor", p.mentor), ("KUI contact", p.kui_contact)):
             if mentor is not None and mentor not in mentors:

@@ -1,7 +1,7 @@
 """Roles on a shared PostgreSQL store, enforced by the database: which login may do what.
 
-Each store (schema) has four group roles, `brobyg_<schema>_<role>` (`brobyg_<role>` in the
-public schema), created and granted by the store's owner:
+Each store (database and schema) has four group roles of its own, `brobyg_<digest>_<role>`
+(`role_name`), created and granted by the store's owner:
 
 - admin: what a coordinator may, and acting for someone else (`--as`);
 - coordinator: read everything, append events and claims, keep the read models;
@@ -16,6 +16,7 @@ is kept in the store's `brobyg_access` table, readable by every role.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,8 +34,11 @@ class Grant:
     mentor: str | None = None
 
 
-def role_name(schema: str, role: str) -> str:
-    return f"brobyg_{role}" if schema == "public" else f"brobyg_{schema}_{role}"
+def role_name(app: Any, role: str) -> str:
+    """The store's own group role: roles are the server's, so the name carries the store (its
+    database and schema, as a short digest: any schema name gives a name within 63 bytes)."""
+    store = f"{app.store.eventsourcing_env['POSTGRES_DBNAME']}/{app.recorder.datastore.schema}"
+    return f"brobyg_{hashlib.sha256(store.encode()).hexdigest()[:10]}_{role}"
 
 
 def _q(name: str) -> str:
@@ -46,8 +50,8 @@ def set_up(app: Any, read_model_tables: Sequence[str], report_views: Sequence[st
     schema = app.recorder.datastore.schema
     s = _q(schema)
     events, claims = f"{s}.{_q(app.events_table())}", f"{s}.claims"
-    writers = [role_name(schema, r) for r in ("admin", "coordinator", "mentor")]
-    analyst = role_name(schema, "analyst")
+    writers = [role_name(app, r) for r in ("admin", "coordinator", "mentor")]
+    analyst = role_name(app, "analyst")
     with app.recorder.datastore.transaction(commit=True) as curs:
         curs.execute(f"CREATE TABLE IF NOT EXISTS {s}.{ACCESS_TABLE} (login text PRIMARY KEY, role text NOT NULL, mentor text)")
         for role in [*writers, analyst]:
@@ -76,8 +80,8 @@ def grant(app: Any, login: str, role: str, mentor: str | None) -> Grant:
         if row is None or not row["rolcanlogin"]:
             raise NotAllowed(f"there is no login {login} on this server (CREATE ROLE {login} LOGIN first)")
         for other in ROLES:
-            curs.execute(f"REVOKE {_q(role_name(schema, other))} FROM {_q(login)}")
-        curs.execute(f"GRANT {_q(role_name(schema, role))} TO {_q(login)}")
+            curs.execute(f"REVOKE {_q(role_name(app, other))} FROM {_q(login)}")
+        curs.execute(f"GRANT {_q(role_name(app, role))} TO {_q(login)}")
         curs.execute(
             f"INSERT INTO {_q(schema)}.{ACCESS_TABLE} (login, role, mentor) VALUES (%s, %s, %s)"
             " ON CONFLICT (login) DO UPDATE SET role = EXCLUDED.role, mentor = EXCLUDED.mentor",
@@ -91,7 +95,7 @@ def revoke(app: Any, login: str) -> bool:
     schema = app.recorder.datastore.schema
     with app.recorder.datastore.transaction(commit=True) as curs:
         for role in ROLES:
-            curs.execute(f"REVOKE {_q(role_name(schema, role))} FROM {_q(login)}")
+            curs.execute(f"REVOKE {_q(role_name(app, role))} FROM {_q(login)}")
         curs.execute(f"DELETE FROM {_q(schema)}.{ACCESS_TABLE} WHERE login = %s", (login,))
         return bool(curs.rowcount)
 

@@ -42,6 +42,6 @@ def is_admin(app: Any) -> bool:
             " OR EXISTS (SELECT 1 FROM pg_roles a WHERE a.rolname = %s AND pg_has_role(session_user, a.oid, 'MEMBER'))"
             " OR EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = to_regclass(%s) AND c.relowner = r.oid) AS admin"
             " FROM pg_roles r WHERE r.rolname = session_user",
-            (role_name(app.recorder.datastore.schema, ADMIN_ROLE), events),
+            (role_name(app, ADMIN_ROLE), events),
         ).fetchone()
     return bool(row and row["admin"])

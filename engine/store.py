@@ -125,23 +125,59 @@ class Store:
         finally:
             engine.dispose()
 
-    def discard(self) -> None:
-        """Remove a store this process has just created and written nothing to: the SQLite file
-        (with its journal files), or the PostgreSQL schema (only one this process created: call
-        it only then)."""
+    def discard(self, events_table: str, drop_schema: bool) -> bool:
+        """Remove a store this process has just created, if it still holds no event: checked
+        under the store's write lock, so that a store another process has written to at the
+        same moment is kept. On SQLite the tables are dropped before the file is removed (a
+        writer that opened it meanwhile then fails rather than writing into a removed file); on
+        PostgreSQL the schema is dropped only if `drop_schema` (this process made it). Returns
+        whether it was removed."""
         if self.is_sqlite:
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                Path(self.eventsourcing_env["SQLITE_DBNAME"] + suffix).unlink(missing_ok=True)
-            return
-        if self.schema:
-            import sqlalchemy as sa
+            return self._discard_sqlite()
+        if not drop_schema or not self.schema:
+            return False
+        import sqlalchemy as sa
 
-            engine = sa.create_engine(self.sqlalchemy_url, connect_args=self.connect_args)
-            try:
-                with engine.begin() as conn:
-                    conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
-            finally:
-                engine.dispose()
+        schema = f'"{self.schema}"'
+        engine = sa.create_engine(self.sqlalchemy_url, connect_args=self.connect_args)
+        try:
+            with engine.begin() as conn:
+                # The locks writers and table creators take (engine.claims_postgres), taken alone.
+                conn.execute(
+                    sa.text("SELECT pg_advisory_xact_lock(hashtext('brobyg:create'), hashtext(:schema))"),
+                    {"schema": self.schema},
+                )
+                conn.execute(
+                    sa.text("SELECT pg_advisory_xact_lock(hashtext('brobyg:log'), hashtext(:events))"),
+                    {"events": f"{self.schema}.{events_table}"},
+                )
+                table = conn.execute(sa.text("SELECT to_regclass(:t)"), {"t": f'{schema}."{events_table}"'}).scalar()
+                if table is not None and conn.execute(sa.text(f'SELECT 1 FROM {schema}."{events_table}" LIMIT 1')).first():
+                    return False
+                conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        finally:
+            engine.dispose()
+        return True
+
+    def _discard_sqlite(self) -> bool:
+        import sqlite3
+
+        path = self.eventsourcing_env["SQLITE_DBNAME"]
+        conn = sqlite3.connect(path, timeout=self.connect_args.get("timeout", 30), isolation_level=None)
+        try:
+            conn.execute("BEGIN EXCLUSIVE")
+            tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            if "stored_events" in tables and conn.execute("SELECT 1 FROM stored_events LIMIT 1").fetchone():
+                conn.execute("ROLLBACK")
+                return False
+            for table in tables:
+                conn.execute(f'DROP TABLE IF EXISTS "{table}"')
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(path + suffix).unlink(missing_ok=True)
+        return True
 
     def prepare(self) -> None:
         """Make sure the place the events go exists (directory or schema)."""
@@ -159,6 +195,11 @@ class Store:
                     # Looked for first: a login that may use the schema may not be allowed to create one.
                     query = sa.text("SELECT 1 FROM pg_namespace WHERE nspname = :schema")
                     if conn.execute(query, {"schema": self.schema}).first() is None:
+                        # Made one at a time: two processes' CREATE SCHEMA IF NOT EXISTS can collide.
+                        conn.execute(
+                            sa.text("SELECT pg_advisory_xact_lock(hashtext('brobyg:create'), hashtext(:schema))"),
+                            {"schema": self.schema},
+                        )
                         conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
             finally:
                 engine.dispose()

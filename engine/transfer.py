@@ -147,6 +147,8 @@ def _numbered(lines: Iterable[str]) -> Iterator[tuple[int, str, dict[str, Any]]]
             record = json.loads(text, parse_constant=_no_constant)
         except (json.JSONDecodeError, ValueError) as e:
             raise TransferError(f"line {number} is not JSON: {getattr(e, 'msg', e)}") from None
+        except RecursionError:
+            raise TransferError(f"line {number} is nested too deeply to be an event or a claim") from None
         if not isinstance(record, dict):
             raise TransferError(f"line {number} is not a JSON object")
         yield number, text if text.endswith("\n") else text + "\n", record
@@ -157,7 +159,8 @@ def _no_constant(name: str) -> None:
 
 
 def _header(number: int, text: str, record: dict[str, Any]) -> dict[str, Any]:
-    if record.get("format") != FORMAT or record.get("version") not in READABLE:
+    version = record.get("version")
+    if record.get("format") != FORMAT or not _is_int(version) or version not in READABLE:
         raise TransferError(
             f"not a {FORMAT} file of version {' or '.join(map(str, READABLE))} (line {number} says what the file is)"
         )
@@ -189,6 +192,7 @@ class _Checker:
             raise TransferError(f"{where}: {e}") from None
         except Exception as e:  # whatever the decoding met: the line is what is wrong
             raise TransferError(f"{where}: the state of a {stored.topic} event does not decode ({_one_line(e)})") from None
+        _check_class_version(where, stored, type(event))
         _check_fields(where, event)
         self._check_times(where, event)
         before = self.aggregates.get(stored.originator_id)
@@ -254,6 +258,28 @@ class _Checker:
             raise TransferError(f"{where}: effective {on}, after it was recorded ({recorded.date()}) or before {EARLIEST.date()}")
 
 
+def _check_class_version(where: str, stored: StoredEvent, cls: type) -> None:
+    """A stored shape is one the event class knows: from 1 up to its class version (an unknown
+    one would skip the upcasters)."""
+    given = json.loads(stored.state).get("class_version", 1)
+    if not _is_int(given) or not 1 <= given <= getattr(cls, "class_version", 1):
+        raise TransferError(f"{where}: class version {given!r} of a {cls.__qualname__} event is not one brobyg wrote")
+
+
+# Text fields hold what the command line accepts: a line or a note, never control characters.
+MAX_TEXT = 2_000
+ONE_LINE = {"actor", "login", "person", "case", "mentor", "name", "kind", "from_mentor", "to_mentor", "kui_contact"}
+
+
+def _check_text(where: str, name: str, value: object) -> None:
+    if isinstance(value, str):
+        if len(value) > MAX_TEXT:
+            raise TransferError(f"{where}: {name} is {len(value)} characters long; at most {MAX_TEXT}")
+        allowed = "\t" if name in ONE_LINE else "\t\n"
+        if any(ord(ch) < 32 and ch not in allowed for ch in value) or "\x7f" in value:
+            raise TransferError(f"{where}: {name} contains control characters")
+
+
 def _check_fields(where: str, event: Any) -> None:
     """The decoded state has exactly the event class's fields, each of its declared type."""
     hints = {k: v for k, v in typing.get_type_hints(type(event)).items() if typing.get_origin(v) is not typing.ClassVar}
@@ -272,7 +298,8 @@ def _check_fields(where: str, event: Any) -> None:
         raise TransferError(f"{where}: a {type(event).__qualname__} event with the wrong fields ({what})")
     for name, hint in hints.items():
         if not _has_type(state[name], hint):
-            raise TransferError(f"{where}: {name} = {state[name]!r} is not a {_type_name(hint)}")
+            raise TransferError(f"{where}: {name} = {state[name]!r:.80} is not a {_type_name(hint)}")
+        _check_text(where, name, state[name])
     if not state["actor"].strip():
         raise TransferError(f"{where}: no actor")
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from brobyg.engine.store import parse_store_url
 from tests import scenarios
-from tests.helpers import PG_URL, make_app, needs_pg, new_pg_store, run_cli
+from tests.helpers import PG_URL, count_events, make_app, needs_pg, new_pg_store, run_cli
 
 READING = [
     ["show", "BAAAAAA"],
@@ -134,3 +134,29 @@ def test_a_failed_export_leaves_the_old_file_and_no_partial(store: str, tmp_path
     assert result.stderr == f"error: cannot write {target}: No space left on device; nothing was written\n"
     assert target.read_text() == "the previous export"
     assert [p.name for p in tmp_path.iterdir() if not p.name.startswith("store.sqlite")] == ["log.jsonl"]
+
+
+def test_a_store_is_discarded_only_while_it_holds_no_event(db_url: str) -> None:
+    """What a failed command's clean-up checks under the write lock: a store someone else has
+    written to in the meantime is kept."""
+    from brobyg.domain.application import Brobyg
+
+    store = parse_store_url(db_url)
+    app = make_app(db_url)
+    app.add_mentor("sara", "Sara Holm", "kui")
+    app.close()
+    assert store.discard(Brobyg.events_table(), drop_schema=True) is False
+    assert count_events(db_url) == 1
+    empty_url = db_url.replace("brobyg.sqlite", "empty.sqlite") if store.is_sqlite else new_pg_store()[0]
+    make_app(empty_url).close()
+    empty = parse_store_url(empty_url)
+    assert empty.exists(Brobyg.events_table())
+    assert empty.discard(Brobyg.events_table(), drop_schema=True) is True
+    assert not empty.exists(Brobyg.events_table())
+
+
+def test_a_today_after_the_real_date_leaves_no_new_store(tmp_path: Path) -> None:
+    new = tmp_path / "new.sqlite"
+    result = run_cli(str(new), "mentor", "add", "sara", "--name", "Sara", "--kind", "kui", today="2099-01-01")
+    assert result.exit_code == 2 and "after the real date" in result.stderr
+    assert list(tmp_path.iterdir()) == []

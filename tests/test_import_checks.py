@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from brobyg.cli.main import cli
 from brobyg.engine.errors import TransferError
 from brobyg.engine.transfer import check_log, export_log, import_log
 from brobyg.projections.readmodels import ReadModels
@@ -139,6 +141,10 @@ def test_a_foreign_topic_is_refused_before_anything_is_imported(
         ({"new_state": "qualified"}, "a referral to qualified (R9)"),
         ({"extra": 1}, "unknown extra"),
         ({"originator_topic": "os:system"}, "'os:system' is not a brobyg aggregate type"),
+        ({"actor": "Datatilsynet\x1b[31m"}, "actor contains control characters"),
+        ({"person": "Jens\nHansen"}, "person contains control characters"),
+        ({"person": "J" * 2001}, "person is 2001 characters long"),
+        ({"class_version": 1000000}, "class version 1000000 of a Pathway.Referred event is not one brobyg wrote"),
     ],
 )
 def test_a_forged_referral_is_refused_naming_its_line(
@@ -168,6 +174,8 @@ def test_a_transition_off_the_graph_is_refused(tmp_path: Path, export: list[str]
         (lambda ls: [*ls[:-2], '{"claim": "person:x"}\n', ls[-1]], "neither an event nor a claim"),
         (lambda ls: [*ls[:-2], '{"claim": "person:x", "holder": "BQQQQQQ"}\n', ls[-1]], "no case in the file"),
         (lambda ls: [ls[0], ls[-2], *ls[1:-2], ls[-1]], "an event after the claims"),
+        (lambda ls: [line for line in ls if '"claim"' not in line or line == ls[-2]], "its person claim is missing"),
+        (lambda ls: [ls[0], '{"stream": ' + "[" * 100_000 + "]" * 100_000 + "}\n", *ls[1:]], "nested too deeply"),
     ],
 )
 def test_a_damaged_log_is_refused(tmp_path: Path, export: list[str], damage: Any, says: str) -> None:
@@ -184,6 +192,30 @@ def test_bad_utf8_is_refused(tmp_path: Path, export: list[str]) -> None:
     file.write_bytes(export[0].encode() + b"\xff\xfe\n")
     result = run_cli(str(tmp_path / "t.sqlite"), "import", str(file))
     assert result.exit_code == 2 and "is not UTF-8 text" in result.stderr and "Traceback" not in result.output
+    piped = CliRunner().invoke(cli, ["--db", str(tmp_path / "p.sqlite"), "import", "-"], input=file.read_bytes())
+    assert piped.exit_code == 2 and "standard input is not UTF-8 text" in piped.stderr
+    assert not (tmp_path / "p.sqlite").exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({"grade": 5}, "not on the 7-point scale"),
+        ({"subject": "klingon"}, "not on the 7-point scale"),
+    ],
+)
+def test_a_fact_no_command_could_record_is_refused(tmp_path: Path, export: list[str], change: dict[str, Any], says: str) -> None:
+    lines = list(export)
+    i = first_line(lines, "brobyg:Pathway.Assessed")
+    lines[i] = with_state(lines[i], **change)
+    message = refusal(tmp_path, signed(lines))
+    assert message.startswith(f"Error: line {i + 1}: ") and says in message, message
+
+
+def test_a_header_version_must_be_a_whole_number(tmp_path: Path, export: list[str]) -> None:
+    header = json.loads(export[0])
+    header["version"] = True
+    assert "not a brobyg-event-log file" in refusal(tmp_path, [json.dumps(header) + "\n", *export[1:]])
 
 
 # --- any change at all ----------------------------------------------------------------------------

@@ -95,7 +95,7 @@ def test_sixteen_handovers_of_one_case_give_one(db_url: str) -> None:
     for _, outcome, message in results:
         if outcome == "refused":
             assert message == (
-                f"R3: {case} was handed to m{winner} at the same moment by coordinator{winner}; look again (brobyg show {case})"
+                f"R3: {case}'s mentor is m{winner} (changed by coordinator{winner}), not sara; look again (brobyg show {case})"
             )
     app = make_app(db_url)
     try:

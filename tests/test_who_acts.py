@@ -18,6 +18,17 @@ from tests.helpers import PG_URL, count_events, needs_pg, run_cli
 MENTOR = ["mentor", "add", "ida", "--name", "Ida Berg", "--kind", "lab"]
 
 
+def admin_role(url: str) -> str:
+    from brobyg.engine.access import role_name
+    from tests.helpers import make_app
+
+    app = make_app(url)
+    try:
+        return role_name(app, "admin")
+    finally:
+        app.close()
+
+
 def as_login(url: str, login: str) -> str:
     return url.replace("postgres@", f"{login}@", 1)
 
@@ -56,7 +67,7 @@ def test_the_actor_is_the_database_login(pg_url: str, coordinator: str) -> None:
     assert refused.exit_code == 1 and refused.stdout == ""
     assert (
         refused.stderr == f"refused: mentor: the login {coordinator} may not act as Datatilsynet "
-        f"(--as is for members of brobyg_{parse_store_url(pg_url).schema}_admin)\n"
+        f"(--as is for members of {admin_role(pg_url)})\n"
     )
     assert count_events(pg_url) == before
     app_events = _actors(pg_url)
