@@ -39,9 +39,9 @@ MAX_VERSION = 2**31
 
 
 def export_log(app: CommandApplication, out: IO[str], progress: Callable[[int, int], None] = lambda d, t: None) -> int:
-    """Write the store's log to `out`, page by page; returns the number of events."""
-    head = app.count_events()
-    claims = app.recorder.all_claims()  # type: ignore[attr-defined]
+    """Write the store's log to `out`, page by page, as it stood at one moment (others may go on
+    writing meanwhile); returns the number of events."""
+    head, claims = _a_moment(app)
     digest = hashlib.sha256()
 
     def write(record: dict[str, Any]) -> None:
@@ -52,7 +52,7 @@ def export_log(app: CommandApplication, out: IO[str], progress: Callable[[int, i
     out.write(json.dumps({"format": FORMAT, "version": VERSION, "events": head, "claims": len(claims)}) + "\n")
     written, start = 0, 1
     while True:
-        page = app.recorder.select_notifications(start=start, limit=5_000)
+        page = app.recorder.select_notifications(start=start, limit=5_000, stop=head) if start <= head else []
         if not page:
             break
         for n in page:
@@ -71,6 +71,19 @@ def export_log(app: CommandApplication, out: IO[str], progress: Callable[[int, i
         write({"claim": key, "holder": holder})
     out.write(json.dumps({"sha256": digest.hexdigest()}) + "\n")
     return written
+
+
+def _a_moment(app: CommandApplication) -> tuple[int, list[tuple[str, str]]]:
+    """The log's head and the claims as they stood together: a claim is saved with its events,
+    so claims that read the same before and after the head was read belong to the events up to it."""
+    claims = app.recorder.all_claims()  # type: ignore[attr-defined]
+    for _ in range(20):
+        head = app.count_events()
+        again = app.recorder.all_claims()  # type: ignore[attr-defined]
+        if again == claims:
+            return head, claims
+        claims = again
+    raise TransferError("the store changed throughout the export; try again when it is quieter")
 
 
 @dataclass

@@ -337,3 +337,40 @@ def test_two_imports_into_one_empty_store_at_once_give_one_success(db_url: str, 
     assert sorted(results) == [False, True]
     assert count_events(db_url) == len(logs[0].events)
     print(f"\ntwo imports at once: {results.count(True)} imported, {results.count(False)} refused")
+
+
+def test_an_export_taken_while_others_write_imports(db_url: str, tmp_path: Path) -> None:
+    """A backup during office hours: the export is the log as it stood at one moment."""
+    import datetime as dt
+
+    from brobyg.domain.application import Brobyg
+    from brobyg.engine.clock import Clock
+    from brobyg.engine.store import parse_store_url
+    from brobyg.simulator.simulate import Simulation
+
+    app = Brobyg(parse_store_url(db_url), Clock(TODAY, simulated=True), "simulator", seed=5)
+    Simulation(app, 150, 5, TODAY.replace(year=TODAY.year - 2), TODAY).run()
+    app.close()
+    writer, stop = make_app(db_url), threading.Event()
+
+    def refer_meanwhile() -> None:
+        n = 0
+        while not stop.is_set():
+            writer.refer(f"Meanwhile {n}", dt.date(2000, 1, 1), "education-ready", on=TODAY)
+            n += 1
+
+    thread = threading.Thread(target=refer_meanwhile)
+    thread.start()
+    try:
+        exports = []
+        for i in range(3):
+            file = tmp_path / f"during-{i}.jsonl"
+            assert run_cli(db_url, "export", str(file)).exit_code == 0
+            exports.append(file)
+    finally:
+        stop.set()
+        thread.join()
+        writer.close()
+    for i, file in enumerate(exports):
+        imported = run_cli(str(tmp_path / f"restored-{i}.sqlite"), "import", str(file))
+        assert imported.exit_code == 0, imported.output
