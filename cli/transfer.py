@@ -4,6 +4,7 @@ into an empty store (e.g. from the embedded SQLite file to a shared PostgreSQL).
 from __future__ import annotations
 
 import io
+import sys
 import tempfile
 from pathlib import Path
 from typing import IO
@@ -47,7 +48,7 @@ def import_(env: Env, file: Path, as_json: bool) -> None:
     env.may_create = True
     try:
         if str(file) == "-":  # read as bytes, so that line endings arrive as they were written
-            count = _import(env, io.TextIOWrapper(click.get_binary_stream("stdin"), encoding="utf-8", newline=""))
+            count = _import(env, io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", newline=""))
         else:
             with file.open(encoding="utf-8", newline="") as lines:
                 count = _import(env, lines)
