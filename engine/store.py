@@ -332,24 +332,9 @@ def _postgres(url: URL, text: str) -> Store:
     options = {"host": socket_folder} if socket_folder else {}
     tcp_host = None if socket_folder or leave_host else host
     sa_user = None if leave_user else user
-    sa_url = URL.create(
-        "postgresql+psycopg",
-        username=sa_user,
-        password=password or None,
-        host=tcp_host,
-        port=port,
-        database=dbname,
-        query=options,
-    )
-    libpq_url = URL.create(
-        "postgresql",
-        username=sa_user,
-        password=password or None,
-        host=tcp_host,
-        port=port,
-        database=dbname,
-        query={**options, **libpq},
-    )
+    where: dict[str, Any] = {"username": sa_user, "password": password or None, "host": tcp_host, "port": port}
+    sa_url = URL.create("postgresql+psycopg", **where, database=dbname, query=options)
+    libpq_url = URL.create("postgresql", **where, database=dbname, query={**options, **libpq})
     # Shown without the password, and with the options as typed: SQLAlchemy would write the
     # socket folder's slashes as %2F.
     shown = URL.create("postgresql", username=sa_user, host=tcp_host, port=port, database=dbname)

@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -90,3 +91,30 @@ def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30.0) ->
         if time.monotonic() > deadline:
             pytest.fail(f"waited {timeout:g} s for {what}")
         time.sleep(0.05)
+
+
+# --- logins of their own on PostgreSQL (roles and who acts) --------------------------------------------
+
+
+def pg_sql(url: str, statement: str) -> list[tuple[Any, ...]]:
+    """Run one statement as the URL's login, as psql would; the rows it returns, if any."""
+    import psycopg
+
+    with psycopg.connect(parse_store_url(url).libpq_url, autocommit=True) as conn:
+        cursor = conn.execute(statement)  # type: ignore[arg-type]
+        return cursor.fetchall() if cursor.description else []
+
+
+def as_login(url: str, login: str) -> str:
+    """The same PostgreSQL store, logged in as `login` (the suite's URL logs in as postgres)."""
+    return url.replace("postgres@", f"{login}@", 1)
+
+
+def admin_role(url: str) -> str:
+    from brobyg.engine.access import role_name
+
+    app = make_app(url)
+    try:
+        return role_name(app, "admin")
+    finally:
+        app.close()

@@ -15,15 +15,9 @@ import pytest
 from brobyg.engine.access import ROLES, role_name
 from brobyg.engine.store import parse_store_url
 from tests import scenarios
-from tests.helpers import count_events, make_app, needs_pg, run_cli
+from tests.helpers import admin_role, as_login, count_events, make_app, needs_pg, pg_sql, run_cli
 
 pytestmark = needs_pg
-
-
-def sql(url: str, statement: str) -> list[tuple]:
-    with psycopg.connect(parse_store_url(url).libpq_url, autocommit=True) as conn:
-        cur = conn.execute(statement)
-        return cur.fetchall() if cur.description else []
 
 
 @pytest.fixture
@@ -39,7 +33,7 @@ def staffed(pg_url: str) -> Iterator[tuple[str, dict[str, str], dict[str, str]]]
     tag = uuid.uuid4().hex[:6]
     logins = {role: f"{role}_{tag}" for role in ROLES}
     for role, login in logins.items():
-        sql(pg_url, f'CREATE ROLE "{login}" LOGIN')
+        pg_sql(pg_url, f'CREATE ROLE "{login}" LOGIN')
         args = ["--mentor", "sara"] if role == "mentor" else []
         granted = run_cli(pg_url, "access", "grant", login, "--role", role, *args, "--json")
         assert granted.exit_code == 0, granted.output
@@ -49,20 +43,8 @@ def staffed(pg_url: str) -> Iterator[tuple[str, dict[str, str], dict[str, str]]]
     groups = [role_name(app, role) for role in ROLES]
     app.close()
     for name in [*logins.values(), *groups]:
-        sql(pg_url, f'DROP OWNED BY "{name}"')
-        sql(pg_url, f'DROP ROLE "{name}"')
-
-
-def admin_role(url: str) -> str:
-    app = make_app(url)
-    try:
-        return role_name(app, "admin")
-    finally:
-        app.close()
-
-
-def as_login(url: str, login: str) -> str:
-    return url.replace("postgres@", f"{login}@", 1)
+        pg_sql(pg_url, f'DROP OWNED BY "{name}"')
+        pg_sql(pg_url, f'DROP ROLE "{name}"')
 
 
 def test_the_owner_lists_who_holds_which_role(staffed: tuple) -> None:
@@ -122,13 +104,13 @@ def test_an_analyst_reads_the_report_views_and_nothing_naming_a_person(staffed: 
     assert refused.exit_code == 1 and refused.stderr.startswith(
         f"refused: caseload: the login {logins['analyst']} (role analyst) reads only the report views"
     )
-    assert sorted(sql(analyst, f'SELECT state, pathways FROM "{schema}".report_states_by_cohort')) == [
+    assert sorted(pg_sql(analyst, f'SELECT state, pathways FROM "{schema}".report_states_by_cohort')) == [
         ("bridging", 1),
         ("referred", 1),
     ]
     for table in ("brobyg_events", "rm_pathways", "rm_contacts", "claims"):
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            sql(analyst, f'SELECT * FROM "{schema}".{table}')
+            pg_sql(analyst, f'SELECT * FROM "{schema}".{table}')
 
 
 def test_no_role_changes_or_deletes_a_stored_event(staffed: tuple) -> None:
@@ -138,7 +120,7 @@ def test_no_role_changes_or_deletes_a_stored_event(staffed: tuple) -> None:
     for login in logins.values():
         for statement in ("DELETE FROM {t}", "UPDATE {t} SET topic = topic", "TRUNCATE {t}"):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
-                sql(as_login(url, login), statement.format(t=f'"{schema}".brobyg_events'))
+                pg_sql(as_login(url, login), statement.format(t=f'"{schema}".brobyg_events'))
     assert count_events(url) == before
 
 

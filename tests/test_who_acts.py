@@ -13,29 +13,9 @@ import psycopg
 import pytest
 
 from brobyg.engine.store import parse_store_url
-from tests.helpers import PG_URL, count_events, needs_pg, run_cli
+from tests.helpers import PG_URL, admin_role, as_login, count_events, needs_pg, pg_sql, run_cli
 
 MENTOR = ["mentor", "add", "ida", "--name", "Ida Berg", "--kind", "lab"]
-
-
-def admin_role(url: str) -> str:
-    from brobyg.engine.access import role_name
-    from tests.helpers import make_app
-
-    app = make_app(url)
-    try:
-        return role_name(app, "admin")
-    finally:
-        app.close()
-
-
-def as_login(url: str, login: str) -> str:
-    return url.replace("postgres@", f"{login}@", 1)
-
-
-def sql(url: str, statement: str) -> None:
-    with psycopg.connect(parse_store_url(url).libpq_url, autocommit=True) as conn:
-        conn.execute(statement)
 
 
 @pytest.fixture
@@ -45,17 +25,17 @@ def coordinator(pg_url: str) -> Iterator[str]:
     assert run_cli(pg_url, "caseload").exit_code == 0  # the read models' tables, made by the owner
     login = f"coordinator_{uuid.uuid4().hex[:8]}"
     schema = parse_store_url(pg_url).schema
-    sql(pg_url, f'CREATE ROLE "{login}" LOGIN')
+    pg_sql(pg_url, f'CREATE ROLE "{login}" LOGIN')
     for grant in (
         f'GRANT USAGE ON SCHEMA "{schema}" TO "{login}"',
         f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "{schema}" TO "{login}"',
         f'REVOKE UPDATE, DELETE ON "{schema}".brobyg_events FROM "{login}"',  # the log only grows
         f'GRANT USAGE ON ALL SEQUENCES IN SCHEMA "{schema}" TO "{login}"',
     ):
-        sql(pg_url, grant)
+        pg_sql(pg_url, grant)
     yield login
-    sql(pg_url, f'DROP OWNED BY "{login}"')
-    sql(pg_url, f'DROP ROLE "{login}"')
+    pg_sql(pg_url, f'DROP OWNED BY "{login}"')
+    pg_sql(pg_url, f'DROP ROLE "{login}"')
 
 
 @needs_pg
@@ -93,7 +73,7 @@ def test_no_login_changes_or_deletes_a_stored_event(pg_url: str, coordinator: st
     for url, why in ((as_login(pg_url, coordinator), "permission denied"), (pg_url, "never changed or deleted")):
         for statement in (f"DELETE FROM {events}", f"UPDATE {events} SET topic = topic", f"TRUNCATE {events}"):
             with pytest.raises(psycopg.errors.InsufficientPrivilege, match=why):
-                sql(url, statement)
+                pg_sql(url, statement)
     assert count_events(pg_url) == 1
 
 
