@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import getpass
+import os
 import sys
 from collections.abc import Callable
 from functools import cached_property
@@ -151,6 +152,8 @@ class BrobygGroup(click.Group):
             _fail("refused", f"{ctx.invoked_subcommand}: {e}")
         except (Refused, NotFound, AlreadyExists, Conflict, UntrustedEvent) as e:
             _fail(_label(e), str(e))
+        except BrokenPipeError:  # `brobyg show CASE | head -3`: the reader has all it wanted
+            _reader_gone()
         except OutputError as e:
             _fail("error", str(e))
         except InvalidInput as e:  # the domain's own input checks, should the CLI's let something through
@@ -160,6 +163,14 @@ class BrobygGroup(click.Group):
             if message is None:
                 raise
             _fail("error", message)
+
+
+def _reader_gone() -> None:
+    """Stop quietly when standard output's reader has gone: nothing more to say, and nothing
+    left for Python to fail to flush at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(0)
 
 
 def _remove_if_new(env: Env) -> None:

@@ -160,3 +160,18 @@ def test_a_today_after_the_real_date_leaves_no_new_store(tmp_path: Path) -> None
     result = run_cli(str(new), "mentor", "add", "sara", "--name", "Sara", "--kind", "kui", today="2099-01-01")
     assert result.exit_code == 2 and "after the real date" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_reader_that_stops_early_is_no_error(tmp_path: Path) -> None:
+    """`brobyg export - | head -1`: the command stops quietly when its reader has gone."""
+    import subprocess
+
+    from tests.helpers import installed_brobyg
+
+    db = str(tmp_path / "s.sqlite")
+    assert run_cli(db, "simulate", "--pathways", "40").exit_code == 0
+    process = subprocess.Popen([installed_brobyg(), "--db", db, "export", "-"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stdout.readline().startswith(b'{"format"')
+    process.stdout.close()  # as head does after its line
+    _, err = process.communicate(timeout=60)
+    assert (process.returncode, err) == (0, b"")
