@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+import unicodedata
+from typing import Any, ClassVar
 
 import click
 
-from brobyg.domain.terms import GRADES
+from brobyg.domain.terms import DANISH, GRADES, MATHS, SUBJECTS
 
 MAX_TEXT = 2000
 
@@ -32,22 +33,40 @@ class DateType(click.ParamType):
 class GradeType(click.ParamType):
     name = "GRADE"
 
+    # As grades are also typed: without the leading zero.
+    UNPADDED: ClassVar[dict[str, str]] = {"0": "00", "2": "02"}
+
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
         text = str(value).strip()
+        text = self.UNPADDED.get(text, text)
         if text in GRADES:
             return GRADES[text]
         self.fail(f"{value!r} is not on the 7-point scale ({', '.join(GRADES)})", param, ctx)
+
+
+class SubjectType(click.ParamType):
+    """Danish or maths, in English or as the guide says them (dansk, matematik)."""
+
+    name = "SUBJECT"
+    ALIASES: ClassVar[dict[str, str]] = {"dansk": DANISH, "matematik": MATHS, "math": MATHS}
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value).strip().casefold()
+        text = self.ALIASES.get(text, text)
+        if text in SUBJECTS:
+            return text
+        self.fail(f"{value!r} is not a subject (danish or dansk, maths or matematik)", param, ctx)
 
 
 class KeyType(click.ParamType):
     """Ids people choose for mentors and partnerships: short, lower-case, no spaces."""
 
     name = "ID"
-    _key = re.compile(r"^[a-z0-9][a-z0-9._-]{0,31}$")
+    _key = re.compile(r"^[^\W_][\w.-]{0,31}$")  # letters of any alphabet (søren), digits, '.', '_', '-'
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        text = str(value).strip().lower()
-        if self._key.match(text):
+        text = unicodedata.normalize("NFC", str(value).strip()).lower()  # one spelling per id
+        if self._key.match(text) and text.isprintable():
             return text
         self.fail(f"{value!r} is not an id (letters, digits, '.', '_' or '-', at most 32)", param, ctx)
 
@@ -70,6 +89,7 @@ class TextType(click.ParamType):
 
 DATE = DateType()
 GRADE = GradeType()
+SUBJECT = SubjectType()
 KEY = KeyType()
 TEXT = TextType()
 

@@ -12,7 +12,7 @@ import click
 
 from brobyg.cli.app import Env, cli, writes
 from brobyg.cli.output import emit
-from brobyg.cli.params import DATE, GRADE, KEY, TEXT
+from brobyg.cli.params import DATE, GRADE, KEY, SUBJECT, TEXT
 from brobyg.domain.terms import (
     CONTACT_CHANNELS,
     HOST_KINDS,
@@ -20,7 +20,6 @@ from brobyg.domain.terms import (
     PLACEMENT_PURPOSES,
     READINESS,
     REFERRAL_CHANNELS,
-    SUBJECTS,
 )
 
 if TYPE_CHECKING:
@@ -201,7 +200,7 @@ def start_bridging(env: Env, case: str, school: str | None, on: dt.date | None, 
 
 @cli.command()
 @click.argument("case")
-@click.option("--subject", required=True, type=click.Choice(SUBJECTS))
+@click.option("--subject", required=True, type=SUBJECT, help="danish (dansk) or maths (matematik).")
 @click.option("--grade", required=True, type=GRADE, help="On the 7-point scale: -3, 00, 02, 4, 7, 10, 12.")
 @writes
 def assess(env: Env, case: str, subject: str, grade: int, on: dt.date | None, as_json: bool) -> None:

@@ -130,7 +130,7 @@ def findings(t: Timeline, on: dt.date, policy: Policy) -> list[Finding]:
         found.append(Finding("critical_absence", "critical absence under the absence policy"))
     overdue = contact_overdue(t, on, policy)
     if overdue is not None:
-        found.append(Finding("contact_overdue", f"contact overdue by {overdue} days"))
+        found.append(Finding("contact_overdue", f"contact overdue by {overdue} day{'' if overdue == 1 else 's'}"))
     unanswered = unanswered_requests(t, on, policy)
     if unanswered:
         found.append(Finding("unanswered_request", f"request of {unanswered[0]} not answered"))
