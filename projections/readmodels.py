@@ -86,14 +86,20 @@ class ReadModels:
             raise FollowUnavailable(
                 "following needs PostgreSQL's notifications; on SQLite every reading command catches up by itself"
             )
+
+        def catch_up_and_tell() -> int:
+            processed = self.catch_up()
+            on_caught_up(processed)  # told before a Ctrl-C that arrived meanwhile stops the follower
+            return processed
+
         with ctrl_c_between_catch_ups() as finishing:
-            on_caught_up(finishing(self.catch_up))
+            finishing(catch_up_and_tell)
             # From where the catch-up got to, not from the log's head read later: an event
             # written in between would otherwise wait for the next one to be noticed.
             reached = min((s.position for s in self.tracked.status()), default=0)
             with self.app.recorder.subscribe(gt=reached) as subscription:
                 for _notification in subscription:
-                    on_caught_up(finishing(self.catch_up))  # one catch-up takes whatever else has arrived too
+                    finishing(catch_up_and_tell)  # one catch-up takes whatever else has arrived too
 
     def status(self) -> list[ReadModelStatus]:
         return self.tracked.status()
