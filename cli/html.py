@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
+from brobyg.projections.small_numbers import MIN_PEOPLE, NOTE, SUPPRESSED, Count, ratio
+
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:70rem;color:#1d2733;padding:0 1rem}
 h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2.2rem;border-bottom:1px solid #d5dbe3;padding-bottom:.3rem}
@@ -15,11 +17,23 @@ th{background:#f3f5f8}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .muted{color:#5b6675;font-size:.85rem}svg{display:block;margin:.5rem 0}
 .high{color:#b3261e;font-weight:600}.medium{color:#a15c00}.low{color:#2f6f3e}
 """
+HELD = "#c9d3df"  # a week whose count is held back ("<5"): a pale column up to 4, the most it can be
 COLOURS = ("#2f6fb0", "#e08a1e", "#6a9f3a", "#8e5bb5", "#c0392b", "#17a2a2", "#7f8c8d")
 
 
 def pct(share: float | None) -> str:
     return "–" if share is None else f"{share * 100:.1f} %"
+
+
+def shown(value: Count | float) -> str:
+    """A published figure as text: a held-back one (None) as a dash, "<5" as it is."""
+    return "–" if value is None else str(value)
+
+
+def counted(label: str, value: Count, of: Count = None) -> tuple[str, float, str]:
+    """A bar for a published count: held back, it has no length, only its text."""
+    length = ratio(value, of) if of is not None else (value if isinstance(value, int) else None)
+    return label, length or 0, shown(value)
 
 
 def hbars(items: Sequence[tuple[str, float, str]], maximum: float | None = None, unit: str = "", width: int = 760) -> str:
@@ -37,8 +51,8 @@ def hbars(items: Sequence[tuple[str, float, str]], maximum: float | None = None,
     return "".join(parts)
 
 
-def grouped_bars(groups: Sequence[str], series: Sequence[tuple[str, Sequence[float]]], width: int = 640) -> str:
-    """Vertical grouped bars of shares (0–1), one group per label, with a legend."""
+def grouped_bars(groups: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]], width: int = 640) -> str:
+    """Vertical grouped bars of shares (0–1), one group per label, with a legend; None draws no bar."""
     height, bottom, left = 220, 40, 40
     n = max(len(groups), 1)
     group_w = (width - left) / n
@@ -52,6 +66,8 @@ def grouped_bars(groups: Sequence[str], series: Sequence[tuple[str, Sequence[flo
         x0 = left + g * group_w
         for s, (_, values) in enumerate(series):
             value = values[g]
+            if value is None:  # held back: no bar rather than a bar of 0
+                continue
             h = value * (height - bottom - 10)
             parts.append(
                 f'<rect x="{x0 + s * bar_w:.1f}" y="{height - bottom - h:.1f}" width="{bar_w - 1:.1f}" height="{h:.1f}" fill="{COLOURS[s % len(COLOURS)]}"/>'
@@ -66,15 +82,16 @@ def grouped_bars(groups: Sequence[str], series: Sequence[tuple[str, Sequence[flo
 
 
 def weekly_columns(weeks: Sequence[dict[str, Any]], places: int, width: int = 640) -> str:
-    """Occupied places per week as columns, the committed places as a line."""
+    """Occupied places per week as columns, the committed places as a line; a held-back week pale."""
     height, left = 160, 30
-    top = max([places, *(w["occupied"] for w in weeks)], default=1) or 1
+    heights = [MIN_PEOPLE - 1 if w["occupied"] == SUPPRESSED else w["occupied"] for w in weeks]
+    top = max([places, *heights], default=1) or 1
     col = (width - left) / max(len(weeks), 1)
     y_places = height - 10 - places / top * (height - 20)
     parts = [f'<svg width="{width}" height="{height + 14}" role="img" xmlns="http://www.w3.org/2000/svg">']
-    for i, w in enumerate(weeks):
-        h = w["occupied"] / top * (height - 20)
-        colour = "#c0392b" if w["over"] else COLOURS[0]
+    for i, (w, occupied) in enumerate(zip(weeks, heights, strict=True)):
+        h = occupied / top * (height - 20)
+        colour = HELD if w["occupied"] == SUPPRESSED else "#c0392b" if w["over"] else COLOURS[0]
         parts.append(
             f'<rect x="{left + i * col:.1f}" y="{height - 10 - h:.1f}" width="{max(col - 1, 1):.1f}" height="{h:.1f}" fill="{colour}"/>'
         )
@@ -113,12 +130,11 @@ def outcomes_section(o: dict[str, Any]) -> str:
         "qualified",
     )
     overall = o["overall"]
-    n = overall["pathways"] or 1
-    funnel = hbars([(k.replace("_", " "), overall["funnel"][k] / n, f"{overall['funnel'][k]}") for k in funnel_keys], maximum=1)
+    funnel = hbars([counted(k.replace("_", " "), overall["funnel"][k], overall["pathways"]) for k in funnel_keys], maximum=1)
     by_cohort = grouped_bars(
         [c["cohort"] for c in cohorts],
         [
-            (label.replace("_", " "), [c["funnel"][label] / (c["pathways"] or 1) for c in cohorts])
+            (label.replace("_", " "), [ratio(c["funnel"][label], c["pathways"]) for c in cohorts])
             for label in ("bridging", "basic_course_started", "basic_course_completed", "qualified")
         ],
     )
@@ -129,7 +145,7 @@ def outcomes_section(o: dict[str, Any]) -> str:
     cohort_rows = [
         [
             c["cohort"],
-            c["pathways"],
+            shown(c["pathways"]),
             pct(c["completed_basic_course"]),
             pct(c["completed_main_course"]),
             pct(c["employed"]),
@@ -164,20 +180,28 @@ def outcomes_section(o: dict[str, Any]) -> str:
                     f"median {r['median_days']:.0f}, 90th percentile {r['p90_days']:.0f}",
                 )
                 for r in overall_tis
+                if r["median_days"] is not None
             ],
             unit=" days",
         )
         + table(
             ["cohort", "state", "stays", "median days", "90th percentile"],
-            [[r["cohort"], r["state"], r["stays"], r["median_days"], r["p90_days"]] for r in tis],
+            [[r["cohort"], r["state"], *map(shown, (r["stays"], r["median_days"], r["p90_days"]))] for r in tis],
             numeric=(2, 3, 4),
         )
     )
 
 
-def risk_section(rows: list[dict[str, Any]]) -> str:
-    levels = {level: sum(1 for r in rows if r["level"] == level) for level in ("high", "medium", "low")}
-    chart = hbars([(level, count, str(count)) for level, count in levels.items()])
+def risk_section(levels: dict[str, Count], rows: list[dict[str, Any]] | None = None) -> str:
+    """Active pathways per risk level (published counts); the list of the highest scores, by
+    case and mentor, only when `rows` is given (--with-cases, a coordinator's working list)."""
+    chart = hbars([counted(level, levels[level]) for level in ("high", "medium", "low")])
+    head = "<h2>Dropout risk</h2>" + chart
+    if rows is None:
+        return head + (
+            f'<p class="muted">{shown(levels["pathways"])} active pathways. The cases behind these counts are for '
+            "coordinators: <code>brobyg risk</code>, or this report with <code>--with-cases</code>.</p>"
+        )
     listed = [r for r in rows if r["level"] != "low"][:50]
     body = "".join(
         f"<tr><td>{escape(r['case'])}</td><td>{escape(r['state'])}</td><td>{escape(r['mentor'] or '')}</td><td class=n>{r['score']}</td>"
@@ -185,8 +209,7 @@ def risk_section(rows: list[dict[str, Any]]) -> str:
         for r in listed
     )
     return (
-        "<h2>Dropout risk</h2>"
-        + chart
+        head
         + f'<p class="muted">{len(rows)} active pathways; the {len(listed)} highest scores below.</p>'
         + "<table><thead><tr><th>case</th><th>state</th><th>mentor</th><th>score</th><th>level</th><th>why</th><th>action</th></tr></thead>"
         + f"<tbody>{body}</tbody></table>"
@@ -198,7 +221,7 @@ def fidelity_section(f: dict[str, Any]) -> str:
         [(m["key"].replace("_", " "), m["share"] or 0, pct(m["share"])) for m in f["measures"]],
         maximum=max(1, *(m["share"] or 0 for m in f["measures"])),
     )
-    rows = [[m["question"], m["measure"], m["numerator"], m["denominator"], pct(m["share"])] for m in f["measures"]]
+    rows = [[m["question"], m["measure"], shown(m["numerator"]), shown(m["denominator"]), pct(m["share"])] for m in f["measures"]]
     missing = "".join(f"<li>{escape(q)}</li>" for q in f["not_answerable"])
     return (
         "<h2>Fidelity to the model</h2>"
@@ -215,7 +238,7 @@ def capacity_section(rows: list[dict[str, Any]]) -> str:
     for p in rows:
         parts.append(
             f"<h3>{escape(p['partnership'])}: {escape(p['jobcentre'])} and {escape(p['school'])}</h3>"
-            f'<p class="muted">{p["places"]} committed places; now {p["occupied_now"]} occupied; average occupancy {pct(p["average_occupancy"])}; '
+            f'<p class="muted">{p["places"]} committed places; now {shown(p["occupied_now"])} occupied; average occupancy {pct(p["average_occupancy"])}; '
             f"{p['intake_gap_weeks']} of {p['weeks']} weeks with free places (intake gaps), {p['weeks_over']} over.</p>"
         )
         parts.append(weekly_columns(p["by_week"], p["places"]))
@@ -228,5 +251,6 @@ def page(title: str, as_of: dt.date, sections: Sequence[str]) -> str:
         f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>"
         f'<h1>{escape(title)}</h1><p class="muted">As of {as_of}. Made by brobyg from the event log.</p>'
         + "".join(sections)
+        + f'<p class="muted">{escape(NOTE)}</p>'
         + "</body></html>"
     )

@@ -1,5 +1,6 @@
 """Reports for the steering group (`brobyg report`): outcomes, fidelity, capacity, or all as one
-HTML page, as a table, JSON, CSV or HTML."""
+HTML page, as a table, JSON, CSV or HTML. Every format shows the figures as published by
+`projections.small_numbers`: no count from 1 to 4, no share of fewer than 5 young people."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from brobyg.cli.app import Env, cli, reads
 from brobyg.cli.files import output_option, written_whole
 from brobyg.cli.output import emit, table
 from brobyg.cli.views import as_of_date, as_of_option
+from brobyg.engine.errors import NotAllowed
+from brobyg.projections import small_numbers as small
 
 FORMATS = click.Choice(["table", "json", "csv", "html"])
 
@@ -49,6 +52,9 @@ def _render(
 ) -> None:
     if output is not None and fmt == "table" and not as_json:
         raise click.UsageError("-o writes --format csv, json or html; a table is shown in the terminal")
+    if fmt in ("table", "csv") and not as_json and small.shows_held_back(data):
+        human = _then_note(human)  # JSON carries the note as "suppressed", the HTML page at its foot
+        rows = _then_note(rows, err=True)  # standard output stays CSV
     if as_json or fmt == "json":
         if output is not None:
             import json
@@ -64,6 +70,15 @@ def _render(
         _deliver(html(), output)
     else:
         human()
+
+
+def _then_note(f: Callable[[], Any], err: bool = False) -> Callable[[], Any]:
+    def noted() -> Any:
+        done = f()
+        click.echo(small.NOTE, err=err)
+        return done
+
+    return noted
 
 
 @cli.group()
@@ -85,7 +100,7 @@ def outcomes(env: Env, cohort: str, as_of: dt.date | None, fmt: str, output: Pat
     from brobyg.cli import html
 
     on = as_of_date(env, as_of)
-    o = env.read_models.outcomes(on, cohort)
+    o = small.outcomes(env.read_models.outcomes(on, cohort))
     shares = ("pathways", "completed_basic_course", "completed_main_course", "employed", "dropped_out", "withdrawn", "active")
 
     def rows() -> list[dict[str, Any]]:
@@ -110,7 +125,7 @@ def outcomes(env: Env, cohort: str, as_of: dt.date | None, fmt: str, output: Pat
         table(
             "Days in each state (ended stays)",
             ["state", "stays", "median", "90th percentile"],
-            [[r["state"], r["stays"], r["median_days"], r["p90_days"]] for r in o["time_in_state_overall"]],
+            [[r["state"], *map(html.shown, (r["stays"], r["median_days"], r["p90_days"]))] for r in o["time_in_state_overall"]],
         )
 
     _render(fmt, as_json, o, rows, human, lambda: html.page("Outcomes", on, [html.outcomes_section(o)]), output)
@@ -123,13 +138,16 @@ def fidelity(env: Env, as_of: dt.date | None, fmt: str, output: Path | None, for
     from brobyg.cli import html
 
     on = as_of_date(env, as_of)
-    f = env.read_models.fidelity(on)
+    f = small.fidelity(env.read_models.fidelity(on))
 
     def human() -> None:
         table(
             f"Fidelity as of {on}",
             ["measure", "yes", "of", "share"],
-            [[m["measure"], m["numerator"], m["denominator"], html.pct(m["share"])] for m in f["measures"]],
+            [
+                [m["measure"], html.shown(m["numerator"]), html.shown(m["denominator"]), html.pct(m["share"])]
+                for m in f["measures"]
+            ],
         )
         click.echo("Not answerable from the event log: " + "; ".join(q.split(":")[0] for q in f["not_answerable"]))
 
@@ -151,7 +169,7 @@ def capacity(env: Env, as_of: dt.date | None, fmt: str, output: Path | None, for
     from brobyg.cli import html
 
     on = as_of_date(env, as_of)
-    rows_ = env.read_models.capacity(on)
+    rows_ = small.capacity(env.read_models.capacity(on))
 
     def rows() -> list[dict[str, Any]]:
         return [{"partnership": p["partnership"], "places": p["places"], **w} for p in rows_ for w in p["by_week"]]
@@ -180,18 +198,44 @@ def capacity(env: Env, as_of: dt.date | None, fmt: str, output: Path | None, for
 @report.command("html")
 @output_option("The HTML file to write.", required=True)
 @click.option("--cohort", type=click.Choice(["month", "quarter", "year"]), default="quarter", show_default=True)
+@click.option(
+    "--with-cases",
+    is_flag=True,
+    help="Also list the highest-risk cases by id with their mentors: a working list for coordinators, "
+    "not for the steering group (refused to analyst and mentor logins).",
+)
 @as_of_option
 @click.pass_obj
-def report_html(env: Env, output: Path, force: bool, cohort: str, as_of: dt.date | None) -> None:
-    """Everything on one self-contained page: funnel by cohort, risk levels, time in state, fidelity, capacity."""
+def report_html(env: Env, output: Path, force: bool, cohort: str, with_cases: bool, as_of: dt.date | None) -> None:
+    """Everything on one self-contained page: funnel by cohort, risk levels, time in state, fidelity, capacity.
+
+    The page names no case, young person or mentor unless --with-cases is given."""
     from brobyg.cli import html
 
+    if with_cases:
+        _may_list_cases(env)
     on = as_of_date(env, as_of)
     rm = env.read_models
+    risk = rm.risk(on)
     sections = [
-        html.outcomes_section(rm.outcomes(on, cohort)),
-        html.risk_section(rm.risk(on)),
-        html.fidelity_section(rm.fidelity(on)),
-        html.capacity_section(rm.capacity(on)),
+        html.outcomes_section(small.outcomes(rm.outcomes(on, cohort))),
+        html.risk_section(small.risk_levels(risk), risk if with_cases else None),
+        html.fidelity_section(small.fidelity(rm.fidelity(on))),
+        html.capacity_section(small.capacity(rm.capacity(on))),
     ]
     _deliver(html.page("Bridging pathways: outcomes, risk, fidelity and capacity", on, sections), output)
+
+
+def _may_list_cases(env: Env) -> None:
+    """A list of cases and mentors is for coordinators (and admins): on a shared store with roles,
+    an analyst's or a mentor's login is refused. On SQLite the file's permissions are the guard."""
+    from brobyg.engine.access import grant_of
+
+    app = env.app
+    if app.store.is_sqlite:
+        return
+    held = grant_of(app, app.login)
+    if held is not None and held.role not in ("admin", "coordinator"):
+        raise NotAllowed(
+            f"--with-cases lists cases and their mentors, for coordinators; the login {app.login} has the role {held.role}"
+        )

@@ -37,9 +37,12 @@ def capacity(conn: sa.Connection, timelines: dict[str, Timeline], on: dt.date) -
     query = sa.select(facts.partnerships).where(facts.partnerships.c.added_on <= on).order_by(facts.partnerships.c.partnership)
     for p in conn.execute(query):
         occupancy: Counter[dt.date] = Counter()
+        holders = 0  # the young people who held a place here in any week so far
         for t in timelines.values():
             if t.partnership == p.partnership:
-                occupancy.update(occupied_weeks(t, on))
+                held = occupied_weeks(t, on)
+                occupancy.update(held)
+                holders += bool(held)
         weeks = []
         week = _monday(p.added_on)
         while week <= on:
@@ -67,6 +70,7 @@ def capacity(conn: sa.Connection, timelines: dict[str, Timeline], on: dt.date) -
                 "average_occupancy": round(total / (len(weeks) * p.places), 4) if weeks else 0.0,
                 "weeks": len(weeks),
                 "weeks_over": sum(1 for w in weeks if w["over"]),
+                "pathways": holders,
                 "intake_gap_weeks": sum(1 for w in weeks if w["free"]),
                 "by_week": weeks,
             }

@@ -13,7 +13,8 @@ from brobyg.projections.policy import Policy
 from brobyg.projections.timeline import Timeline
 
 
-def _measure(key: str, question: str, measure: str, hits: int, of: int) -> dict[str, Any]:
+def _measure(key: str, question: str, measure: str, hits: int, of: int, people: int) -> dict[str, Any]:
+    """`people`: how many young people the counts are about (weeks, requests and place-weeks are theirs)."""
     return {
         "key": key,
         "question": question,
@@ -21,6 +22,7 @@ def _measure(key: str, question: str, measure: str, hits: int, of: int) -> dict[
         "numerator": hits,
         "denominator": of,
         "share": round(hits / of, 4) if of else None,
+        "pathways": people,
     }
 
 
@@ -33,6 +35,7 @@ def fidelity(timelines: dict[str, Timeline], on: dt.date, policy: Policy, capaci
 
     # Weekly contact during bridging: each full week of bridging has a contact.
     weeks = weeks_with_contact = 0
+    in_weeks: set[str] = set()
     for t in bridged:
         contacts = t.contact_dates(on)
         for state, entered, left in t.spells(on):
@@ -41,6 +44,7 @@ def fidelity(timelines: dict[str, Timeline], on: dt.date, policy: Policy, capaci
             start, end = entered, left or on
             while start + dt.timedelta(days=7) <= end:
                 weeks += 1
+                in_weeks.add(t.stream)
                 weeks_with_contact += any(start <= c < start + dt.timedelta(days=7) for c in contacts)
                 start += dt.timedelta(days=7)
 
@@ -58,11 +62,13 @@ def fidelity(timelines: dict[str, Timeline], on: dt.date, policy: Policy, capaci
 
     # Placements with a purpose, a named contact person, the young person's wish and a follow-up.
     complete = total_placements = 0
+    placed: set[str] = set()
     for t in timelines.values():
         shown = [x for x in t.placements if x.on <= on]
         for start, end in itertools.pairwise(shown):
             if start.kind == "start" and end.kind == "end":
                 total_placements += 1
+                placed.add(t.stream)
                 complete += bool(start.purpose and start.contact_named and start.wish_given and end.follow_up_given)
 
     # Critical absence followed up by a contact within 2 school days.
@@ -84,6 +90,7 @@ def fidelity(timelines: dict[str, Timeline], on: dt.date, policy: Policy, capaci
             "pathways that started bridging with one mentor throughout (no handover)",
             one_mentor,
             len(bridged),
+            len(bridged),
         ),
         _measure(
             "weekly_contact",
@@ -91,6 +98,7 @@ def fidelity(timelines: dict[str, Timeline], on: dt.date, policy: Policy, capaci
             "full weeks of bridging with at least one mentor contact",
             weeks_with_contact,
             weeks,
+            len(in_weeks),
         ),
         _measure(
             "requests_answered",
@@ -98,6 +106,7 @@ def fidelity(timelines: dict[str, Timeline], on: dt.date, policy: Policy, capaci
             "requests answered by a contact within 24 hours",
             answered,
             len(due),
+            len({t.stream for t, _ in due}),
         ),
         _measure(
             "same_mentor",
@@ -105,6 +114,7 @@ def fidelity(timelines: dict[str, Timeline], on: dt.date, policy: Policy, capaci
             "basic course starts where the education mentor continued as retention mentor",
             continued,
             len(started),
+            len({t.stream for t, _ in started}),
         ),
         _measure(
             "placements_planned",
@@ -112,6 +122,7 @@ def fidelity(timelines: dict[str, Timeline], on: dt.date, policy: Policy, capaci
             "ended taster placements with purpose, contact person, the young person's wish and a follow-up",
             complete,
             total_placements,
+            len(placed),
         ),
         _measure(
             "absence_followed_up",
@@ -119,12 +130,14 @@ def fidelity(timelines: dict[str, Timeline], on: dt.date, policy: Policy, capaci
             "episodes of critical absence followed up by a contact within 2 school days",
             followed,
             len(episodes),
+            len({t.stream for t, _ in episodes}),
         ),
         _measure(
             "cadence_agreed",
             "Har I aftalt med den unge, hvordan og hvor ofte I skal have kontakt, når den unge starter på uddannelse?",
             "pathways in education with a recorded contact cadence",
             agreed,
+            len(educated),
             len(educated),
         ),
         _measure(
@@ -133,6 +146,7 @@ def fidelity(timelines: dict[str, Timeline], on: dt.date, policy: Policy, capaci
             "occupied place-weeks against committed place-weeks",
             occupied,
             committed,
+            sum(row["pathways"] for row in capacity_rows),  # the young people who held the places
         ),
     ]
     return {"as_of": on, "measures": measures, "not_answerable": NOT_ANSWERABLE}

@@ -43,7 +43,18 @@ FUNNEL = (
     ("apprenticeship", APPRENTICESHIP),
     ("qualified", QUALIFIED),
 )
-SHARES = ("completed_basic_course", "completed_main_course", "employed", "dropped_out", "withdrawn", "active")
+# Each share and the funnel count it is of the pathways.
+SHARE_OF = {
+    "completed_basic_course": "basic_course_completed",
+    "completed_main_course": "qualified",
+    "employed": "employed",
+    "dropped_out": "dropped_out",
+    "withdrawn": "withdrawn",
+    "active": "active",
+}
+SHARES = tuple(SHARE_OF)
+# The funnel counts of final states; with those who end qualified they add up to the pathways.
+FINALS = ("employed", "dropped_out", "withdrawn", "active")
 COHORTS = ("month", "quarter", "year")
 
 
@@ -61,6 +72,7 @@ def cohort_of(day: dt.date, cohort: str) -> str:
 class _Summary:
     """What the report needs of one pathway, worked out once."""
 
+    stream: str
     cohort: str
     reached: frozenset[str]
     final: str | None
@@ -71,7 +83,7 @@ def _summary(t: Timeline, on: dt.date, cohort: str) -> _Summary:
     shown = [x for x in t.transitions if x.on <= on]
     stays = tuple((a.state, (b.on - a.on).days) for a, b in itertools.pairwise(shown))
     return _Summary(
-        cohort_of(t.referred_on, cohort), frozenset(x.state for x in shown), shown[-1].state if shown else None, stays
+        t.stream, cohort_of(t.referred_on, cohort), frozenset(x.state for x in shown), shown[-1].state if shown else None, stays
     )
 
 
@@ -89,16 +101,7 @@ def _figures(group: list[_Summary]) -> dict[str, Any]:
     def share(k: int) -> float:
         return round(k / n, 4) if n else 0.0
 
-    return {
-        "pathways": n,
-        "completed_basic_course": share(counts["basic_course_completed"]),
-        "completed_main_course": share(counts["qualified"]),
-        "employed": share(counts["employed"]),
-        "dropped_out": share(counts["dropped_out"]),
-        "withdrawn": share(counts["withdrawn"]),
-        "active": share(counts["active"]),
-        "funnel": counts,
-    }
+    return {"pathways": n, **{name: share(counts[k]) for name, k in SHARE_OF.items()}, "funnel": counts}
 
 
 def outcomes(timelines: dict[str, Timeline], on: dt.date, cohort: str = "quarter") -> dict[str, Any]:
@@ -125,17 +128,20 @@ def percentile(values: list[int], q: float) -> float:
 
 def _time_in_state(summaries: list[_Summary], by_cohort: bool) -> list[dict[str, Any]]:
     """Median and 90th percentile of the days spent in each state, over stays that have ended
-    (per cohort, or over all pathways)."""
+    (per cohort, or over all pathways), and how many young people (`pathways`) made those stays."""
     days: dict[tuple[str, str], list[int]] = defaultdict(list)
+    people: dict[tuple[str, str], set[str]] = defaultdict(set)
     for s in summaries:
         key = s.cohort if by_cohort else "all"
         for state, length in s.stays:
             days[(key, state)].append(length)
+            people[(key, state)].add(s.stream)
     return [
         {
             "cohort": key,
             "state": state,
             "stays": len(values),
+            "pathways": len(people[(key, state)]),
             "median_days": float(statistics.median(values)),
             "p90_days": percentile(values, 0.9),
         }
