@@ -11,7 +11,8 @@ Each store (database and schema) has four group roles of its own, `brobyg_<diges
 
 No role may UPDATE, DELETE or TRUNCATE stored events (and a trigger refuses it even to the
 owner, `engine.claims_postgres`). Which login holds which role, and a mentor login's mentor,
-is kept in the store's `brobyg_access` table, readable by every role.
+is kept in the store's `brobyg_access` table, readable by every role. The access log
+(`engine.access_log`) takes entries from admins, coordinators and mentors; only admins read it.
 """
 
 from __future__ import annotations
@@ -69,6 +70,9 @@ def set_up(app: Any, read_model_tables: Sequence[str], report_views: Sequence[st
                 curs.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {s}.{_q(table)} TO {_q(role)}")
         for view in report_views:
             curs.execute(f"GRANT SELECT ON {s}.{_q(view)} TO {_q(analyst)}")
+    from brobyg.engine import access_log
+
+    access_log.create(app)  # the roles may append to the access log; only an admin reads it
 
 
 def grant(app: Any, login: str, role: str, mentor: str | None) -> Grant:

@@ -70,3 +70,7 @@ class StoreUrlError(ValueError):
 
 class TransferError(InvalidInput):
     """The file cannot be imported: malformed, another format, or incomplete."""
+
+
+class AccessNotLogged(Exception):
+    """A showing of a person's data could not be written to the access log, so nothing was shown."""

@@ -38,10 +38,17 @@ CLOCK_SKEW = dt.timedelta(days=1)  # a recorded time may be this far ahead of th
 MAX_VERSION = 2**31
 
 
-def export_log(app: CommandApplication, out: IO[str], progress: Callable[[int, int], None] = lambda d, t: None) -> int:
+def export_log(
+    app: CommandApplication,
+    out: IO[str],
+    progress: Callable[[int, int], None] = lambda d, t: None,
+    before_writing: Callable[[list[tuple[str, str]]], None] = lambda claims: None,
+) -> int:
     """Write the store's log to `out`, page by page, as it stood at one moment (others may go on
-    writing meanwhile); returns the number of events."""
+    writing meanwhile); returns the number of events. `before_writing` is given that moment's
+    claims (key, holder) before the first line is written, and may stop the export by raising."""
     head, claims = _a_moment(app)
+    before_writing(claims)
     digest = hashlib.sha256()
 
     def write(record: dict[str, Any]) -> None:

@@ -1,0 +1,202 @@
+"""The access log: who was shown whose data, when, and by which command (GDPR art. 15 and 30).
+
+One append-only table in the store itself, written through SQLAlchemy on the same database as
+the read models. A row holds a case id, the actor and the login, never a name or any other
+personal field, so erasing a person (destroying their key) leaves it as it is and no erasure
+ever deletes it. UPDATE and DELETE are refused by triggers: on SQLite against mistakes (whoever
+can write the file can drop them), on PostgreSQL for every login, the owner too unless
+`brobyg.maintenance` is `on` in that session, as for the events (`engine.claims_postgres`).
+On PostgreSQL the admin, coordinator and mentor roles (`engine.access`) may INSERT rows; only
+an admin may read them.
+
+A command that shows a person's data appends its entries before it shows anything; if they
+cannot be written it raises `AccessNotLogged` and shows nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import weakref
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from brobyg.engine.errors import AccessNotLogged
+
+TABLE = "brobyg_access_log"
+APPEND_ONLY = "brobyg_access_log_append_only"
+REFUSAL = "the access log is never changed or deleted"
+
+metadata = sa.MetaData()  # its own: the read models' tables are granted UPDATE and DELETE, this one never
+access_log = sa.Table(
+    TABLE,
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), sa.Identity(), primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),  # the real time, in UTC
+    sa.Column("by", sa.Text, nullable=False),  # the actor: the login, or whom an admin acted for
+    sa.Column("login", sa.Text, nullable=False),  # the account that was shown the data
+    sa.Column("case_id", sa.String(16), nullable=False, index=True),
+    sa.Column("command", sa.String(64), nullable=False),
+    # No RETURNING of the new id: a login that may only INSERT could not read it back.
+    implicit_returning=False,
+)
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: dt.datetime
+    by: str
+    login: str
+    case: str
+    command: str
+
+
+_ready: weakref.WeakSet[sa.Engine] = weakref.WeakSet()  # engines whose store has the table and its triggers
+
+
+def append(app: Any, command: str, cases: Iterable[str]) -> None:
+    """Record that `command` shows the data of each of `cases` to the app's actor, now, in one
+    transaction; raises `AccessNotLogged` if it cannot (the caller then shows nothing)."""
+    at = dt.datetime.now(dt.UTC)
+    rows = [{"at": at, "by": app.actor, "login": app.login, "case_id": case, "command": command} for case in dict.fromkeys(cases)]
+    if not rows:
+        return
+    try:
+        _prepare(app)
+        with app.sql_engine.connect() as conn:
+            _insert_durably(conn, app.store.is_sqlite, rows)
+    except sa.exc.SQLAlchemyError as e:
+        reason = " ".join((str(getattr(e, "orig", None) or e).strip().splitlines() or [type(e).__name__])[0].split())
+        raise AccessNotLogged(f"the access log could not be written ({reason}), so nothing is shown") from None
+
+
+def _insert_durably(conn: sa.Connection, sqlite: bool, rows: list[dict[str, Any]]) -> None:
+    """Insert in one transaction that is on disk when it returns: the read models' SQLite
+    connections do not wait for the disk (they can be rebuilt), an entry must survive a power cut."""
+    if not sqlite:
+        with conn.begin():
+            conn.execute(access_log.insert(), rows)
+        return
+    conn.exec_driver_sql("PRAGMA synchronous=FULL")
+    conn.commit()
+    try:
+        with conn.begin():
+            conn.execute(access_log.insert(), rows)
+    finally:
+        conn.rollback()  # whatever the failure left open, so that the connection can be set back
+        conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
+        conn.commit()
+
+
+def entries(app: Any, case: str) -> list[Entry]:
+    """Every entry for `case`, oldest first (none where the store has no access log yet)."""
+    if not _exists(app):
+        return []
+    query = sa.select(access_log).where(access_log.c.case_id == case).order_by(access_log.c.id)
+    with app.sql_engine.connect() as conn:
+        return [Entry(_utc(r.at), r.by, r.login, r.case_id, r.command) for r in conn.execute(query)]
+
+
+def create(app: Any) -> None:
+    """Create the table and its triggers where missing, and give the store's roles their
+    privileges on it (on PostgreSQL, as the store's owner: `engine.access.set_up` calls this)."""
+    engine = app.sql_engine
+    with engine.begin() as conn:
+        if app.store.is_sqlite:
+            access_log.create(conn, checkfirst=True)
+            for op in ("UPDATE", "DELETE"):
+                conn.exec_driver_sql(
+                    f"CREATE TRIGGER IF NOT EXISTS {APPEND_ONLY}_{op.lower()} BEFORE {op} ON {TABLE}"
+                    f" BEGIN SELECT RAISE(ABORT, '{REFUSAL} ({op} refused)'); END"
+                )
+        else:
+            _create_postgres(conn, app)
+    _ready.add(engine)
+
+
+def _create_postgres(conn: sa.Connection, app: Any) -> None:
+    from brobyg.engine.access import role_name
+
+    schema = _schema(app)
+    s, table, function = _q(schema), f"{_q(schema)}.{TABLE}", f"{_q(schema)}.{APPEND_ONLY}"
+    # One creator at a time per schema, as for the events' tables (`engine.claims_postgres`).
+    conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('brobyg:create'), hashtext(:schema))"), {"schema": schema})
+    access_log.create(conn, checkfirst=True)
+    conn.exec_driver_sql(  # through psycopg's placeholders: %% is plpgsql's %
+        f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $body$"
+        " BEGIN"
+        "  IF current_setting('brobyg.maintenance', true) = 'on' THEN RETURN COALESCE(NEW, OLD); END IF;"
+        f"  RAISE EXCEPTION '{REFUSAL} (%% refused)', TG_OP USING ERRCODE = 'insufficient_privilege';"
+        " END"
+        " $body$"
+    )
+    conn.exec_driver_sql(
+        f"CREATE OR REPLACE TRIGGER {APPEND_ONLY} BEFORE UPDATE OR DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION {function}()"
+    )
+    conn.exec_driver_sql(
+        f"CREATE OR REPLACE TRIGGER {APPEND_ONLY}_truncate BEFORE TRUNCATE ON {table}"
+        f" FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+    )
+    conn.exec_driver_sql(f"REVOKE ALL ON {table} FROM PUBLIC")
+    sequence = conn.execute(sa.text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table}).scalar()  # the ids'
+    for role in ("admin", "coordinator", "mentor", "analyst"):
+        name = role_name(app, role)
+        if conn.execute(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": name}).first() is None:
+            continue  # roles not set up on this store (yet): `brobyg access grant` calls this again
+        conn.exec_driver_sql(f"REVOKE ALL ON {table} FROM {_q(name)}")
+        if role != "analyst":  # an analyst is never shown a person's data
+            conn.exec_driver_sql(f"GRANT USAGE ON SCHEMA {s} TO {_q(name)}")
+            conn.exec_driver_sql(f"GRANT {'SELECT, INSERT' if role == 'admin' else 'INSERT'} ON {table} TO {_q(name)}")
+            conn.exec_driver_sql(f"GRANT USAGE ON SEQUENCE {sequence} TO {_q(name)}")  # an INSERT takes the next id
+
+
+def _prepare(app: Any) -> None:
+    """Create the access log on first use in a store; on PostgreSQL only its owner can."""
+    if app.sql_engine in _ready:
+        return
+    if not _exists(app, with_triggers=True):
+        try:
+            create(app)
+        except sa.exc.ProgrammingError as e:
+            if getattr(e.orig, "sqlstate", None) != "42501":  # PostgreSQL's insufficient_privilege: not the owner
+                raise
+            raise AccessNotLogged(
+                f"the store has no access log yet and the login {app.login} may not create it (its owner does, with "
+                "brobyg access grant or any reading command), so nothing is shown"
+            ) from None
+    _ready.add(app.sql_engine)
+
+
+def _exists(app: Any, with_triggers: bool = False) -> bool:
+    with app.sql_engine.connect() as conn:
+        if app.store.is_sqlite:
+            found = conn.execute(
+                sa.text("SELECT name FROM sqlite_master WHERE name = :t OR (type = 'trigger' AND tbl_name = :t)"), {"t": TABLE}
+            ).scalars()
+            return {TABLE, *((f"{APPEND_ONLY}_update", f"{APPEND_ONLY}_delete") if with_triggers else ())} <= set(found)
+        # The catalog, which a login sees without any privilege on the table.
+        table = f"{_q(_schema(app))}.{TABLE}"
+        if conn.execute(sa.text("SELECT to_regclass(:t)"), {"t": table}).scalar() is None:
+            return False
+        if not with_triggers:
+            return True
+        triggers = conn.execute(
+            sa.text("SELECT count(*) FROM pg_trigger WHERE tgrelid = to_regclass(:t) AND tgname LIKE :name"),
+            {"t": table, "name": f"{APPEND_ONLY}%"},
+        ).scalar()
+        return triggers == 2
+
+
+def _schema(app: Any) -> str:
+    return app.store.schema or "public"
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _utc(at: dt.datetime) -> dt.datetime:
+    """SQLite keeps no time zone (the times are written in UTC); PostgreSQL answers in the session's."""
+    return at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at.astimezone(dt.UTC)
