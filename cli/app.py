@@ -20,7 +20,16 @@ import click
 
 from brobyg.cli.files import OutputError
 from brobyg.cli.params import DATE, LINE
-from brobyg.engine.errors import AlreadyExists, Conflict, InvalidInput, NotAllowed, NotFound, Refused, UntrustedEvent
+from brobyg.engine.errors import (
+    AccessNotLogged,
+    AlreadyExists,
+    Conflict,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    Refused,
+    UntrustedEvent,
+)
 
 if TYPE_CHECKING:
     from brobyg.domain.application import Brobyg
@@ -150,7 +159,7 @@ class BrobygGroup(click.Group):
             return super().invoke(ctx)
         except NotAllowed as e:  # a role's limit: name the command it stopped
             _fail("refused", f"{ctx.invoked_subcommand}: {e}")
-        except (Refused, NotFound, AlreadyExists, Conflict, UntrustedEvent) as e:
+        except (Refused, NotFound, AlreadyExists, Conflict, UntrustedEvent, AccessNotLogged) as e:
             _fail(_label(e), str(e))
         except BrokenPipeError:  # `brobyg show CASE | head -3`: the reader has all it wanted
             _reader_gone()

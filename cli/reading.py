@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from brobyg.cli.access_log import logged
 from brobyg.cli.app import Env, cli, json_option, reads
 from brobyg.cli.output import emit, table
 from brobyg.cli.writing import summary
@@ -69,6 +70,7 @@ def show(env: Env, case: str, as_json: bool) -> None:
         "last_on": p.last_on,
         "next": steps,
     }
+    logged(env, "show", [p.case])
 
     def human() -> None:
         mentor = f"{p.mentor} ({p.mentor_role} mentor)" if p.mentor else "none"
@@ -107,6 +109,7 @@ def show(env: Env, case: str, as_json: bool) -> None:
 def history(env: Env, case: str, as_json: bool) -> None:
     """Every event of the case, oldest first: effective date, recorded time, actor, what happened."""
     entries = queries.history(env.app, case)
+    logged(env, "history", [env.app.pathway(case).case])
     data = [
         {"event": e.event, "on": e.on, "recorded_at": e.recorded_at, "actor": e.actor, "login": e.login, **e.fields}
         for e in entries
@@ -147,6 +150,7 @@ def _plain(key: str, value: Any) -> str:
 def next_(env: Env, case: str, as_json: bool) -> None:
     """Each trigger from the current state: allowed, or the rules that block it."""
     steps = _next(env.app, case)
+    logged(env, "next", [env.app.pathway(case).case])  # what blocks a case tells about the person
 
     def human() -> None:
         rows = [[s["command"], s["target"], "allowed" if s["allowed"] else "blocked", "; ".join(s["reasons"])] for s in steps]

@@ -11,6 +11,7 @@ from typing import IO
 
 import click
 
+from brobyg.cli.access_log import exported_cases, logged
 from brobyg.cli.app import Env, cli, json_option
 from brobyg.cli.files import output_argument, written_whole
 from brobyg.cli.output import emit, progress_bar
@@ -27,11 +28,14 @@ def export_(env: Env, file: Path, force: bool, as_json: bool) -> None:
     regular file, and that only with --force."""
     from brobyg.engine.transfer import export_log
 
+    def log_every_case(claims: list[tuple[str, str]]) -> None:  # one entry per case, before the first line
+        logged(env, "export", exported_cases(claims))
+
     if str(file) == "-":
-        count = export_log(env.app, click.get_text_stream("stdout"))
+        count = export_log(env.app, click.get_text_stream("stdout"), before_writing=log_every_case)
         return
     with progress_bar("exporting", quiet=as_json) as advance, written_whole(file) as out:
-        count = export_log(env.app, out, advance)
+        count = export_log(env.app, out, advance, before_writing=log_every_case)
     emit({"file": str(file), "events": count}, as_json, lambda: click.echo(f"exported {count} events to {file}"))
 
 

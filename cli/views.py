@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from brobyg.cli.access_log import logged
 from brobyg.cli.app import Env, cli, reads
 from brobyg.cli.output import emit, table
 from brobyg.cli.params import DATE
@@ -37,6 +38,8 @@ def caseload(env: Env, mentor_id: str | None, as_of: dt.date | None, as_json: bo
         env.app.mentor(mentor_id.strip().lower())  # an unknown mentor is an error, not an empty list
     rows = env.read_models.caseload(on, mentor_id.strip().lower() if mentor_id else None)
     data = [{k: v for k, v in r.items() if k != "cases" or mentor_id} for r in rows]
+    if mentor_id:  # it names their cases
+        logged(env, "caseload --mentor", [c["case"] for r in rows for c in r["cases"]])
 
     def human() -> None:
         table(
@@ -80,9 +83,10 @@ def risk(env: Env, level: str | None, limit: int, as_of: dt.date | None, as_json
     """Every active pathway with its dropout-risk score, level, reasons and the actions they ask for."""
     on = as_of_date(env, as_of)
     rows = env.read_models.risk(on, level)
+    shown = rows[:limit] if limit and not as_json else rows
+    logged(env, "risk", [r["case"] for r in shown])  # one entry per case shown
 
     def human() -> None:
-        shown = rows[:limit] if limit else rows
         table(
             f"Dropout risk as of {on}" + (f" (level {level})" if level else ""),
             ["case", "state", "mentor", "score", "level", "why", "action"],

@@ -124,7 +124,7 @@ def test_a_failed_export_leaves_the_old_file_and_no_partial(store: str, tmp_path
     target = tmp_path / "log.jsonl"
     target.write_text("the previous export")
 
-    def disk_full(app: Any, out: Any, progress: Any = None) -> int:
+    def disk_full(app: Any, out: Any, progress: Any = None, before_writing: Any = None) -> int:
         out.write("half a line")
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 

@@ -1,0 +1,104 @@
+"""Who was shown a person's data: `brobyg access-log CASE` and `brobyg subject-access CASE -o FILE`
+(GDPR art. 15), both an admin's on PostgreSQL; and `logged`, which every command that shows a
+person's data calls after reading it and before showing it (`engine.access_log`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from brobyg.cli.app import Env, cli, json_option, reads
+from brobyg.cli.files import output_option, written_whole
+from brobyg.cli.output import emit, table
+from brobyg.engine.errors import NotAllowed
+
+
+def logged(env: Env, command: str, cases: Iterable[str]) -> None:
+    """Record that `command` is about to show these cases' data; if that cannot be written,
+    `AccessNotLogged` stops the command before it shows anything."""
+    from brobyg.engine import access_log
+
+    access_log.append(env.app, command, cases)
+
+
+def exported_cases(claims: list[tuple[str, str]]) -> list[str]:
+    """The cases in an export: each pathway's person claim, held by its case, is exported with it."""
+    from brobyg.domain.case_ids import is_case_id
+
+    return [holder for _key, holder in claims if is_case_id(holder)]
+
+
+def _admins_only(env: Env, what: str) -> None:
+    """On PostgreSQL the access log and subject access are an admin's (the database lets only the
+    admin role read the log); on SQLite the file's permissions are the only guard."""
+    from brobyg.engine.access import role_name
+    from brobyg.engine.identity import ADMIN_ROLE, is_admin
+
+    app = env.app
+    if not app.store.is_sqlite and not is_admin(app):
+        raise NotAllowed(f"the login {app.login} may not {what} (it is for members of {role_name(app, ADMIN_ROLE)})")
+
+
+@cli.command("access-log")
+@click.argument("case")
+@reads
+def access_log_(env: Env, case: str, as_json: bool) -> None:
+    """Who was shown this person's data, when (UTC) and by which command, oldest first; this
+    look included. On PostgreSQL for admins only."""
+    from brobyg.engine import access_log
+
+    _admins_only(env, "read the access log")
+    p = env.app.pathway(case)
+    logged(env, "access-log", [p.case])  # who was shown whom is itself about the person
+    entries = access_log.entries(env.app, p.case)
+    data = [{"at": e.at, "by": e.by, "login": e.login, "command": e.command} for e in entries]
+
+    def human() -> None:
+        rows = [
+            [e.at.strftime("%Y-%m-%d %H:%M:%S"), e.by if e.login == e.by else f"{e.by} (login {e.login})", e.command]
+            for e in entries
+        ]
+        table(f"Access log of {p.case} (UTC)", ["at", "by", "command"], rows)
+
+    emit(data, as_json, human)
+
+
+@cli.command("subject-access")
+@click.argument("case")
+@output_option("The JSON file to write (its owner's only, 0600).", required=True)
+@json_option
+@click.pass_obj
+def subject_access_(env: Env, case: str, output: Path, force: bool, as_json: bool) -> None:
+    """Write everything held about this person to a JSON file (GDPR art. 15): the pathway's
+    events with their personal fields opened, the caseload events naming the case, the read
+    models' rows and the access log (this request included). On PostgreSQL for admins only."""
+    from brobyg.projections.subject_access import subject_access
+
+    _admins_only(env, "take a subject access")
+    app = env.app
+    p = app.pathway(case)
+    with written_whole(output) as out:
+        logged(env, "subject-access", [p.case])
+        document = subject_access(app, env.read_models, p.case)
+        out.write(json.dumps(document, default=_plain, ensure_ascii=False, indent=2) + "\n")
+    emit(
+        {"case": p.case, "file": str(output), "events": len(document["events"])},
+        as_json,
+        lambda: click.echo(f"wrote everything held about {p.case} ({len(document['events'])} events) to {output}"),
+    )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, (set, tuple)):
+        return list(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
