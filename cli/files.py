@@ -1,9 +1,9 @@
 """Files the command line writes (`export FILE`, `report … -o FILE`): whole or not at all.
 
-A file is written to a temporary file in the same folder (readable by its owner only) and
-renamed over the target when complete, so a reader never sees half a file and a failure
-leaves nothing behind. Folders are never created, and nothing but a regular file is ever
-replaced, and that only with --force.
+A file is written to a temporary file in the same folder (0600, its owner's only, whatever the
+umask: reports and exports hold personal data) and renamed over the target when complete, so a
+reader never sees half a file and a failure leaves nothing behind. Folders are never created, and
+nothing but a regular file is ever replaced, and that only with --force.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import IO, Any
 
 import click
+
+from brobyg.engine.private_files import OWNER_ONLY_FILE
 
 # Eager, so that the file's check (a callback) already knows whether it may replace the file.
 force_option = click.option("--force", is_flag=True, is_eager=True, help="Replace the file if it exists.")
@@ -73,6 +75,7 @@ def written_whole(path: Path) -> Iterator[IO[str]]:
     except OSError as e:
         raise OutputError(f"cannot write {path}: {e.strerror or e}; nothing was written") from None
     try:
+        os.fchmod(fd, OWNER_ONLY_FILE)  # mkstemp's 0600 less the umask: exactly 0600
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             yield out
             out.flush()
