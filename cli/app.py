@@ -42,9 +42,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 def default_db() -> str:
     from platformdirs import user_data_dir
 
-    folder = Path(user_data_dir("brobyg"))
-    folder.mkdir(parents=True, exist_ok=True)  # only the default place is created for you
-    return str(folder / "brobyg.sqlite")
+    from brobyg.engine.private_files import private_directory
+
+    # Only the default place is created for you, and as brobyg's own: its owner's alone (0700).
+    return str(private_directory(Path(user_data_dir("brobyg"))) / "brobyg.sqlite")
 
 
 def default_actor() -> str:
@@ -87,6 +88,8 @@ class Env:
                 if self.today is not None and self.today > dt.date.today() and not self.may_run_ahead:
                     raise click.BadParameter(_ahead_message(self.today), param_hint="'--today'")
                 self.new_store, self.new_schema = store, not store.schema_exists()
+            elif store.is_sqlite:  # a new file is made private as it is made; an old one may not be
+                _warn(store.keep_private())
             app = Brobyg(store, Clock(self.today), self.actor)
         except StoreUrlError as e:
             raise click.BadParameter(str(e), param_hint="'--db'") from None
@@ -103,6 +106,11 @@ class Env:
         from brobyg.projections.readmodels import ReadModels
 
         return ReadModels(self.app)
+
+
+def _warn(message: str | None) -> None:
+    if message:
+        click.echo(f"warning: {' '.join(message.split())}", err=True)
 
 
 def _ahead_message(today: dt.date) -> str:

@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
 from brobyg.engine.errors import StoreUrlError
+from brobyg.engine.private_files import create_private_file, made_private
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
+SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
 _SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -180,11 +182,13 @@ class Store:
         return True
 
     def prepare(self) -> None:
-        """Make sure the place the events go exists (directory or schema)."""
+        """Make sure the place the events go exists (directory or schema); on SQLite, that the
+        file is private (`keep_private`; the command line shows what it says)."""
         if self.is_sqlite:
             folder = Path(self.eventsourcing_env["SQLITE_DBNAME"]).parent
             if not folder.is_dir():
                 raise StoreUrlError(f"the folder {folder} does not exist")
+            self.keep_private()
             return
         if self.schema:
             import sqlalchemy as sa
@@ -203,6 +207,41 @@ class Store:
                         conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
             finally:
                 engine.dispose()
+
+    def keep_private(self) -> str | None:
+        """A new SQLite file is created 0600 before SQLite opens it; SQLite gives the -wal and
+        -shm files it makes the main file's permissions, so they are 0600 too.
+
+        An existing file open to other accounts (an older brobyg made it 0644, in a folder
+        anyone could list) is made private, it and its -wal, -shm and -journal files, and the
+        person is told once, by the command that did it. That, rather than only a warning, is
+        what a data-protection officer asks for: a warning repeated on every command is soon
+        read past while the personal data stay readable, a ``chmod`` is undone in a second and a
+        leak never is, and brobyg's way to share a store is PostgreSQL and its roles, not a
+        file's mode. A file brobyg cannot change (not its owner, a read-only disk) is used as it
+        is, and every command says so. A file that is no SQLite database is not touched (SQLite
+        refuses it). Returns that sentence, if there is one to say."""
+        path = Path(self.eventsourcing_env["SQLITE_DBNAME"])
+        try:
+            create_private_file(path)
+            return None
+        except FileExistsError:
+            pass
+        if not _is_sqlite_file(path):
+            return None
+        told = made_private(path)
+        for suffix in ("-wal", "-shm", "-journal"):
+            made_private(Path(f"{path}{suffix}"))  # SQLite gives them the main file's mode: its sentence speaks for them
+        return told
+
+
+def _is_sqlite_file(path: Path) -> bool:
+    """An SQLite database (by its header), or an empty file SQLite makes one of."""
+    try:
+        with path.open("rb") as file:
+            return file.read(len(SQLITE_HEADER)) in (b"", SQLITE_HEADER)
+    except OSError:  # not ours to read: SQLite will say what is wrong
+        return False
 
 
 def parse_store_url(text: str) -> Store:
