@@ -17,8 +17,9 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# demo/ is brobyg's own folder: its owner's alone (0700), as the store and report in it are.
 demo: $(VENV)/.installed
-	mkdir -p demo
+	mkdir -p -m 700 demo
 	$(BIN)/brobyg --db demo/brobyg.sqlite demo --replace
 
 test: $(VENV)/.installed
