@@ -192,6 +192,11 @@ def outcomes_section(o: dict[str, Any]) -> str:
     )
 
 
+def risk_listed(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The cases --with-cases lists: the 50 highest scores above low."""
+    return [r for r in rows if r["level"] != "low"][:50]
+
+
 def risk_section(levels: dict[str, Count], rows: list[dict[str, Any]] | None = None) -> str:
     """Active pathways per risk level (published counts); the list of the highest scores, by
     case and mentor, only when `rows` is given (--with-cases, a coordinator's working list)."""
@@ -202,7 +207,7 @@ def risk_section(levels: dict[str, Count], rows: list[dict[str, Any]] | None = N
             f'<p class="muted">{shown(levels["pathways"])} active pathways. The cases behind these counts are for '
             "coordinators: <code>brobyg risk</code>, or this report with <code>--with-cases</code>.</p>"
         )
-    listed = [r for r in rows if r["level"] != "low"][:50]
+    listed = risk_listed(rows)
     body = "".join(
         f"<tr><td>{escape(r['case'])}</td><td>{escape(r['state'])}</td><td>{escape(r['mentor'] or '')}</td><td class=n>{r['score']}</td>"
         f'<td class="{r["level"]}">{r["level"]}</td><td>{escape("; ".join(r["details"]))}</td><td>{escape("; ".join(r["actions"]))}</td></tr>'

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from brobyg.cli.access_log import logged
 from brobyg.cli.app import Env, cli, reads
 from brobyg.cli.files import output_option, written_whole
 from brobyg.cli.output import emit, table
@@ -223,6 +224,8 @@ def report_html(env: Env, output: Path, force: bool, cohort: str, with_cases: bo
         html.fidelity_section(small.fidelity(rm.fidelity(on))),
         html.capacity_section(small.capacity(rm.capacity(on))),
     ]
+    if with_cases:  # the page names these cases
+        logged(env, "report html --with-cases", [r["case"] for r in html.risk_listed(risk)])
     _deliver(html.page("Bridging pathways: outcomes, risk, fidelity and capacity", on, sections), output)
 
 

@@ -105,6 +105,16 @@ def test_exporting_to_standard_output_logs_every_case(db_url: str, cases: dict[s
         assert [e["command"] for e in log_of(db_url, case)] == ["export"]
 
 
+def test_the_html_report_logs_the_cases_it_lists(db_url: str, cases: dict[str, str], tmp_path: Path) -> None:
+    assert cli(db_url, "report", "html", "-o", str(tmp_path / "counts.html")).exit_code == 0  # names nobody
+    assert cli(db_url, "report", "html", "--with-cases", "-o", str(tmp_path / "cases.html")).exit_code == 0
+    page = (tmp_path / "cases.html").read_text(encoding="utf-8")
+    listed = {name for name, case in cases.items() if case in page}
+    assert listed  # the fixture's cases are at risk
+    for name, case in cases.items():
+        assert [e["command"] for e in log_of(db_url, case)] == (["report html --with-cases"] if name in listed else [])
+
+
 def test_subject_access_writes_everything_held_about_the_person(db_url: str, cases: dict[str, str], tmp_path: Path) -> None:
     jens = cases["jens"]
     assert cli(db_url, "show", jens).exit_code == 0
