@@ -25,6 +25,7 @@ from brobyg.engine.errors import (
     AlreadyExists,
     Conflict,
     InvalidInput,
+    KeyFileError,
     NotAllowed,
     NotFound,
     Refused,
@@ -95,6 +96,7 @@ class Env:
             raise click.BadParameter(str(e), param_hint="'--db'") from None
         if not store.is_sqlite:
             _who_acts(self, app)
+        app.personal.check_master()  # the wrong key file or none: said before anything is read or written
         real = dt.date.today()
         if self.today is not None and self.today > real and not self.may_run_ahead and not app.is_simulated():
             app.close()
@@ -169,6 +171,9 @@ class BrobygGroup(click.Group):
             _fail("refused", f"{ctx.invoked_subcommand}: {e}")
         except (Refused, NotFound, AlreadyExists, Conflict, UntrustedEvent, AccessNotLogged) as e:
             _fail(_label(e), str(e))
+        except KeyFileError as e:  # the master key: not the command's input, but nothing can go on without it
+            click.echo(f"error: {' '.join(str(e).split())}", err=True)
+            sys.exit(2)
         except BrokenPipeError:  # `brobyg show CASE | head -3`: the reader has all it wanted
             _reader_gone()
         except OutputError as e:

@@ -31,12 +31,13 @@ def emit(data: Any, as_json: bool, human: Callable[[], None]) -> None:
 def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     t = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
     for column in columns:
         t.add_column(column)
-    for row in rows:
-        t.add_row(*("" if cell is None else str(cell) for cell in row))
+    for row in rows:  # as Text: what people typed ("[erased]", "[sic]") is shown, never read as markup
+        t.add_row(*(Text("" if cell is None else str(cell)) for cell in row))
     # Pipes and files get a generous width rather than rich's 80-column default.
     width = None if sys.stdout.isatty() else 140
     Console(width=width).print(t)

@@ -44,6 +44,7 @@ def _next(app: Brobyg, case: str) -> list[dict[str, Any]]:
 def show(env: Env, case: str, as_json: bool) -> None:
     """State, mentor and role, episode, key dates, and what the next steps need."""
     from brobyg.domain.terms import age_on
+    from brobyg.engine.personal import ERASED
 
     app = env.app
     p = app.pathway(case)
@@ -51,8 +52,9 @@ def show(env: Env, case: str, as_json: bool) -> None:
     data = {
         **summary(p),
         "person": p.person,
-        "born": p.born,
-        "age": age_on(p.born, app.clock.today()),
+        "born": p.born or ERASED,  # a birth date is missing only once erased
+        "age": age_on(p.born, app.clock.today()) if p.born else None,
+        "erased": p.erased,
         "readiness": p.readiness,
         "justification": p.justification,
         "via": p.via,
@@ -76,7 +78,7 @@ def show(env: Env, case: str, as_json: bool) -> None:
         mentor = f"{p.mentor} ({p.mentor_role} mentor)" if p.mentor else "none"
         lines = [
             ("Case", f"{p.case}: {p.state.replace('_', ' ')}, episode {p.episode}"),
-            ("Person", f"{p.person}, born {p.born} (age {data['age']})"),
+            ("Person", f"{p.person}, born {p.born} (age {data['age']})" if p.born else f"{ERASED} on {p.erased}"),
             ("Readiness", f"{p.readiness}, referred via {p.via}" + (f": {p.justification}" if p.justification else "")),
             ("Mentor", mentor),
             ("KUI contact", p.kui_contact or "none"),

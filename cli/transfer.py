@@ -7,7 +7,7 @@ import io
 import sys
 import tempfile
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import click
 
@@ -16,6 +16,9 @@ from brobyg.cli.app import Env, cli, json_option
 from brobyg.cli.files import output_argument, written_whole
 from brobyg.cli.output import emit, progress_bar
 from brobyg.engine.errors import TransferError
+
+if TYPE_CHECKING:
+    from brobyg.engine.master_key import MasterKey
 
 
 @cli.command("export")
@@ -41,21 +44,31 @@ def export_(env: Env, file: Path, force: bool, as_json: bool) -> None:
 
 @cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path))
+@click.option(
+    "--key-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The master key file of the store the log was exported from, if not this store's "
+    "(its data keys are then wrapped again with this store's key).",
+)
 @json_option
 @click.pass_obj
-def import_(env: Env, file: Path, as_json: bool) -> None:
+def import_(env: Env, file: Path, key_file: Path | None, as_json: bool) -> None:
     """Load an exported event log into an empty store (all of it, or nothing).
 
     Every line is checked first: its event type and fields, each stream's versions, the dates,
     a replay of every pathway, the read models built from it in a scratch store. The first
-    bad line is named and nothing is written."""
+    bad line is named and nothing is written. An export's personal data is sealed: it opens
+    with this store's master key, or with the source store's given by --key-file."""
+    from brobyg.engine.master_key import load_master_key
+
     env.may_create = True
+    source_key = load_master_key(key_file, create=False) if key_file else None
     try:
         if str(file) == "-":  # read as bytes, so that line endings arrive as they were written
-            count = _import(env, io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", newline=""))
+            count = _import(env, io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", newline=""), source_key)
         else:
             with file.open(encoding="utf-8", newline="") as lines:
-                count = _import(env, lines)
+                count = _import(env, lines, source_key)
     except UnicodeDecodeError as e:
         raise TransferError(f"{'standard input' if str(file) == '-' else file} is not UTF-8 text (byte {e.start})") from None
     emit(
@@ -65,10 +78,10 @@ def import_(env: Env, file: Path, as_json: bool) -> None:
     )
 
 
-def _import(env: Env, lines: IO[str]) -> int:
+def _import(env: Env, lines: IO[str], source_key: MasterKey | None) -> int:
     from brobyg.engine.transfer import import_log
 
-    return import_log(env.app, lines, rehearse=lambda log: _rehearse(env, log))
+    return import_log(env.app, lines, rehearse=lambda log: _rehearse(env, log), source_key=source_key)
 
 
 def _rehearse(env: Env, log: object) -> None:

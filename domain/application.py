@@ -39,6 +39,7 @@ from brobyg.engine.application import CommandApplication
 from brobyg.engine.clock import Clock
 from brobyg.engine.commands import Changes
 from brobyg.engine.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound, Refused, Stale
+from brobyg.engine.personal import ERASED
 from brobyg.engine.rules import Violation, require
 from brobyg.engine.store import Store
 
@@ -59,8 +60,11 @@ class Brobyg(CommandApplication):
     def implausible(self, before: EventSourced | None, event: Any) -> str | None:
         return imported.implausible(before, event)
 
-    def implausible_log(self, claims: dict[str, str], aggregates: list[EventSourced]) -> str | None:
-        return imported.implausible_log(claims, aggregates)
+    def implausible_log(self, claims: dict[str, str], aggregates: list[EventSourced], person_secret: bytes | None) -> str | None:
+        return imported.implausible_log(claims, aggregates, person_secret)
+
+    def rekeyed_claims(self, claims: dict[str, str], aggregates: list[EventSourced]) -> dict[str, str]:
+        return imported.rekeyed_claims(claims, aggregates, self.personal.master.person_secret)
 
     # --- lookups -------------------------------------------------------------------
 
@@ -104,6 +108,16 @@ class Brobyg(CommandApplication):
             raise NotAllowed(
                 f"the login {login} (role mentor, {mine}) records only on their own caseload; {aggregate.case} is not on it"
             )
+
+    def _recordable(self, case: str) -> Pathway:
+        """The pathway, to record on: not once its person is erased."""
+        p = self.pathway(case)
+        if p.erased:
+            raise NotFound(
+                f"{p.case}: the person's data was erased on {p.erased}; nothing more is recorded "
+                "on this case (brobyg refer … starts a new one)"
+            )
+        return p
 
     def _add_event(self, aggregate: EventSourced, event: type, on: dt.date, **fields: Any) -> None:
         if self.only_for_mentor is not None:
@@ -201,7 +215,7 @@ class Brobyg(CommandApplication):
         """Refer a young person: a new pathway (R1), unless they have one already."""
         when = self._on(on)
         via = via or referral_channel(born, when)
-        key = person_key(person, born)
+        key = person_key(person, born, self.personal.master.person_secret)
 
         def command() -> tuple[Pathway, Changes]:
             found: list[Violation] = []
@@ -265,7 +279,7 @@ class Brobyg(CommandApplication):
         """A new episode in the same stream, after dropping out or withdrawing (R1 again)."""
 
         def command() -> tuple[Pathway, Sequence[EventSourced]]:
-            p = self.pathway(case)
+            p = self._recordable(case)
             when = self._on(on)
             chosen_via = via or referral_channel(p.born, when)
             chosen_readiness = readiness or p.readiness
@@ -287,7 +301,7 @@ class Brobyg(CommandApplication):
 
     def register_kui_contact(self, case: str, mentor: str, on: dt.date | None = None) -> Pathway:
         def command() -> tuple[Pathway, Sequence[EventSourced]]:
-            p = self.pathway(case)
+            p = self._recordable(case)
             when = self._on(on)
             require(self._inside_state(p, when), _kui_contact_violations(self.mentor(mentor)))
             self._add_event(p, Pathway.KuiContactRegistered, when, kui_contact=mentor)
@@ -308,7 +322,7 @@ class Brobyg(CommandApplication):
         found_first: list[str | None] = [seen] if seen is not None else []
 
         def command() -> tuple[Pathway, Sequence[EventSourced]]:
-            p = self.pathway(case)
+            p = self._recordable(case)
             if not found_first:
                 if not self.memory.recalled(p.id):  # what memory holds may be out of date
                     found_first.append(p.mentor)
@@ -338,7 +352,7 @@ class Brobyg(CommandApplication):
         """Release the mentor without a successor: only before bridging starts (R2, R7)."""
 
         def command() -> tuple[Pathway, Sequence[EventSourced]]:
-            p = self.pathway(case)
+            p = self._recordable(case)
             when = self._on(on)
             found = self._inside_state(p, when)
             if p.mentor is None:
@@ -418,7 +432,7 @@ class Brobyg(CommandApplication):
         another takes over (a handover with a reason, R6)."""
 
         def command() -> tuple[Pathway, Sequence[EventSourced]]:
-            p = self.pathway(case)
+            p = self._recordable(case)
             when = self._on(on)
             successor = self.mentor(mentor) if mentor and mentor != p.mentor else None
             extra = (
@@ -468,7 +482,7 @@ class Brobyg(CommandApplication):
         """A trigger of the workflow, recorded by the event class the workflow names for it."""
 
         def command() -> tuple[Pathway, Sequence[EventSourced]]:
-            p = self.pathway(case)
+            p = self._recordable(case)
             when = self._on(on)
             target = self._check(p, trigger, when, {"on": when, **args})
             self._add_event(p, PATHWAY.event(trigger), when, new_state=target, **fields)
@@ -506,7 +520,7 @@ class Brobyg(CommandApplication):
 
     def contact(self, case: str, channel: str = "meeting", on: dt.date | None = None) -> Pathway:
         def command() -> tuple[Pathway, Sequence[EventSourced]]:
-            p = self.pathway(case)
+            p = self._recordable(case)
             when = self._on(on)
             found = self._inside_state(p, when)
             if p.mentor is None and p.state in ACTIVE_STATES:  # every unmet rule, not just the first
@@ -545,13 +559,54 @@ class Brobyg(CommandApplication):
 
     def _fact(self, case: str, on: dt.date | None, event: type, *checks: Any, **fields: Any) -> Pathway:
         def command() -> tuple[Pathway, Sequence[EventSourced]]:
-            p = self.pathway(case)
+            p = self._recordable(case)
             when = self._on(on)
             require(self._inside_state(p, when), *(check(p) for check in checks))
             self._add_event(p, event, when, **fields)
             return p, [p]
 
         return self.run(command)
+
+    # --- personal data (docs/domain.md, "Personal data, roles and retention") ------------
+
+    def erase(self, case: str, reason: str, on: dt.date | None = None) -> Pathway:
+        """Erase the person: record `PersonErased`, then destroy their data key and release their
+        duplicate-referral claim, so every personal field reads as erased and they may be
+        referred again as new. Running it again finishes an erasure that stopped half-way."""
+        if not reason.strip():
+            raise InvalidInput("an erasure needs a reason (--reason)")
+        if self.only_for_mentor is not None:
+            raise NotAllowed(f"the login {self.login} (role mentor) may not erase a person's data; an admin does")
+        when = self._on(on)
+
+        def command() -> tuple[tuple[Pathway, list[str]], Sequence[EventSourced]]:
+            p = self.pathway(case)
+            claims = self.erasure_claims(p)  # read while the key still opens the reference
+            if p.erased:
+                return (p, claims), []
+            p.record(
+                Pathway.PersonErased,
+                max(when, p.last_on),
+                self.actor,
+                self.clock.recorded_at(when),
+                login=self.login,
+                reason=" ".join(reason.split()),
+            )
+            return (p, claims), [p]
+
+        p, claims = self.run(command)
+        self.recorder.release(claims)  # type: ignore[attr-defined]
+        self.personal.forget(p.id)
+        self.memory.forget(p.id)
+        return p
+
+    def erasure_claims(self, p: Pathway) -> list[str]:
+        """The claims an erasure deletes: the person's data key and, while it can still be told,
+        their duplicate-referral key."""
+        claims = [self.personal.data_key_claim(p.id)]
+        if p.born is not None and p.person != ERASED:
+            claims.append(person_key(p.person, p.born, self.personal.master.person_secret))
+        return claims
 
 
 @functools.lru_cache(maxsize=65_536)

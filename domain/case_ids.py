@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import random
 import re
 import unicodedata
@@ -44,7 +45,14 @@ def person_spelling(person: str) -> str:
     return " ".join(folded.translate(_INVISIBLE).split())
 
 
-def person_key(person: str, born: dt.date) -> str:
-    """The key a young person's pathway is claimed under: a digest of the reference's one
-    spelling and the birth date, so the reference itself is never a key."""
-    return "person:" + hashlib.sha256(f"{person_spelling(person)}|{born.isoformat()}".encode()).hexdigest()
+PERSON_PREFIX = "person:"
+
+
+def person_key(person: str, born: dt.date, secret: bytes | None) -> str:
+    """The key a young person's pathway is claimed under: a keyed digest (HMAC-SHA-256, the key
+    derived from the store's master key) of the reference's one spelling and the birth date, so
+    neither can be recovered from it by trying every date or name. (`secret` None: the unkeyed
+    digest of a store written before encryption, read from its files only.)"""
+    text = f"{person_spelling(person)}|{born.isoformat()}".encode()
+    digest = hashlib.sha256(text) if secret is None else hmac.new(secret, text, hashlib.sha256)
+    return PERSON_PREFIX + digest.hexdigest()

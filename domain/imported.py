@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from brobyg.domain.case_ids import is_case_id, person_key
+from brobyg.domain.case_ids import PERSON_PREFIX, is_case_id, person_key
 from brobyg.domain.mentor import Mentor
 from brobyg.domain.partnership import Partnership
 from brobyg.domain.pathway import Pathway
@@ -59,6 +59,8 @@ def _referral(event: Pathway.Referred) -> str | None:
         return f"a referral to {event.new_state} (R9)"
     if not is_case_id(event.case) or event.originator_id != Pathway.id_for(event.case):
         return f"case {event.case!r} is not a case id, or is stored under another stream than its own"
+    if event.born is None:  # erased: nothing personal left to check
+        return None
     age = age_on(event.born, event.on)
     if not AGE_MIN <= age <= AGE_MAX:
         return f"{event.case}: {age} years old on the referral date {event.on} (R1: {AGE_MIN}–{AGE_MAX})"
@@ -69,14 +71,17 @@ def _referral(event: Pathway.Referred) -> str | None:
     return None
 
 
-def implausible_log(claims: dict[str, str], aggregates: list[Any]) -> str | None:
+def implausible_log(claims: dict[str, str], aggregates: list[Any], person_secret: bytes | None) -> str | None:
     """What is wrong across streams: every claim is held by a pathway of the file; a pathway's
     mentor holds it on their caseload and a mentor's caseload holds only pathways they mentor
     (R2, R4); KUI contacts and partnerships named are in the file."""
     pathways = {a.case: a for a in aggregates if isinstance(a, Pathway)}
     mentors = {a.mentor: a for a in aggregates if isinstance(a, Mentor)}
     partnerships = {a.partnership for a in aggregates if isinstance(a, Partnership)}
-    expected = {person_key(p.person, p.born): p.case for p in pathways.values()}
+    for p in pathways.values():
+        if p.born is None and not p.erased:
+            return f"{p.case}: its data key is missing (its personal data cannot be read), though it was never erased"
+    expected = {person_key(p.person, p.born, person_secret): p.case for p in pathways.values() if p.born is not None}
     for key, holder in claims.items():
         if (key, holder) == SIMULATED:
             continue
@@ -85,7 +90,7 @@ def implausible_log(claims: dict[str, str], aggregates: list[Any]) -> str | None
         if expected.get(key) != holder:
             return f"the claim {key} is not {holder}'s person key"
     for key, case in expected.items():
-        if claims.get(key) != case:
+        if claims.get(key) != case and not pathways[case].erased:
             return f"{case}: its person claim is missing (the duplicate-referral check would not find them)"
     for p in pathways.values():
         for role, mentor in (("mentor", p.mentor), ("KUI contact", p.kui_contact)):
@@ -100,3 +105,13 @@ def implausible_log(claims: dict[str, str], aggregates: list[Any]) -> str | None
             if case not in pathways or pathways[case].mentor != m.mentor:
                 return f"mentor {m.mentor} holds {case} on their caseload, which they do not mentor (R2)"
     return None
+
+
+def rekeyed_claims(claims: dict[str, str], aggregates: list[Any], person_secret: bytes) -> dict[str, str]:
+    """The claims with every person claim keyed by `person_secret` (this store's): a file from
+    another store, or from before encryption, keyed them otherwise."""
+    kept = {key: holder for key, holder in claims.items() if not key.startswith(PERSON_PREFIX)}
+    for p in aggregates:
+        if isinstance(p, Pathway) and p.born is not None:
+            kept[person_key(p.person, p.born, person_secret)] = p.case
+    return kept

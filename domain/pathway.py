@@ -8,12 +8,13 @@ recorded.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from eventsourcing.domain import Aggregate
 
 from brobyg.domain.terms import RETENTION_MENTOR, mentor_role
 from brobyg.engine.aggregate import EventSourced, stream_id
+from brobyg.engine.personal import ERASED
 
 
 class Pathway(EventSourced):
@@ -45,12 +46,18 @@ class Pathway(EventSourced):
         exit_reason: str | None
         entered: dict[str, dt.date]  # the date each state of this episode was entered
         last_on: dt.date  # the latest effective date (R13: never goes backwards)
+        erased: dt.date | None  # when the person's data key was destroyed
 
     @staticmethod
     def id_for(case: str) -> Any:
         return stream_id("case", case)
 
     class Event(EventSourced.Event):
+        # Personal fields (docs/domain.md, "Personal data"): the person reference, the birth date
+        # and every free text are stored sealed under the person's own key (`engine.personal`).
+        PERSONAL: ClassVar[tuple[str, ...]] = ()
+        PERSONAL_DATES: ClassVar[tuple[str, ...]] = ()
+
         def mutate(self, aggregate: Any) -> Any:
             pathway = super().mutate(aggregate)
             pathway.last_on = self.on
@@ -72,6 +79,8 @@ class Pathway(EventSourced):
         """Visitation: the jobcentre (KUI for under-25s) refers a young person."""
 
         TOPIC = "brobyg:Pathway.Referred"
+        PERSONAL = ("person", "born", "justification")
+        PERSONAL_DATES = ("born",)
         case: str
         person: str
         born: dt.date
@@ -98,6 +107,7 @@ class Pathway(EventSourced):
             p.mentor_role = None
             p.mentor_by = None
             p.entered = {}
+            p.erased = None
             _start_episode(p)
             super().apply(p)
 
@@ -107,6 +117,7 @@ class Pathway(EventSourced):
         """A new episode in the same stream, after dropping out or withdrawing."""
 
         TOPIC = "brobyg:Pathway.ReReferred"
+        PERSONAL = ("justification",)
         readiness: str
         justification: str | None
         via: str
@@ -132,6 +143,7 @@ class Pathway(EventSourced):
         """Snusepraktik: host, its kind, a named contact at the host, purpose and wish (R5)."""
 
         TOPIC = "brobyg:Pathway.PlacementStarted"
+        PERSONAL = ("contact", "wish")
         host: str
         host_kind: str
         contact: str
@@ -151,6 +163,7 @@ class Pathway(EventSourced):
 
     class PlacementEnded(Transitioned):
         TOPIC = "brobyg:Pathway.PlacementEnded"
+        PERSONAL = ("follow_up",)
         follow_up: str
 
         def apply(self, p: Pathway) -> None:
@@ -198,6 +211,7 @@ class Pathway(EventSourced):
 
     class DroppedOut(Transitioned):
         TOPIC = "brobyg:Pathway.DroppedOut"
+        PERSONAL = ("reason",)
         reason: str
 
         def apply(self, p: Pathway) -> None:
@@ -206,6 +220,7 @@ class Pathway(EventSourced):
 
     class Withdrew(Transitioned):
         TOPIC = "brobyg:Pathway.Withdrew"
+        PERSONAL = ("reason",)
         reason: str
 
         def apply(self, p: Pathway) -> None:
@@ -216,6 +231,7 @@ class Pathway(EventSourced):
 
     class MentorAssigned(Event):
         TOPIC = "brobyg:Pathway.MentorAssigned"
+        PERSONAL = ("reason",)
         mentor: str
         reason: str | None
 
@@ -226,6 +242,7 @@ class Pathway(EventSourced):
 
     class MentorHandedOver(Event):
         TOPIC = "brobyg:Pathway.MentorHandedOver"
+        PERSONAL = ("reason",)
         from_mentor: str
         to_mentor: str
         reason: str
@@ -237,6 +254,7 @@ class Pathway(EventSourced):
 
     class MentorReleased(Event):
         TOPIC = "brobyg:Pathway.MentorReleased"
+        PERSONAL = ("reason",)
         mentor: str
         reason: str
 
@@ -270,6 +288,7 @@ class Pathway(EventSourced):
 
     class RequestRecorded(Event):
         TOPIC = "brobyg:Pathway.RequestRecorded"
+        PERSONAL = ("text",)
         text: str | None
 
     class CadenceAgreed(Event):
@@ -285,6 +304,26 @@ class Pathway(EventSourced):
         TOPIC = "brobyg:Pathway.AbsenceRecorded"
         days: int
         excused: bool
+
+    # --- personal data -------------------------------------------------------------
+
+    class PersonErased(Event):
+        """The person's data key is destroyed with this event: every personal field of the
+        pathway reads as erased from now on; states, dates and figures stay. It holds no
+        personal data itself (`reason` says why, e.g. retention or a request)."""
+
+        TOPIC = "brobyg:Pathway.PersonErased"
+        reason: str
+
+        def apply(self, p: Pathway) -> None:
+            # What the aggregate holds of the person goes too (a process that remembered it
+            # before the key was destroyed forgets it here, as a replay would read it).
+            p.erased = self.on
+            p.person, p.born = ERASED, None
+            p.justification = ERASED if p.justification else None
+            p.exit_reason = ERASED if p.exit_reason else None
+            if p.placement:
+                p.placement = {**p.placement, "contact": ERASED, "wish": ERASED}
 
 
 def _start_episode(p: Pathway) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 from brobyg.domain import rules
 from brobyg.domain.application import Brobyg
 from brobyg.domain.workflow import PATHWAY
+from brobyg.engine.personal import ERASED
 from brobyg.engine.workflow import TriggerCheck
 
 
@@ -28,6 +29,8 @@ class HistoryEntry:
 def next_steps(app: Brobyg, case: str) -> list[TriggerCheck]:
     """Each trigger from the pathway's state: allowed, or the rules that block it today."""
     p = app.pathway(case)
+    if p.erased:  # nothing more is recorded on an erased person's case
+        return []
     today = app.clock.today()
     steps = []
     for trigger in PATHWAY.triggers_from(p.state):
@@ -48,4 +51,7 @@ _BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "on", "actor
 
 def _entry(event: Any) -> HistoryEntry:
     fields = {k: v for k, v in vars(event).items() if k not in _BASE_FIELDS}
+    for name in getattr(type(event), "PERSONAL_DATES", ()):  # a personal date is missing only once erased
+        if fields.get(name) is None:
+            fields[name] = ERASED
     return HistoryEntry(type(event).__name__, event.on, event.timestamp, event.actor, event.login, fields)

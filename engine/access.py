@@ -68,6 +68,8 @@ def set_up(app: Any, read_model_tables: Sequence[str], report_views: Sequence[st
             curs.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {s} TO {_q(role)}")
             for table in read_model_tables:
                 curs.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {s}.{_q(table)} TO {_q(role)}")
+        # Erasure deletes a person's data key and duplicate-referral claim: an admin's alone.
+        curs.execute(f"GRANT DELETE ON {claims} TO {_q(role_name(app, 'admin'))}")
         for view in report_views:
             curs.execute(f"GRANT SELECT ON {s}.{_q(view)} TO {_q(analyst)}")
     from brobyg.engine import access_log

@@ -27,8 +27,10 @@ from brobyg.engine.commands import Changes, Command
 from brobyg.engine.errors import Conflict, MemoryBehind, Stale
 from brobyg.engine.event_types import ClosedMapper, EventTypes
 from brobyg.engine.identity import login_of
+from brobyg.engine.master_key import load_master_key
 from brobyg.engine.memory import Memory
 from brobyg.engine.overrides import ApplicationOverrides, replay
+from brobyg.engine.personal import PersonalData
 from brobyg.engine.store import Store
 
 # A store made by the simulator says so with this claim, so that it may run ahead of the real
@@ -55,6 +57,7 @@ class CommandApplication(ApplicationOverrides):
         self.memory = Memory(self)
         self.clock = clock or Clock()
         self.actor = actor
+        self.personal = PersonalData(self._claims_held, lambda create: load_master_key(create=create))
         # A long-running process (a service, a simulation) keeps recently used aggregates
         # and, on each load, reads only the events saved since (eventsourcing's fast-forward),
         # instead of replaying a whole pathway for every command.
@@ -89,9 +92,14 @@ class CommandApplication(ApplicationOverrides):
         (None for a creation event); None if nothing. The domain knows its own facts."""
         return None
 
-    def implausible_log(self, claims: dict[str, str], aggregates: list[EventSourced]) -> str | None:
-        """What is wrong across a file's streams and claims, given every aggregate it replays to."""
+    def implausible_log(self, claims: dict[str, str], aggregates: list[EventSourced], person_secret: bytes | None) -> str | None:
+        """What is wrong across a file's streams and claims, given every aggregate it replays to
+        and the secret its claims were keyed with (None: a file written before encryption)."""
         return None
+
+    def rekeyed_claims(self, claims: dict[str, str], aggregates: list[EventSourced]) -> dict[str, str]:
+        """A checked file's claims as this store keys them (its own secret)."""
+        return dict(claims)
 
     @cached_property
     def login(self) -> str:
@@ -102,6 +110,7 @@ class CommandApplication(ApplicationOverrides):
         library = super().construct_mapper()
         return ClosedMapper(
             EventTypes(self.aggregates),
+            self.personal,
             transcoder=library.transcoder,
             compressor=library.compressor,
             cipher=library.cipher,
@@ -110,6 +119,20 @@ class CommandApplication(ApplicationOverrides):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
+
+    def _claims_held(self, keys: list[str]) -> dict[str, str]:
+        return self.recorder.holders(keys)  # type: ignore[attr-defined]
+
+    def save(self, *aggregates: Any, **kwargs: Any) -> Any:
+        """Every save carries the data keys its personal fields are sealed with (`engine.personal`)."""
+        kwargs["claims"] = {**kwargs.get("claims", {}), **self.personal.claims_for(aggregates)}
+        try:
+            recordings = super().save(*aggregates, **kwargs)
+        except BaseException:
+            self.personal.saved(committed=False)
+            raise
+        self.personal.saved(committed=True)
+        return recordings
 
     def run(self, command: Command[T]) -> T:
         """Run a command and save what it returns atomically; retry if we lost a race."""

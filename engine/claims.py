@@ -55,6 +55,28 @@ class SQLiteClaimingRecorder(SQLiteRecorderOverrides, SQLiteApplicationRecorder)
             row = c.fetchone()
             return row[0] if row else None
 
+    def holders(self, keys: Sequence[str]) -> dict[str, str]:
+        """The holders of those of `keys` that are claimed."""
+        found: dict[str, str] = {}
+        with self.datastore.transaction(commit=False) as c:
+            for start in range(0, len(keys), 500):  # SQLite's limit on parameters
+                chunk = keys[start : start + 500]
+                c.execute(f"SELECT key, holder FROM {CLAIMS_TABLE} WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+                found.update((row[0], row[1]) for row in c.fetchall())
+        return found
+
+    def release(self, keys: Sequence[str]) -> None:
+        """Delete claims (an erasure), overwriting their bytes in the file and then in the WAL
+        (SQLite would otherwise leave a deleted key readable in free pages until reused)."""
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("PRAGMA secure_delete = ON")
+            c.execute(f"DELETE FROM {CLAIMS_TABLE} WHERE key IN ({','.join('?' * len(keys))})", list(keys))
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy = c.fetchone()[0]
+        if busy:
+            raise OSError("the erased key's old pages are still in the write-ahead log (a reader held it); run erase again")
+
     def all_claims(self) -> list[tuple[str, str]]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT key, holder FROM {CLAIMS_TABLE} ORDER BY key")

@@ -184,6 +184,18 @@ class PostgresClaimingRecorder(PostgresRecorderOverrides, PostgresApplicationRec
             row = curs.fetchone()
             return row["holder"] if row else None
 
+    def holders(self, keys: Sequence[str]) -> dict[str, str]:
+        """The holders of those of `keys` that are claimed."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(SQL("SELECT key, holder FROM {0} WHERE key = ANY(%s)").format(self.claims_table), (list(keys),))
+            return {row["key"]: row["holder"] for row in curs.fetchall()}
+
+    def release(self, keys: Sequence[str]) -> None:
+        """Delete claims (an erasure). The dead rows stay in the table's pages until PostgreSQL's
+        vacuum reuses them; `VACUUM` of the claims table right after shortens that."""
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            curs.execute(SQL("DELETE FROM {0} WHERE key = ANY(%s)").format(self.claims_table), (list(keys),))
+
     def all_claims(self) -> list[tuple[str, str]]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(SQL("SELECT key, holder FROM {0} ORDER BY key").format(self.claims_table))

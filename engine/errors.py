@@ -72,5 +72,9 @@ class TransferError(InvalidInput):
     """The file cannot be imported: malformed, another format, or incomplete."""
 
 
+class KeyFileError(Exception):
+    """The master key is missing, unreadable or not the store's: nothing is read or written."""
+
+
 class AccessNotLogged(Exception):
     """A showing of a person's data could not be written to the access log, so nothing was shown."""

@@ -16,6 +16,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Mapper, StoredEvent
 
 from brobyg.engine.errors import UntrustedEvent
+from brobyg.engine.personal import PersonalData
 
 
 class EventTypes:
@@ -53,11 +54,22 @@ def _where(stored: StoredEvent) -> str:
 
 
 class ClosedMapper(Mapper[Any]):
-    """eventsourcing's mapper, resolving only `EventTypes`' topics."""
+    """eventsourcing's mapper, resolving only `EventTypes`' topics, with every event class's
+    personal fields sealed on the way in and opened on the way out (`engine.personal`)."""
 
-    def __init__(self, event_types: EventTypes, **kwargs: Any) -> None:
+    def __init__(self, event_types: EventTypes, personal: PersonalData, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.event_types = event_types
+        self.personal = personal
+
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        if not getattr(type(domain_event), "PERSONAL", ()):
+            return super().to_stored_event(domain_event)
+        state = dict(vars(domain_event))
+        self.personal.seal(domain_event, state)
+        sealed = object.__new__(type(domain_event))
+        object.__setattr__(sealed, "__dict__", state)
+        return super().to_stored_event(sealed)
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         event_class = self.event_types.event_class(stored_event)
@@ -66,4 +78,6 @@ class ClosedMapper(Mapper[Any]):
             raise UntrustedEvent(f"{_where(stored_event)}: {stored_event.topic!r} resolved to another class")
         if "originator_topic" in vars(event):  # a creation event names the aggregate to create
             self.event_types.check_aggregate(stored_event, vars(event)["originator_topic"])
+        if getattr(event_class, "PERSONAL", ()):
+            self.personal.open(event_class, event.originator_id, vars(event))
         return event

@@ -90,6 +90,13 @@ class Memory:
             if aggregate is not None and not aggregate.pending_events:
                 cache.put(aggregate.id, copy.deepcopy(aggregate))
 
+    def forget(self, aggregate_id: Any) -> None:
+        """Drop what this process remembers of an aggregate."""
+        cache = self.app.repository.cache
+        if cache is not None:
+            with contextlib.suppress(KeyError):
+                cache.get(aggregate_id, evict=True)
+
     def recall(self, aggregate_id: Any) -> Any:
         """In a first attempt, a copy of the aggregate as this process last knew it, if it does
         and nobody else was writing to it when last looked at (else its memory is likely behind,

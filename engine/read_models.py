@@ -59,14 +59,32 @@ class ReadModelStatus:
         return self.head - self.position
 
 
-class TrackedReadModels:
-    """Keeps a set of read models up to date with one application's log."""
+# The tracking row whose position is the shape of the read models' tables (`schema` below).
+SCHEMA_ROW = "(schema)"
 
-    def __init__(self, app: Application, engine: sa.Engine, models: Iterable[ReadModel], page_size: int = 2000) -> None:
+
+class TrackedReadModels:
+    """Keeps a set of read models up to date with one application's log.
+
+    `schema` numbers the shape of the models' tables: a store whose read models have another
+    shape has them dropped and rebuilt from the log (they hold nothing the log does not), and
+    `on_recreated` is called after (to give the tables' privileges again, say)."""
+
+    def __init__(
+        self,
+        app: Application,
+        engine: sa.Engine,
+        models: Iterable[ReadModel],
+        page_size: int = 2000,
+        schema: int = 1,
+        on_recreated: Callable[[], None] = lambda: None,
+    ) -> None:
         self.app = app
         self.engine = engine
         self.models = list(models)
         self.page_size = page_size
+        self.schema = schema
+        self.on_recreated = on_recreated
         self._created = False
         self._position = -1  # the log position of this process's last committed page
 
@@ -78,10 +96,18 @@ class TrackedReadModels:
             try:
                 metadata.create_all(self.engine, tables=tables)
                 with self.engine.begin() as conn:
-                    known = set(conn.execute(sa.select(tracking.c.view)).scalars())
+                    known = {row[0]: row[1] for row in conn.execute(sa.select(tracking.c.view, tracking.c.position))}
+                    recreate = known.get(SCHEMA_ROW, 1 if known else self.schema) != self.schema
+                    if recreate:
+                        self._recreate(conn)
+                        known = {}
                     missing = [{"view": v.name, "position": 0} for v in self.models if v.name not in known]
+                    if SCHEMA_ROW not in known:
+                        missing.append({"view": SCHEMA_ROW, "position": self.schema})
                     if missing:
                         conn.execute(tracking.insert(), missing)
+                if recreate:
+                    self.on_recreated()
             except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
                 # Another process is creating the same tables at this moment: look again.
                 if attempt == 9:
@@ -90,6 +116,17 @@ class TrackedReadModels:
                 continue
             self._created = True
             return
+
+    def _recreate(self, conn: sa.Connection) -> None:
+        """Drop the models' tables (views built on them too) and their positions, and create
+        them in their current shape; the next catch-up rebuilds them from the log."""
+        cascade = "" if conn.dialect.name == "sqlite" else " CASCADE"
+        schema = self.engine.get_execution_options().get("schema_translate_map", {}).get(None)
+        prefix = '"' + schema.replace('"', '""') + '".' if schema else ""
+        for table in reversed([t for v in self.models for t in v.tables]):
+            conn.execute(sa.text(f'DROP TABLE IF EXISTS {prefix}"{table.name}"{cascade}'))
+        conn.execute(tracking.delete())
+        metadata.create_all(conn, tables=[t for v in self.models for t in v.tables])
 
     def head(self) -> int:
         return self.app.recorder.max_notification_id() or 0

@@ -28,7 +28,9 @@ from typing import IO, Any
 from eventsourcing.persistence import StoredEvent
 
 from brobyg.engine.application import SIMULATED, CommandApplication
-from brobyg.engine.errors import AlreadyExists, TransferError, UntrustedEvent
+from brobyg.engine.errors import AlreadyExists, KeyFileError, TransferError, UntrustedEvent
+from brobyg.engine.master_key import MasterKey
+from brobyg.engine.personal import FINGERPRINT_CLAIM, data_key_claim, stream_of_claim
 
 FORMAT = "brobyg-event-log"
 VERSION = 2  # 2: a last line holds the SHA-256 of the lines before it
@@ -101,14 +103,14 @@ class CheckedLog:
     claims: dict[str, str] = field(default_factory=dict)
 
 
-def check_log(app: CommandApplication, lines: Iterable[str]) -> CheckedLog:
+def check_log(app: CommandApplication, lines: Iterable[str], source_key: MasterKey | None = None) -> CheckedLog:
     """Read and check a whole exported log; raises `TransferError` naming the first bad line."""
     numbered = _numbered(lines)
     first = next(numbered, None)
     if first is None:
         raise TransferError(f"the file is empty; it is not a {FORMAT} file")
     header = _header(*first)
-    checker = _Checker(app)
+    checker = _Checker(app, source_key)
     digest = hashlib.sha256()
     signed: str | None = None
     for number, text, record in numbered:
@@ -128,10 +130,10 @@ def check_log(app: CommandApplication, lines: Iterable[str]) -> CheckedLog:
         else:
             raise TransferError(f"{where}: neither an event nor a claim (keys: {', '.join(sorted(record)) or 'none'})")
     log = checker.finish()
-    if (len(log.events), len(log.claims)) != (header["events"], header["claims"]):
+    if (len(log.events), checker.claims_read) != (header["events"], header["claims"]):
         raise TransferError(
             f"the file announces {header['events']} events and {header['claims']} claims but holds "
-            f"{len(log.events)} and {len(log.claims)}: it is incomplete, nothing was imported"
+            f"{len(log.events)} and {checker.claims_read}: it is incomplete, nothing was imported"
         )
     if header["version"] >= 2 and signed != digest.hexdigest():
         raise TransferError(
@@ -146,13 +148,14 @@ def import_log(
     app: CommandApplication,
     lines: Iterable[str],
     rehearse: Callable[[CheckedLog], None] = lambda log: None,
+    source_key: MasterKey | None = None,
 ) -> int:
     """Load an exported log into an empty store, all of it or nothing; returns the number of
     events. `rehearse` may try the checked log elsewhere first (the command line builds the
     read models from it in a scratch store)."""
     if app.count_events():  # a quick answer; the insert checks again under the lock
         raise AlreadyExists(f"{app.store.display} already holds events; import only into an empty store")
-    log = check_log(app, lines)
+    log = check_log(app, lines, source_key)
     rehearse(log)
     if not app.recorder.insert_into_empty(log.events, log.claims):  # type: ignore[attr-defined]
         raise AlreadyExists(f"{app.store.display} already holds events; import only into an empty store")
@@ -195,17 +198,26 @@ def _is_int(value: object) -> bool:
 
 
 class _Checker:
-    """Follows the file's events stream by stream, as the store would replay them."""
+    """Follows the file's events stream by stream, as the store would replay them.
 
-    def __init__(self, app: CommandApplication) -> None:
+    The lines are checked for shape as they are read; their states are opened once the claims
+    (the file's data keys, after the events) have been read, with the master key that wrapped
+    them: the store's own, or the source store's given by `source_key`."""
+
+    def __init__(self, app: CommandApplication, source_key: MasterKey | None = None) -> None:
         self.app = app
+        self.source_key = source_key
         self.log = CheckedLog()
+        self.lines: list[tuple[str, StoredEvent]] = []
+        self.claims_read = 0
         self.aggregates: dict[uuid.UUID, Any] = {}
         self.now = dt.datetime.now(dt.UTC)
         self.first_ahead: str | None = None  # the first event recorded after now: only a simulated store has one
 
     def event(self, where: str, record: dict[str, Any]) -> None:
-        stored = self._stored(where, record)
+        self.lines.append((where, self._stored(where, record)))
+
+    def _follow(self, where: str, stored: StoredEvent) -> None:
         try:
             event = self.app.mapper.to_domain_event(stored)
         except UntrustedEvent as e:
@@ -242,14 +254,60 @@ class _Checker:
         if key in self.log.claims:
             raise TransferError(f"{where}: the claim {key} is held twice")
         self.log.claims[key] = holder
+        self.claims_read += 1
 
     def finish(self) -> CheckedLog:
-        if self.first_ahead and self.log.claims.get(SIMULATED[0]) != SIMULATED[1]:
+        file_claims = self.log.claims
+        data_keys, fingerprint = self._data_keys(file_claims)
+        source = self.source_key or self.app.personal.master
+        if fingerprint is not None and fingerprint != source.fingerprint:
+            raise TransferError(
+                f"the file's personal data is sealed under master key {fingerprint}, not {source.fingerprint} "
+                f"({source.path}); give the source store's key file with --key-file"
+            )
+        try:
+            with self.app.personal.borrowing(data_keys, source):
+                for where, stored in self.lines:
+                    self._follow(where, stored)
+        except KeyFileError as e:
+            raise TransferError(str(e)) from None
+        if self.first_ahead and file_claims.get(SIMULATED[0]) != SIMULATED[1]:
             raise TransferError(self.first_ahead)
-        problem = self.app.implausible_log(self.log.claims, list(self.aggregates.values()))
+        domain_claims = {k: v for k, v in file_claims.items() if stream_of_claim(k) is None and k != FINGERPRINT_CLAIM}
+        aggregates = list(self.aggregates.values())
+        problem = self.app.implausible_log(domain_claims, aggregates, source.person_secret if fingerprint else None)
         if problem:
             raise TransferError(problem)
+        # Written as this store keeps them: data keys wrapped by its master key, person claims
+        # keyed by its secret.
+        target = self.app.personal.master
+        claims = self.app.rekeyed_claims(domain_claims, aggregates)
+        for stream, wrapped in data_keys.items():
+            claim = data_key_claim(stream)
+            claims[claim] = (
+                wrapped if source.fingerprint == target.fingerprint else target.wrap(source.unwrap(wrapped, stream), stream)
+            )
+        if data_keys:
+            claims[FINGERPRINT_CLAIM] = target.fingerprint
+        self.log.claims = claims
         return self.log
+
+    def _data_keys(self, claims: dict[str, str]) -> tuple[dict[uuid.UUID, str], str | None]:
+        """The file's wrapped data keys by stream, each for a stream of the file, and the
+        fingerprint of the master key that wrapped them."""
+        streams = {stored.originator_id for _, stored in self.lines}
+        keys: dict[uuid.UUID, str] = {}
+        for key, holder in claims.items():
+            stream = stream_of_claim(key)
+            if stream is None:
+                continue
+            if stream not in streams:
+                raise TransferError(f"the claim {key} is a data key for no stream in the file")
+            keys[stream] = holder
+        fingerprint = claims.get(FINGERPRINT_CLAIM)
+        if keys and fingerprint is None:
+            raise TransferError("the file holds data keys but does not say which master key wrapped them")
+        return keys, fingerprint
 
     def _stored(self, where: str, record: dict[str, Any]) -> StoredEvent:
         stream, version, topic, state = record["stream"], record["version"], record["topic"], record["state"]
@@ -316,8 +374,9 @@ def _check_fields(where: str, event: Any) -> None:
             if part
         )
         raise TransferError(f"{where}: a {type(event).__qualname__} event with the wrong fields ({what})")
+    erased = getattr(type(event), "PERSONAL_DATES", ())  # sealed with a key the file lacks: read as None
     for name, hint in hints.items():
-        if not _has_type(state[name], hint):
+        if not _has_type(state[name], hint) and not (name in erased and state[name] is None):
             raise TransferError(f"{where}: {name} = {state[name]!r:.80} is not a {_type_name(hint)}")
         _check_text(where, name, state[name])
     if not state["actor"].strip():

@@ -36,7 +36,6 @@ pathways = sa.Table(
     sa.Column("stream", sa.String(32), primary_key=True),
     sa.Column("case", sa.String(16), nullable=False, unique=True),
     sa.Column("partnership", sa.String(32)),
-    sa.Column("born", sa.Date, nullable=False),
     sa.Column("referred_on", sa.Date, nullable=False),  # the intake date: cohorts count from here
 )
 transitions = _fact_table(
@@ -70,6 +69,12 @@ placements = _fact_table(
     sa.Column("follow_up_given", sa.Boolean),
 )
 cadences = _fact_table("rm_cadences", sa.Column("days", sa.Integer, nullable=False))
+erasures = _fact_table("rm_erasures")  # the person's data key was destroyed (no personal data here)
+
+# Read models hold no personal field: no person reference, birth date or free text (those are
+# read from the events, sealed, when a view needs them). A change of these tables' shape raises
+# SCHEMA, and every store's read models are then rebuilt from the log.
+SCHEMA = 2
 
 mentors = sa.Table(
     "rm_mentors",
@@ -117,7 +122,7 @@ class PathwayFacts(_Collecting):
     """Every pathway event, as a fact row."""
 
     name = "pathway_facts"
-    tables = (pathways, transitions, mentor_changes, contacts, requests, absences, assessments, placements, cadences)
+    tables = (pathways, transitions, mentor_changes, contacts, requests, absences, assessments, placements, cadences, erasures)
 
     def handle(self, conn: sa.Connection, event: Any) -> None:
         if not isinstance(event, Pathway.Event):
@@ -125,7 +130,7 @@ class PathwayFacts(_Collecting):
         stream, seq, on = event.originator_id.hex, event.originator_version, event.on
         key = {"stream": stream, "seq": seq, "on": on}
         if isinstance(event, Pathway.Referred):
-            self.add(pathways, stream=stream, case=event.case, partnership=event.partnership, born=event.born, referred_on=on)
+            self.add(pathways, stream=stream, case=event.case, partnership=event.partnership, referred_on=on)
         if isinstance(event, Pathway.Transitioned):
             episode = self._episode(conn, stream, event)
             starts = event.starts if isinstance(event, Pathway.ApprenticeshipSecured) else None
@@ -168,6 +173,8 @@ class PathwayFacts(_Collecting):
             self.add(assessments, **key, subject=event.subject, grade=event.grade)
         elif isinstance(event, Pathway.CadenceAgreed):
             self.add(cadences, **key, days=event.days)
+        elif isinstance(event, Pathway.PersonErased):
+            self.add(erasures, **key)
 
     def _episode(self, conn: sa.Connection, stream: str, event: Any) -> int:
         if isinstance(event, Pathway.Referred):

@@ -57,6 +57,7 @@ class Policy:
     medium_from: int
     high_from: int
     indicators: dict[str, Indicator]
+    retention_years: int = 5  # older copies of the file may lack it: the guide's default
 
     def level(self, score: int) -> str:
         if score >= self.high_from:
@@ -95,7 +96,10 @@ def _policy(d: dict[str, Any]) -> Policy:
         medium_from=int(d["risk"]["medium_from"]),
         high_from=int(d["risk"]["high_from"]),
         indicators=indicators,
+        retention_years=int(d.get("personal_data", {}).get("retention_years", 5)),
     )
+    if policy.retention_years < 1:
+        raise ValueError("retention_years is at least 1")
     if not 0 < policy.medium_from <= policy.high_from:
         raise ValueError("risk levels need 0 < medium_from <= high_from")
     return policy

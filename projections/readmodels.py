@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from brobyg.domain.application import Brobyg
 from brobyg.engine.read_models import ReadModelStatus, TrackedReadModels
+from brobyg.projections import facts
 from brobyg.projections.capacity import capacity
 from brobyg.projections.caseload import caseload
 from brobyg.projections.facts import all_read_models
@@ -72,7 +73,21 @@ class ReadModels:
         self.app = app
         self.policy = policy or load_policy()
         self.engine: sa.Engine = app.sql_engine
-        self.tracked = TrackedReadModels(app, self.engine, all_read_models())
+        self.tracked = TrackedReadModels(
+            app, self.engine, all_read_models(), schema=facts.SCHEMA, on_recreated=self._privileges_again
+        )
+
+    def _privileges_again(self) -> None:
+        """Read-model tables made anew lose their privileges: give them again where roles exist."""
+        if self.app.store.is_sqlite:
+            return
+        from brobyg.engine import access
+        from brobyg.engine.read_models import metadata
+        from brobyg.projections.report_views import create_report_views
+
+        if access.grants(self.app):
+            views = create_report_views(self.engine, self.app.recorder.datastore.schema)
+            access.set_up(self.app, sorted(metadata.tables), views)
 
     # --- keeping up ------------------------------------------------------------------
 
@@ -141,6 +156,14 @@ class ReadModels:
         with self.engine.connect() as conn:
             timelines = load_timelines(conn, on)
             return fidelity(timelines, on, self.policy, capacity(conn, timelines, on))
+
+    def past_retention(self, on: dt.date) -> list[dict[str, Any]]:
+        """The pathways whose person's data is due for erasure on `on` (`projections.retention`)."""
+        from brobyg.projections.retention import past_retention, retention_cutoff
+
+        self.catch_up()
+        with self.engine.connect() as conn:
+            return past_retention(conn, retention_cutoff(on, self.policy.retention_years))
 
     def dump(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every read-model row, sorted: for comparing an incremental run with a rebuild."""

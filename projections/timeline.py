@@ -23,7 +23,6 @@ class Timeline:
     stream: str
     case: str
     partnership: str | None
-    born: dt.date
     referred_on: dt.date
     transitions: list[Any] = field(default_factory=list)  # rows ordered by seq
     mentor_changes: list[Any] = field(default_factory=list)
@@ -154,7 +153,7 @@ def load_timelines(
     """
     wanted = None if streams is None else list(streams)
     timelines = {
-        row.stream: Timeline(row.stream, row.case, row.partnership, row.born, row.referred_on)
+        row.stream: Timeline(row.stream, row.case, row.partnership, row.referred_on)
         for row in _select(conn, facts.pathways, wanted, as_of, date_column="referred_on")
     }
     for attribute in parts:

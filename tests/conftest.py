@@ -7,6 +7,8 @@ and `make test` / CI always set it. What tests import by name is in tests/helper
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +16,10 @@ import pytest
 
 from brobyg.domain.application import Brobyg
 from tests.helpers import NO_PG, PG_URL, drop_pg_schema, make_app, new_pg_store
+
+# One master key for the run (each worker its own), never the user's own: the CLI subprocesses
+# the tests start inherit it.
+os.environ["BROBYG_KEY_FILE"] = str(Path(tempfile.mkdtemp(prefix="brobyg-test-keys-")) / "master.key")
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

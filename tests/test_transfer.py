@@ -55,7 +55,7 @@ def test_sqlite_to_postgresql_to_sqlite_keeps_everything(populated: str, tmp_pat
     assert histories(populated) == histories(pg_url) == histories(back)
     assert read_models(populated) == read_models(pg_url) == read_models(back)
     # The claims came along: the same young person still cannot be referred twice.
-    first = next(line for line in (tmp_path / "log.jsonl").read_text().splitlines() if '"claim"' in line)
+    first = next(line for line in (tmp_path / "log.jsonl").read_text().splitlines() if '"claim": "person:' in line)
     assert json.loads(first)["holder"]
     moved = make_app(pg_url)
     case = moved.pathway(json.loads(first)["holder"])

@@ -1,0 +1,76 @@
+"""Personal data: erasing a person (crypto-shredding) and erasing everyone past retention.
+
+Both are an admin's on a shared store (the database login must hold the store's admin role, or
+own it); on a SQLite file whoever may write the file may erase.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from brobyg.cli.app import Env, cli, json_option
+from brobyg.cli.output import emit, table
+from brobyg.cli.params import DATE, TEXT
+
+
+def _admin_only(env: Env, command: str) -> None:
+    from brobyg.engine.errors import NotAllowed
+    from brobyg.engine.identity import is_admin
+
+    if not is_admin(env.app):
+        raise NotAllowed(f"the login {env.app.login} may not {command}; an admin of this store does")
+
+
+@cli.command()
+@click.argument("case")
+@click.option("--reason", required=True, type=TEXT, help="Why: the person's request, retention… (never their name).")
+@click.option("--on", type=DATE, help="Effective date [default: today].")
+@json_option
+@click.pass_obj
+def erase(env: Env, case: str, reason: str, on: dt.date | None, as_json: bool) -> None:
+    """Erase a person's data: destroy their key, so that their name, birth date and every note
+    about them read as [erased] everywhere, exports and backups of the store included. States,
+    dates and figures stay, so every report is unchanged; the person may be referred again as
+    new. Cannot be undone."""
+    _admin_only(env, "erase a person's data")
+    p = env.app.erase(case, reason, on=on)
+    emit(
+        {"case": p.case, "state": p.state, "erased": p.erased},
+        as_json,
+        lambda: click.echo(f"{p.case}: the person's data is erased (their key was destroyed on {p.erased})"),
+    )
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="List who would be erased; erase no one.")
+@json_option
+@click.pass_obj
+def retention(env: Env, dry_run: bool, as_json: bool) -> None:
+    """Erase every person whose pathway ended longer ago than the retention period
+    (policy.toml, [personal_data] retention_years, 5 years by default), and list them. Running
+    it again erases no one twice."""
+    _admin_only(env, "erase persons past retention")
+    years = env.read_models.policy.retention_years
+    due = env.read_models.past_retention(env.app.clock.today())
+    if not dry_run:
+        for row in due:
+            env.app.erase(row["case"], f"retention: ended {row['ended']} ({row['state']}), kept {years} years")
+    emit(
+        {"dry_run": dry_run, "retention_years": years, "erased": due},
+        as_json,
+        lambda: _listed(due, years, dry_run),
+    )
+
+
+def _listed(due: list[dict[str, object]], years: int, dry_run: bool) -> None:
+    verb = "would be erased" if dry_run else "erased"
+    if not due:
+        click.echo(f"no one has been kept longer than {years} years after their pathway ended; no one {verb}")
+        return
+    table(
+        f"{len(due)} {'person' if len(due) == 1 else 'persons'} {verb} ({years} years after the pathway ended)",
+        ["case", "ended", "as"],
+        [[r["case"], r["ended"], str(r["state"]).replace("_", " ")] for r in due],
+    )
