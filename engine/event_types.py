@@ -62,6 +62,13 @@ class ClosedMapper(Mapper[Any]):
         self.event_types = event_types
         self.personal = personal
 
+    def prepare(self, stored_events: Iterable[StoredEvent]) -> None:
+        """Before reading many events (a page of a catch-up): unwrap the data keys of their
+        streams with one query instead of one per stream."""
+        self.personal.prefetch(
+            e.originator_id for e in stored_events if getattr(self.event_types.events.get(e.topic), "PERSONAL", ())
+        )
+
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         if not getattr(type(domain_event), "PERSONAL", ()):
             return super().to_stored_event(domain_event)

@@ -13,7 +13,6 @@ import base64
 import hashlib
 import hmac
 import os
-import tempfile
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -23,6 +22,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from brobyg.engine.errors import KeyFileError
+from brobyg.engine.private_files import create_private_file, private_directory
 
 ENV = "BROBYG_KEY_FILE"
 HEADER = "brobyg-master-key-1"
@@ -102,21 +102,19 @@ def _create(path: Path) -> MasterKey:
     """Written whole to a private file beside it, then linked into place: a process starting at
     the same moment finds either no key or the complete one, and the first link wins."""
     secret = os.urandom(32)
+    content = f"{HEADER} {base64.b64encode(secret).decode('ascii')}\n".encode("ascii")
+    temporary = path.parent / f".master-{os.urandom(6).hex()}.tmp"
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".master-", suffix=".tmp")  # 0600
-    except OSError as e:
-        raise KeyFileError(f"cannot create the master key {path}: {e.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as f:
-            f.write(f"{HEADER} {base64.b64encode(secret).decode('ascii')}\n")
-            f.flush()
-            os.fsync(f.fileno())
+        if path == default_key_file():
+            private_directory(path.parent)  # brobyg's own folder
+        else:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # the user's: made private, never changed
+        create_private_file(temporary, content)
         os.link(temporary, path)
     except FileExistsError:
         return load_master_key(path, create=False)
     except OSError as e:
         raise KeyFileError(f"cannot create the master key {path}: {e.strerror}") from None
     finally:
-        os.unlink(temporary)
+        temporary.unlink(missing_ok=True)
     return MasterKey(secret, path)

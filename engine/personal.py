@@ -136,6 +136,8 @@ class PersonalData:
 
     def prefetch(self, streams: Iterable[UUID]) -> None:
         """Unwrap the keys of many streams with one read (a page of a catch-up)."""
+        if self._borrowed is not None:  # opening a file: its own keys are all there is
+            return
         missing = [s for s in set(streams) if s not in self._keys]
         if missing:
             self._load(missing)

@@ -177,6 +177,9 @@ class TrackedReadModels:
             notifications = self.app.recorder.select_notifications(start=start, limit=self.page_size)
             if not notifications:
                 return 0
+            prepare = getattr(self.app.mapper, "prepare", None)
+            if prepare is not None:
+                prepare(notifications)
             for notification in notifications:
                 event = self.app.mapper.to_domain_event(notification)
                 for v in self.models:
