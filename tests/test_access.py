@@ -140,3 +140,18 @@ def test_roles_need_postgresql(tmp_path) -> None:
         result.stderr
         == "refused: access: roles need a shared PostgreSQL store; on SQLite the file's permissions are the only guard\n"
     )
+
+
+def test_only_an_admin_erases_a_person(staffed: tuple) -> None:
+    url, logins, cases = staffed
+    coordinator, admin = as_login(url, logins["coordinator"]), as_login(url, logins["admin"])
+    before = count_events(url)
+    for command in (["erase", cases["peter"], "--reason", "request"], ["retention"]):
+        refused = run_cli(coordinator, *command)
+        assert refused.exit_code == 1 and "may not erase" in refused.stderr, refused.output
+    assert count_events(url) == before
+    erased = run_cli(admin, "erase", cases["peter"], "--reason", "the person's request", "--json")
+    assert erased.exit_code == 0, erased.output
+    assert json.loads(run_cli(url, "show", cases["peter"], "--json").stdout)["person"] == "[erased]"
+    schema = parse_store_url(url).schema
+    assert not [k for k, holder in pg_sql(url, f'SELECT key, holder FROM "{schema}".claims') if holder == cases["peter"]]

@@ -21,7 +21,7 @@ from brobyg.engine.store import parse_store_url
 from brobyg.projections.readmodels import ReadModels
 from brobyg.simulator.simulate import Simulation
 from tests import scenarios
-from tests.helpers import TODAY, count_events, make_app, pg_sql, run_cli
+from tests.helpers import TODAY, count_events, make_app, needs_pg, pg_sql, run_cli
 
 NAME, BORN = "Zyxwv Qwerty", dt.date(2004, 3, 5)
 NOTES = ("Qjustification about an illness", "Qreason for the mentor", "Qrequest text", "Qhost contact", "Qwish", "Qfollow")
@@ -263,3 +263,18 @@ def test_an_export_opens_only_with_its_master_key(tmp_path: Path, monkeypatch: p
     assert again.exit_code == 1 and "R1" in again.stderr  # the duplicate check, keyed anew, still finds them
     monkeypatch.setenv("BROBYG_KEY_FILE", str(source_key))
     assert run_cli(target, "show", case).exit_code == 2  # the target's data keys are wrapped by its own key now
+
+
+@needs_pg
+def test_retention_on_a_shared_store(pg_url: str) -> None:
+    app = Brobyg(parse_store_url(pg_url), Clock(TODAY, simulated=True), "simulator", seed=5)
+    Simulation(app, 40, 5, TODAY.replace(year=TODAY.year - 8), TODAY).run()
+    before = reports(ReadModels(app))
+    app.close()
+    done = json.loads(run_cli(pg_url, "retention", "--json").stdout)
+    assert done["erased"] and json.loads(run_cli(pg_url, "retention", "--json").stdout)["erased"] == []
+    for r in done["erased"]:
+        assert json.loads(run_cli(pg_url, "show", r["case"], "--json").stdout)["person"] == "[erased]"
+    app = make_app(pg_url)
+    assert reports(ReadModels(app)) == before
+    app.close()
