@@ -107,9 +107,13 @@ def partnership_add(
 @click.option("--born", required=True, type=DATE, help="Birth date (R1: 18–29 on the referral date).")
 @click.option("--readiness", required=True, type=click.Choice(READINESS))
 @click.option("--justification", type=TEXT, help="Why an activity-ready person is among the strongest (R1).")
-@click.option("--kui-contact", type=KEY, metavar="MENTOR", help="The young person's KUI contact person (R3).")
+@click.option("--kui-contact", type=KEY, metavar="MENTOR", help="The young person's KUI contact person (R3; only under 25, R1).")
 @click.option("--partnership", "partnership_id", type=KEY, metavar="PARTNERSHIP", help="The partnership the place belongs to.")
-@click.option("--via", type=click.Choice(REFERRAL_CHANNELS), help="Who refers [default: kui under 25, else jobcentre].")
+@click.option(
+    "--via",
+    type=click.Choice(REFERRAL_CHANNELS),
+    help="Who refers: kui under 25, the jobcentre from 25 (R1) [default: as the age says].",
+)
 @writes
 def refer(
     env: Env,
@@ -141,7 +145,8 @@ def refer(
 def re_refer(
     env: Env, case: str, readiness: str | None, justification: str | None, via: str | None, on: dt.date | None, as_json: bool
 ) -> None:
-    """Refer a young person again after dropping out or withdrawing: a new episode (R1 again)."""
+    """Refer a young person again after dropping out, withdrawing or a job that ended: a new
+    episode (R1 again; never after qualifying)."""
     changed(env.app.re_refer(case, readiness, justification, via, on=on), as_json)
 
 
@@ -150,7 +155,7 @@ def re_refer(
 @click.argument("mentor_id", metavar="MENTOR", type=KEY)
 @writes
 def kui_contact(env: Env, case: str, mentor_id: str, on: dt.date | None, as_json: bool) -> None:
-    """Register the young person's KUI contact person (the expected mentor under 25, R3)."""
+    """Register the young person's KUI contact person (the expected mentor under 25, R3; only under 25, R1)."""
     changed(env.app.register_kui_contact(case, mentor_id, on=on), as_json)
 
 
@@ -320,7 +325,7 @@ def secure_apprenticeship(env: Env, case: str, employer: str, starts: dt.date, o
 @click.argument("case")
 @writes
 def qualify(env: Env, case: str, on: dt.date | None, as_json: bool) -> None:
-    """Record that the young person qualified."""
+    """Record that the young person qualified (from an apprenticeship: not before it starts, R9)."""
     changed(env.app.qualify(case, on=on), as_json)
 
 

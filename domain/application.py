@@ -27,6 +27,7 @@ from brobyg.domain.terms import (
     MENTOR_KINDS,
     NEW,
     OUTCOME_STATES,
+    QUALIFIED,
     REFERRED,
     RETENTION_MENTOR_STATES,
     SCHOOL_STATES,
@@ -223,6 +224,7 @@ class Brobyg(CommandApplication):
                 found.append(Violation("R1", "the referral names no person (PERSON)"))
             if kui_contact is not None:
                 found += _kui_contact_violations(self.mentor(kui_contact))
+                found += rules.r1_kui_contact_under_25(born, when)
             if partnership is not None:
                 found += rules.r13_not_before(when, f"partnership {partnership}", self.partnership(partnership).since)
             args = {
@@ -276,11 +278,14 @@ class Brobyg(CommandApplication):
         via: str | None = None,
         on: dt.date | None = None,
     ) -> Pathway:
-        """A new episode in the same stream, after dropping out or withdrawing (R1 again)."""
+        """A new episode in the same stream, after dropping out, withdrawing or a job that
+        ended (R1 again); never after qualifying (R1: out of the target group)."""
 
         def command() -> tuple[Pathway, Sequence[EventSourced]]:
             p = self._recordable(case)
             when = self._on(on)
+            if p.state == QUALIFIED:  # the workflow's own refusal (R0) would not say why
+                require(rules.r13_effective_date(when, self.clock.today(), p.last_on), [rules.r1_already_qualified(p.case)])
             chosen_via = via or referral_channel(p.born, when)
             chosen_readiness = readiness or p.readiness
             chosen_justification = justification if readiness else (justification or p.justification)
@@ -303,7 +308,11 @@ class Brobyg(CommandApplication):
         def command() -> tuple[Pathway, Sequence[EventSourced]]:
             p = self._recordable(case)
             when = self._on(on)
-            require(self._inside_state(p, when), _kui_contact_violations(self.mentor(mentor)))
+            require(
+                self._inside_state(p, when),
+                _kui_contact_violations(self.mentor(mentor)),
+                rules.r1_kui_contact_under_25(p.born, when, p.case),
+            )
             self._add_event(p, Pathway.KuiContactRegistered, when, kui_contact=mentor)
             return p, [p]
 
@@ -505,7 +514,11 @@ class Brobyg(CommandApplication):
     def _inside_state(self, p: Pathway, on: dt.date) -> list[Violation]:
         """What stands in the way of recording anything on this pathway today."""
         found = rules.r13_effective_date(on, self.clock.today(), p.last_on)
-        if p.state not in ACTIVE_STATES:
+        if p.state == QUALIFIED:
+            found.append(
+                Violation("R0", f"{p.case} has ended (qualified): nothing more is recorded on it (brobyg history {p.case})")
+            )
+        elif p.state not in ACTIVE_STATES:
             found.append(Violation("R0", f"{p.case} has ended ({p.state}); re-refer it first (brobyg re-refer {p.case})"))
         return found
 

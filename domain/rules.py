@@ -20,11 +20,13 @@ from brobyg.domain.terms import (
     ADMISSION_GRADE,
     AGE_MAX,
     AGE_MIN,
+    APPRENTICESHIP,
     HOST_KINDS,
     KUI,
     KUI_AGE_LIMIT,
     LAB,
     PLACEMENT_PURPOSES,
+    QUALIFIED,
     READINESS,
     REFERRAL_CHANNELS,
     REFERRED,
@@ -62,6 +64,13 @@ def r1_eligibility(args: Args) -> Found:
             found.append(
                 Violation("R1", f"the young person is {age}: under {KUI_AGE_LIMIT} the referral comes through KUI (--via kui)")
             )
+        elif "via" in args and age >= KUI_AGE_LIMIT and args["via"] == KUI:
+            found.append(
+                Violation(
+                    "R1",
+                    f"the young person is {age}: from {KUI_AGE_LIMIT} the referral comes through the jobcentre (--via jobcentre)",
+                )
+            )
     if "via" in args and args["via"] not in REFERRAL_CHANNELS:
         found.append(Violation("R1", f"unknown referral channel {args['via']!r} (kui or jobcentre)"))
     if "readiness" in args:
@@ -78,11 +87,37 @@ def r1_eligibility(args: Args) -> Found:
         case, state = earlier
         if state in ACTIVE_STATES:
             found.append(Violation("R1", f"this person already has an active pathway (case {case})"))
+        elif state == QUALIFIED:
+            found.append(r1_already_qualified(case))
         else:
             found.append(
                 Violation("R1", f"this person already has a pathway (case {case}, {state}): re-refer it (brobyg re-refer {case})")
             )
     return found
+
+
+def r1_already_qualified(case: str) -> Violation:
+    """R1: a qualified skilled worker is out of the target group; the pathway stays ended."""
+    return Violation(
+        "R1",
+        f"this person already qualified (case {case}): a qualified skilled worker is out of the target group "
+        f"for bridging (brobyg show {case})",
+    )
+
+
+def r1_kui_contact_under_25(born: dt.date, on: dt.date, case: str | None = None) -> Found:
+    """R1/R3: a KUI contact person is for under-25s; from 25 the mentor is a LAB mentor."""
+    age = age_on(born, on)
+    if age < KUI_AGE_LIMIT:
+        return []
+    hint = f"brobyg assign {case} MENTOR" if case else "refer without --kui-contact, then brobyg assign CASE MENTOR"
+    return [
+        Violation(
+            "R1",
+            f"the young person is {age}: a KUI contact person is for under-{KUI_AGE_LIMIT}s; "
+            f"from {KUI_AGE_LIMIT} a LAB mentor takes the case ({hint})",
+        )
+    ]
 
 
 def r2_mentor_before_bridging(p: Pathway, args: Args) -> Found:
@@ -223,6 +258,21 @@ def r9_apprenticeship_agreed(p: Pathway, args: Args) -> Found:
     if missing:
         return [Violation("R9", "securing an apprenticeship needs " + " and ".join(missing))]
     return []
+
+
+def r9_qualified_after_start(p: Pathway, args: Args) -> Found:
+    """R9: qualifying from an apprenticeship cannot be dated before the agreement's start."""
+    starts = p.apprenticeship_starts if p.state == APPRENTICESHIP else None
+    on = args.get("on")
+    if starts is None or on is None or on >= starts:
+        return []
+    return [
+        Violation(
+            "R9",
+            f"the apprenticeship at {p.employer} starts {starts}: qualifying cannot be dated before it "
+            f"(brobyg qualify {p.case} --on {starts}, once that day has come)",
+        )
+    ]
 
 
 def r13_effective_date(on: dt.date, today: dt.date, last_on: dt.date | None) -> Found:

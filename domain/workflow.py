@@ -35,7 +35,8 @@ TRANSITIONS = [
     Transition("employ", list(ACTIVE_STATES), EMPLOYED, Pathway.Employed),
     Transition("drop_out", list(ACTIVE_STATES), DROPPED_OUT, Pathway.DroppedOut),
     Transition("withdraw", list(ACTIVE_STATES), WITHDRAWN, Pathway.Withdrew),
-    Transition("re_refer", [DROPPED_OUT, WITHDRAWN], REFERRED, Pathway.ReReferred),
+    # A job can end: employed is an outcome one can be re-referred from; qualified is not (R1).
+    Transition("re_refer", [DROPPED_OUT, WITHDRAWN, EMPLOYED], REFERRED, Pathway.ReReferred),
 ]
 
 PATHWAY: Workflow[Pathway] = Workflow(
@@ -51,6 +52,7 @@ PATHWAY: Workflow[Pathway] = Workflow(
         "end_placement": [rules.r5_placement_followed_up],
         "start_basic_course": [rules.r6_ready_for_education],
         "secure_apprenticeship": [rules.r9_apprenticeship_agreed],
+        "qualify": [rules.r9_qualified_after_start],
         "drop_out": [lambda p, args: rules.r0_reason_given(args, "dropping out")],
         "withdraw": [lambda p, args: rules.r0_reason_given(args, "withdrawing")],
         "re_refer": [lambda p, args: rules.r1_eligibility({"born": p.born, **args})],

@@ -140,7 +140,7 @@ def test_a_whole_pathway_from_referral_to_qualified(db_url: str) -> None:
         (["complete-basic-course", case, "--on", "2026-10-30"], "awaiting_main_course"),
         (["start-main-course", case, "--on", "2026-11-02"], "main_course"),
         (
-            ["secure-apprenticeship", case, "--employer", "Smith & Co", "--starts", "2026-12-01", "--on", "2026-11-10"],
+            ["secure-apprenticeship", case, "--employer", "Smith & Co", "--starts", "2026-11-16", "--on", "2026-11-10"],
             "apprenticeship",
         ),
         (["qualify", case, "--on", "2026-11-26"], "qualified"),

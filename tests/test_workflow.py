@@ -27,7 +27,7 @@ TABLE = {
     "employ": (ACTIVE, "employed"),
     "drop_out": (ACTIVE, "dropped_out"),
     "withdraw": (ACTIVE, "withdrawn"),
-    "re_refer": ({"dropped_out", "withdrawn"}, "referred"),
+    "re_refer": ({"dropped_out", "withdrawn", "employed"}, "referred"),
 }
 
 
@@ -37,8 +37,8 @@ def test_the_machine_is_the_guides_table() -> None:
 
 
 def test_outcome_states_only_lead_back_through_re_referral() -> None:
-    for state in OUTCOME_STATES:
-        assert PATHWAY.triggers_from(state) == (["re_refer"] if state in ("dropped_out", "withdrawn") else [])
+    for state in OUTCOME_STATES:  # a job can end; a qualified skilled worker is out of the target group
+        assert PATHWAY.triggers_from(state) == (["re_refer"] if state != "qualified" else [])
 
 
 # One edge line of each format: `source --> dest: trigger` (Mermaid), `source -> dest [label=trigger]` (DOT).
