@@ -11,12 +11,17 @@ read as `ERASED`.
 A data key is made with the first event that needs one and saved as a claim in that event's
 transaction, so a key exists exactly when its events do. Stored fields in clear (a store
 written before encryption) are read as they are.
+
+A read model that must hold a personal value (the person, to find a case by name) holds it
+sealed too (`seal_for_view`) under the same data key, deterministically (its nonce derived from
+the value): a rebuild writes the same bytes, and an erasure makes them unreadable with the events.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
+import hmac
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -64,7 +69,10 @@ class PersonalData:
         self._lookup = lookup
         self._load_master = load_master  # given whether it may create the key file
         self._master: MasterKey | None = None
-        self._keys: dict[UUID, AESGCM] = {}  # saved data keys, unwrapped
+        self._raw: dict[UUID, bytes] = {}  # saved data keys, unwrapped (and pending ones)
+        self._keys: dict[UUID, AESGCM] = {}  # ciphers of those used so far (each costs a key schedule)
+        self._nonce_keys: dict[UUID, bytes] = {}  # `seal_for_view`'s, derived from the data keys
+        self._absent: set[UUID] = set()  # streams the last prefetch found no key for (erased)
         self._pending: dict[UUID, tuple[AESGCM, str]] = {}  # made for a save not yet committed
         self._borrowed: dict[UUID, AESGCM] | None = None  # keys of a file being checked (import)
         self._store_has_fingerprint = False
@@ -104,7 +112,7 @@ class PersonalData:
             if not any(_personal_values(e) for e in events):
                 continue
             stream = aggregate.id
-            if stream in self._keys or stream in self._pending:
+            if stream in self._raw or stream in self._pending:
                 continue
             created = events[0].originator_version == 1
             if not created and self._load([stream]).get(stream) is not None:
@@ -112,6 +120,8 @@ class PersonalData:
             raw = AESGCM.generate_key(bit_length=256)
             wrapped = self.master.wrap(raw, stream)
             self._pending[stream] = (AESGCM(raw), wrapped)
+            self._raw[stream] = raw
+            self._absent.discard(stream)
             claims[data_key_claim(stream)] = wrapped
         if claims and not self._store_has_fingerprint:
             claims[FINGERPRINT_CLAIM] = self.master.fingerprint
@@ -124,6 +134,9 @@ class PersonalData:
             self._store_has_fingerprint = self._store_has_fingerprint or bool(self._pending)
         else:
             self._master = None  # another writer may have been first: look at the store again
+            for stream in self._pending:
+                self._raw.pop(stream, None)
+                self._nonce_keys.pop(stream, None)
         self._pending.clear()
 
     @staticmethod
@@ -133,42 +146,54 @@ class PersonalData:
     def forget(self, stream: UUID) -> None:
         """Drop a stream's key from memory (it has been erased)."""
         self._keys.pop(stream, None)
+        self._raw.pop(stream, None)
+        self._nonce_keys.pop(stream, None)
 
     def prefetch(self, streams: Iterable[UUID]) -> None:
         """Unwrap the keys of many streams with one read (a page of a catch-up)."""
         if self._borrowed is not None:  # opening a file: its own keys are all there is
             return
-        missing = [s for s in set(streams) if s not in self._keys]
+        missing = [s for s in set(streams) if s not in self._raw]
+        self._absent = set()
         if missing:
-            self._load(missing)
+            self._absent = {s for s, key in self._load(missing).items() if key is None}
 
     def _key(self, stream: UUID) -> AESGCM | None:
         if self._borrowed is not None:
             return self._borrowed.get(stream)
         if stream in self._pending:
             return self._pending[stream][0]
-        if stream not in self._keys:
-            self._load([stream])
-        return self._keys.get(stream)
+        key = self._keys.get(stream)
+        if key is None:
+            raw = self._raw.get(stream)
+            if raw is None:
+                raw = self._load([stream])[stream]
+            if raw is not None:
+                self._keys[stream] = key = AESGCM(raw)
+        return key
 
-    def _load(self, streams: list[UUID]) -> dict[UUID, AESGCM | None]:
+    def _load(self, streams: list[UUID]) -> dict[UUID, bytes | None]:
         found = self._lookup([data_key_claim(s) for s in streams])
-        loaded: dict[UUID, AESGCM | None] = {}
+        loaded: dict[UUID, bytes | None] = {}
         for stream in streams:
             wrapped = found.get(data_key_claim(stream))
-            loaded[stream] = None if wrapped is None else AESGCM(self.master.unwrap(wrapped, stream))
-            if loaded[stream] is not None:
-                self._keys[stream] = loaded[stream]  # type: ignore[assignment]
+            loaded[stream] = raw = None if wrapped is None else self.master.unwrap(wrapped, stream)
+            if raw is not None:
+                self._raw[stream] = raw
         return loaded
 
     @contextmanager
     def borrowing(self, wrapped_keys: Mapping[UUID, str], master: MasterKey) -> Iterator[None]:
         """Open events with keys from elsewhere (a file being imported), wrapped by `master`."""
-        self._borrowed = {stream: AESGCM(master.unwrap(wrapped, stream)) for stream, wrapped in wrapped_keys.items()}
+        raws = {stream: master.unwrap(wrapped, stream) for stream, wrapped in wrapped_keys.items()}
+        self._borrowed = {stream: AESGCM(raw) for stream, raw in raws.items()}
+        saved = self._raw, self._nonce_keys
+        self._raw, self._nonce_keys = raws, {}
         try:
             yield
         finally:
             self._borrowed = None
+            self._raw, self._nonce_keys = saved
 
     # --- sealing and opening -----------------------------------------------------------
 
@@ -205,6 +230,49 @@ class PersonalData:
                     f"stream {stream}: the sealed {name} does not open with its key ({type(e).__name__})"
                 ) from None
             state[name] = dt.date.fromisoformat(text) if name in getattr(event_class, "PERSONAL_DATES", ()) else text
+
+    # --- sealed copies for read models -----------------------------------------------------
+
+    def seal_for_view(self, stream: UUID, field: str, value: str) -> bytes | None:
+        """`value` sealed for a read model under the stream's data key, or None if the stream
+        has no data key (erased, or written before encryption).
+
+        Deterministic, so a rebuilt read model holds byte for byte the rows it held: the nonce
+        is an HMAC of the stream, field and value under a key derived from the data key
+        (synthetic, as in SIV), so one nonce never seals two values; the events' nonces are
+        random, and 96 bits apart from these. Erasing the data key makes it unreadable too."""
+        key = self._view_key(stream)
+        if key is None:
+            return None
+        nonces = self._nonce_keys.get(stream)
+        if nonces is None:
+            self._nonce_keys[stream] = nonces = hmac.digest(self._raw[stream], b"brobyg view nonces", "sha256")
+        data = value.encode("utf-8")
+        context = _view_context(stream, field)
+        nonce = hmac.digest(nonces, context + b"\x00" + data, "sha256")[:NONCE]
+        return nonce + key.encrypt(nonce, data, context)
+
+    def open_for_view(self, stream: UUID, field: str, sealed: bytes | None) -> str:
+        """What `seal_for_view` sealed, or `ERASED` if it cannot be read any more (no value, or
+        the data key is gone)."""
+        key = None if sealed is None else self._view_key(stream)
+        if key is None or sealed is None:
+            return ERASED
+        try:
+            return key.decrypt(sealed[:NONCE], sealed[NONCE:], _view_context(stream, field)).decode("utf-8")
+        except (InvalidTag, ValueError) as e:
+            raise UntrustedEvent(f"stream {stream}: the read model's sealed {field} does not open ({type(e).__name__})") from None
+
+    def _view_key(self, stream: UUID) -> AESGCM | None:
+        """The stream's data key, without asking the store again about a stream the last
+        prefetch found none for (an erased person's, read model after read model)."""
+        if stream in self._absent and stream not in self._pending:
+            return None
+        return self._key(stream)
+
+
+def _view_context(stream: UUID, name: str) -> bytes:
+    return stream.bytes + b"view:" + name.encode("ascii")
 
 
 def _personal_values(event: Any) -> dict[str, Any]:
