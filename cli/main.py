@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from brobyg.cli import access, access_log, demo, personal, projections_admin, reading, reports, simulate, transfer, views, writing  # noqa: F401  (they add their commands to the group)
+from brobyg.cli import (  # noqa: F401  (they add their commands to the group)
+    access,
+    access_log,
+    corrections,
+    demo,
+    find,
+    personal,
+    projections_admin,
+    reading,
+    reports,
+    simulate,
+    transfer,
+    views,
+    writing,
+)
 from brobyg.cli.app import cli
 
 

@@ -511,9 +511,13 @@ class Brobyg(CommandApplication):
         assert check.target is not None
         return check.target
 
-    def _inside_state(self, p: Pathway, on: dt.date) -> list[Violation]:
-        """What stands in the way of recording anything on this pathway today."""
-        found = rules.r13_effective_date(on, self.clock.today(), p.last_on)
+    def _inside_state(self, p: Pathway, on: dt.date, late: bool = False) -> list[Violation]:
+        """What stands in the way of recording anything on this pathway today; `late`: a fact
+        inside a state, which may be dated back to any day of the current episode (R13)."""
+        if late:
+            found = rules.r13_late_fact(on, self.clock.today(), min(p.entered.values(), default=p.last_on))
+        else:
+            found = rules.r13_effective_date(on, self.clock.today(), p.last_on)
         if p.state == QUALIFIED:
             found.append(
                 Violation("R0", f"{p.case} has ended (qualified): nothing more is recorded on it (brobyg history {p.case})")
@@ -535,7 +539,7 @@ class Brobyg(CommandApplication):
         def command() -> tuple[Pathway, Sequence[EventSourced]]:
             p = self._recordable(case)
             when = self._on(on)
-            found = self._inside_state(p, when)
+            found = self._inside_state(p, when, late=True)
             if p.mentor is None and p.state in ACTIVE_STATES:  # every unmet rule, not just the first
                 found.append(Violation("R2", f"{p.case} has no mentor to record a contact for (brobyg assign {p.case} MENTOR)"))
             require(found)
@@ -574,11 +578,42 @@ class Brobyg(CommandApplication):
         def command() -> tuple[Pathway, Sequence[EventSourced]]:
             p = self._recordable(case)
             when = self._on(on)
-            require(self._inside_state(p, when), *(check(p) for check in checks))
+            require(self._inside_state(p, when, late=True), *(check(p) for check in checks))
             self._add_event(p, event, when, **fields)
             return p, [p]
 
         return self.run(command)
+
+    # --- corrections (R15) ------------------------------------------------------------
+
+    def void(self, case: str, no: int, reason: str, on: dt.date | None = None) -> Pathway:
+        """Void event number `no` of the case with a reason (R15): a fact recorded inside a
+        state, or the pathway's latest transition, whose undo restores the state and the mentor
+        arrangement from before it (caseloads included). The voided event stays in the history."""
+        if not reason.strip():
+            raise InvalidInput("a void needs a reason (--reason)")
+
+        def command() -> tuple[Pathway, Sequence[EventSourced]]:
+            p = self._recordable(case)
+            when = self._on(on)
+            event = next(iter(self.events.get(p.id, gt=no - 1, lte=no)), None) if 1 <= no <= p.version else None
+            found = rules.r13_effective_date(when, self.clock.today(), None) + rules.r15_voidable(p, no, event)
+            restored = p.before[no]["mentor"] if no in p.before and not found else p.mentor
+            if restored is not None and restored != p.mentor:
+                found += rules.r4_caseload_cap(self.mentor(restored))  # taking the case back counts (R4)
+            require(found)
+            self._add_event(p, Pathway.Voided, when, voided_no=no, reason=" ".join(reason.split()))
+            return p, [p, *self._mentor_restored(p, restored, f"undo of #{no}", when)]
+
+        return self.run(command)
+
+    def _mentor_restored(self, p: Pathway, mentor: str | None, reason: str, on: dt.date) -> list[EventSourced]:
+        """After an undo: the mentor the pathway had before the transition, on their caseload."""
+        if mentor == p.mentor:
+            return []
+        if mentor is None:
+            return self._release_mentor(p, reason, on)
+        return self._hand_to(p, self.mentor(mentor), reason, on)
 
     # --- personal data (docs/domain.md, "Personal data, roles and retention") ------------
 

@@ -7,12 +7,13 @@ recorded.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from eventsourcing.domain import Aggregate
 
-from brobyg.domain.terms import RETENTION_MENTOR, mentor_role
+from brobyg.domain.terms import RETENTION_MENTOR, mentor_role, valid_grades
 from brobyg.engine.aggregate import EventSourced, stream_id
 from brobyg.engine.personal import ERASED
 
@@ -35,8 +36,8 @@ class Pathway(EventSourced):
         mentor_role: str | None  # "education", "retention" or None
         mentor_by: str | None  # who made the latest change of mentor (a handover names them)
         school: str | None
-        grades: dict[str, int]  # the latest recorded grade per subject
-        best_grades: dict[str, int]  # the best recorded grade per subject (R6 admission)
+        grades: dict[str, int]  # the valid grade per subject: the latest not voided (R6 admission)
+        assessments: list[tuple[dt.date, int, str, int]]  # every assessment: (on, no, subject, grade)
         placement: dict[str, str] | None
         placements: int
         cadence_days: int | None  # agreed contact cadence after education starts (R10)
@@ -45,7 +46,11 @@ class Pathway(EventSourced):
         apprenticeship_starts: dt.date | None
         exit_reason: str | None
         entered: dict[str, dt.date]  # the date each state of this episode was entered
-        last_on: dt.date  # the latest effective date (R13: never goes backwards)
+        last_on: dt.date  # the latest effective date (R13: transitions never go before it)
+        voided: dict[int, tuple[str, dt.datetime, str]]  # event number → (by, at, reason) (R15)
+        before: dict[int, dict[str, Any]]  # transition number → the state it changed (for an undo, R15)
+        kui_contacts: list[tuple[int, str | None]]  # (no, KUI contact) as registered, the referral's first
+        cadences: list[tuple[int, int]]  # (no, days) as agreed
         erased: dt.date | None  # when the person's data key was destroyed
 
     @staticmethod
@@ -60,7 +65,7 @@ class Pathway(EventSourced):
 
         def mutate(self, aggregate: Any) -> Any:
             pathway = super().mutate(aggregate)
-            pathway.last_on = self.on
+            pathway.last_on = max(pathway.last_on, self.on) if aggregate is not None else self.on  # late facts (R13)
             return pathway
 
     # --- transitions -------------------------------------------------------------
@@ -70,6 +75,14 @@ class Pathway(EventSourced):
 
         TOPIC = "brobyg:Pathway.Transitioned"
         new_state: str
+
+        def mutate(self, aggregate: Any) -> Any:
+            # How the pathway stood before this transition, for its undo (R15).
+            before = None if aggregate is None else {name: copy.deepcopy(getattr(aggregate, name)) for name in UNDONE}
+            pathway = super().mutate(aggregate)
+            if before is not None:
+                pathway.before[self.originator_version] = before
+            return pathway
 
         def apply(self, p: Pathway) -> None:
             p.state = self.new_state
@@ -101,7 +114,11 @@ class Pathway(EventSourced):
             p.partnership = self.partnership
             p.episode = 1
             p.grades = {}
-            p.best_grades = {}
+            p.assessments = []
+            p.kui_contacts = [(self.originator_version, self.kui_contact)]
+            p.cadences = []
+            p.voided = {}
+            p.before = {}
             p.cadence_days = None
             p.mentor = None
             p.mentor_role = None
@@ -269,6 +286,7 @@ class Pathway(EventSourced):
 
         def apply(self, p: Pathway) -> None:
             p.kui_contact = self.kui_contact
+            p.kui_contacts.append((self.originator_version, self.kui_contact))
 
     # --- facts inside a state (R10–R12 are flagged by the read models) ------------
 
@@ -278,8 +296,8 @@ class Pathway(EventSourced):
         grade: int
 
         def apply(self, p: Pathway) -> None:
-            p.grades[self.subject] = self.grade
-            p.best_grades[self.subject] = max(self.grade, p.best_grades.get(self.subject, self.grade))
+            p.assessments.append((self.on, self.originator_version, self.subject, self.grade))
+            p.grades = valid_grades(a for a in p.assessments if a[1] not in p.voided)
 
     class ContactRecorded(Event):
         TOPIC = "brobyg:Pathway.ContactRecorded"
@@ -299,6 +317,7 @@ class Pathway(EventSourced):
 
         def apply(self, p: Pathway) -> None:
             p.cadence_days = self.days
+            p.cadences.append((self.originator_version, self.days))
 
     class AbsenceRecorded(Event):
         TOPIC = "brobyg:Pathway.AbsenceRecorded"
@@ -324,6 +343,39 @@ class Pathway(EventSourced):
             p.exit_reason = ERASED if p.exit_reason else None
             if p.placement:
                 p.placement = {**p.placement, "contact": ERASED, "wish": ERASED}
+
+
+    # --- corrections (R15) -------------------------------------------------------------
+
+    class Voided(Event):
+        """A fact recorded by mistake, or the latest transition, voided with a reason (R15). The
+        voided event stays in the log; rules and read models ignore it. Voiding a transition
+        restores the state and mentor arrangement from before it."""
+
+        TOPIC = "brobyg:Pathway.Voided"
+        PERSONAL = ("reason",)
+        voided_no: int  # the voided event's number in the stream
+        reason: str
+
+        def apply(self, p: Pathway) -> None:
+            p.voided[self.voided_no] = (self.actor, self.timestamp, self.reason)
+            if self.voided_no in p.before:  # a transition: back to how it stood before it
+                for name, value in p.before.pop(self.voided_no).items():
+                    if name not in MENTOR_ARRANGEMENT:  # restored by the mentor events recorded with the undo
+                        setattr(p, name, value)
+                if p.mentor:
+                    p.mentor_role = mentor_role(p.state)
+            p.grades = valid_grades(a for a in p.assessments if a[1] not in p.voided)
+            p.kui_contact = next((m for no, m in reversed(p.kui_contacts) if no not in p.voided), None)
+            p.cadence_days = next((d for no, d in reversed(p.cadences) if no not in p.voided), None)
+
+
+MENTOR_ARRANGEMENT = ("mentor", "mentor_role", "mentor_by")
+# What a transition (and the mentor changes that go with it) may change, restored by its undo.
+UNDONE = (
+    "state", "episode", "entered", "readiness", "justification", "via", "school", "placement", "placements",
+    "programme", "employer", "apprenticeship_starts", "exit_reason", "mentor", "mentor_role", "mentor_by",
+)  # fmt: skip
 
 
 def _start_episode(p: Pathway) -> None:

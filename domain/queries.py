@@ -24,6 +24,8 @@ class HistoryEntry:
     actor: str
     login: str | None  # None: not recorded (events stored before logins were)
     fields: dict[str, Any]
+    no: int  # its number in the stream (`brobyg void CASE NO`)
+    voided: dict[str, Any] | None  # by, at, reason, once voided (R15)
 
 
 def next_steps(app: Brobyg, case: str) -> list[TriggerCheck]:
@@ -43,15 +45,24 @@ def next_steps(app: Brobyg, case: str) -> list[TriggerCheck]:
 def history(app: Brobyg, case: str) -> list[HistoryEntry]:
     """Every event of the pathway, oldest first."""
     p = app.pathway(case)
-    return [_entry(event) for event in app.events.get(p.id)]
+    return [_entry(event, p.voided.get(event.originator_version)) for event in app.events.get(p.id)]
 
 
 _BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "on", "actor", "login", "originator_topic"}
 
 
-def _entry(event: Any) -> HistoryEntry:
+def _entry(event: Any, voided: tuple[str, dt.datetime, str] | None) -> HistoryEntry:
     fields = {k: v for k, v in vars(event).items() if k not in _BASE_FIELDS}
     for name in getattr(type(event), "PERSONAL_DATES", ()):  # a personal date is missing only once erased
         if fields.get(name) is None:
             fields[name] = ERASED
-    return HistoryEntry(type(event).__name__, event.on, event.timestamp, event.actor, event.login, fields)
+    return HistoryEntry(
+        type(event).__name__,
+        event.on,
+        event.timestamp,
+        event.actor,
+        event.login,
+        fields,
+        event.originator_version,
+        None if voided is None else {"by": voided[0], "at": voided[1], "reason": voided[2]},
+    )

@@ -9,7 +9,7 @@ preview (`next`: only what the pathway itself decides).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from brobyg.domain.mentor import Mentor
@@ -197,7 +197,7 @@ def r6_ready_for_education(p: Pathway, args: Args) -> Found:
     found: Found = []
     if "programme" in args and _blank(args["programme"]):
         found.append(Violation("R6", "starting the basic course needs the chosen programme (--programme)"))
-    unmet = admission_unmet(p.best_grades)
+    unmet = admission_unmet(p.grades)
     if unmet:
         found.append(
             Violation("R6", f"admission requirements not met ({'; '.join(unmet)}; needs {grade_text(ADMISSION_GRADE)} or better)")
@@ -215,26 +215,19 @@ def r6_ready_for_education(p: Pathway, args: Args) -> Found:
     return found
 
 
-def admission_unmet(best_grades: Mapping[str, int]) -> list[str]:
+def admission_unmet(grades: Mapping[str, int]) -> list[str]:
     """R6's admission requirements (adgangskrav): what is missing of a grade of at least 02 in
-    Danish and in maths. The best recorded grade per subject counts: a later, weaker test does
-    not undo a pass. The read models ask the same question through this function."""
+    Danish and in maths, given the valid grades (`valid_grades`). `next`, `show` and the read
+    models (`risk`) ask the same question through this function."""
     unmet = []
     for subject in SUBJECTS:
-        grade = best_grades.get(subject)
+        grade = grades.get(subject)
         if grade is None:
             unmet.append(f"no grade in {subject}")
         elif grade < ADMISSION_GRADE:
             unmet.append(f"{subject} is {grade_text(grade)}")
     return unmet
 
-
-def best_grades(assessments: Iterable[tuple[str, int]]) -> dict[str, int]:
-    """The best recorded grade per subject, from (subject, grade) in any order."""
-    best: dict[str, int] = {}
-    for subject, grade in assessments:
-        best[subject] = max(grade, best.get(subject, grade))
-    return best
 
 
 def r7_retention_mentor_stays(p: Pathway) -> Found:
@@ -275,6 +268,40 @@ def r9_qualified_after_start(p: Pathway, args: Args) -> Found:
     ]
 
 
+# The facts recorded inside a state that a void may take back (R15).
+VOIDABLE_FACTS = (
+    Pathway.ContactRecorded,
+    Pathway.RequestRecorded,
+    Pathway.AbsenceRecorded,
+    Pathway.Assessed,
+    Pathway.CadenceAgreed,
+    Pathway.KuiContactRegistered,
+)
+
+
+def r15_voidable(p: Pathway, no: int, event: Any) -> Found:
+    """R15 Corrections: a fact recorded inside a state of an active pathway, or the pathway's
+    latest transition (not the referral), may be voided, once."""
+    undo = f"brobyg history {p.case} shows each event's number"
+    if event is None:
+        return [Violation("R15", f"{p.case} has no event #{no} (it has {p.version}; {undo})")]
+    if no in p.voided:
+        by, at, _ = p.voided[no]
+        return [Violation("R15", f"#{no} of {p.case} was voided already, by {by} on {at.date()}")]
+    latest = max(p.before, default=None)
+    if isinstance(event, Pathway.Transitioned):
+        if isinstance(event, Pathway.Referred):
+            return [Violation("R15", f"the referral of {p.case} cannot be undone; withdraw the pathway instead (brobyg withdraw {p.case} --reason …)")]
+        if no != latest:
+            return [Violation("R15", f"#{no} of {p.case} is not its latest transition (#{latest} is); only the latest can be undone")]
+        return []
+    if not isinstance(event, VOIDABLE_FACTS):
+        return [Violation("R15", f"#{no} of {p.case} ({type(event).__name__}) cannot be voided: a mentor change is corrected by another (brobyg assign)")]
+    if p.state not in ACTIVE_STATES:
+        return [Violation("R15", f"{p.case} has ended ({p.state}): only its latest transition (#{latest}) can be undone")]
+    return []
+
+
 def r13_effective_date(on: dt.date, today: dt.date, last_on: dt.date | None) -> Found:
     """R13 Time: no effective date lies in the future, and within a pathway they never go backwards."""
     found: Found = []
@@ -282,6 +309,17 @@ def r13_effective_date(on: dt.date, today: dt.date, last_on: dt.date | None) -> 
         found.append(Violation("R13", f"the date {on} lies in the future (today is {today})"))
     if last_on is not None and on < last_on:
         found.append(Violation("R13", f"the date {on} is before the pathway's last recorded event ({last_on})"))
+    return found
+
+
+def r13_late_fact(on: dt.date, today: dt.date, episode_started: dt.date) -> Found:
+    """R13 Time, for a fact inside a state (contact, request, absence, assessment, cadence): it
+    may be recorded late, dated back to any day of the current episode, never in the future."""
+    found: Found = []
+    if on > today:
+        found.append(Violation("R13", f"the date {on} lies in the future (today is {today})"))
+    if on < episode_started:
+        found.append(Violation("R13", f"the date {on} is before this episode began ({episode_started})"))
     return found
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 # States of a pathway (forløb).
 NEW = "new"  # before the referral: the machine's initial pseudo-state
@@ -88,3 +89,13 @@ def age_on(born: dt.date, on: dt.date) -> int:
 def referral_channel(born: dt.date, on: dt.date) -> str:
     """Who refers by default: KUI for the under-25s, otherwise the jobcentre (R1)."""
     return KUI if age_on(born, on) < KUI_AGE_LIMIT else "jobcentre"
+
+
+def valid_grades(assessments: Iterable[tuple[dt.date, int, str, int]]) -> dict[str, int]:
+    """Each subject's valid grade: the latest assessment by effective date (then by when it was
+    recorded) that was not voided (R15), from (on, no, subject, grade) in any order."""
+    latest: dict[str, tuple[dt.date, int, int]] = {}
+    for on, no, subject, grade in assessments:
+        if subject not in latest or (on, no) > latest[subject][:2]:
+            latest[subject] = (on, no, grade)
+    return {subject: grade for subject, (_, _, grade) in latest.items()}

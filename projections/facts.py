@@ -15,7 +15,9 @@ import sqlalchemy as sa
 from brobyg.domain.mentor import Mentor
 from brobyg.domain.partnership import Partnership
 from brobyg.domain.pathway import Pathway
+from brobyg.engine.personal import PersonalData
 from brobyg.engine.read_models import metadata
+from brobyg.projections.people import People
 
 
 def _fact_table(name: str, *columns: sa.Column[Any]) -> sa.Table:
@@ -72,9 +74,10 @@ cadences = _fact_table("rm_cadences", sa.Column("days", sa.Integer, nullable=Fal
 erasures = _fact_table("rm_erasures")  # the person's data key was destroyed (no personal data here)
 
 # Read models hold no personal field: no person reference, birth date or free text (those are
-# read from the events, sealed, when a view needs them). A change of these tables' shape raises
-# SCHEMA, and every store's read models are then rebuilt from the log.
-SCHEMA = 2
+# read from the events, sealed, when a view needs them; `projections.people` keeps the person
+# sealed). A change of these tables' shape raises SCHEMA, and every store's read models are then
+# rebuilt from the log. 3: rm_people.
+SCHEMA = 3
 
 mentors = sa.Table(
     "rm_mentors",
@@ -175,6 +178,16 @@ class PathwayFacts(_Collecting):
             self.add(cadences, **key, days=event.days)
         elif isinstance(event, Pathway.PersonErased):
             self.add(erasures, **key)
+        elif isinstance(event, Pathway.Voided):
+            self._void(conn, stream, event.voided_no)
+
+    def _void(self, conn: sa.Connection, stream: str, no: int) -> None:
+        """A voided event's facts leave the read models (R15): every view ignores it. What was
+        collected so far goes in first, the voided event's rows among it."""
+        self.flush(conn)
+        for table in (transitions, contacts, requests, absences, assessments, placements, cadences):
+            conn.execute(table.delete().where(table.c.stream == stream, table.c.seq == no))
+        self.episodes.pop(stream, None)  # an undone re-referral takes its episode with it
 
     def _episode(self, conn: sa.Connection, stream: str, event: Any) -> int:
         if isinstance(event, Pathway.Referred):
@@ -228,6 +241,8 @@ class PartnershipFacts(_Collecting):
             )
 
 
-def all_read_models() -> list[Any]:
-    """Every fact read model, in the order they are kept up to date."""
-    return [PathwayFacts(), MentorFacts(), PartnershipFacts()]
+def all_read_models(personal: PersonalData | None = None) -> list[Any]:
+    """Every fact read model, in the order they are kept up to date; with the store's personal
+    data, also the sealed people (`projections.people`)."""
+    models: list[Any] = [PathwayFacts(), MentorFacts(), PartnershipFacts()]
+    return models if personal is None else [*models, People(personal)]

@@ -13,8 +13,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from brobyg.domain.rules import admission_unmet, best_grades
-from brobyg.domain.terms import ACTIVE_STATES, REFERRED, mentor_role
+from brobyg.domain.rules import admission_unmet
+from brobyg.domain.terms import ACTIVE_STATES, REFERRED, mentor_role, valid_grades
 from brobyg.projections import facts
 
 
@@ -94,15 +94,12 @@ class Timeline:
         return [c.on for c in self.contacts if c.on <= on]
 
     def grades_on(self, on: dt.date) -> dict[str, int]:
-        grades: dict[str, int] = {}
-        for a in self.assessments:
-            if a.on <= on:
-                grades[a.subject] = a.grade
-        return grades
+        """The valid grade per subject as of `on` (voided assessments are not among the facts)."""
+        return valid_grades((a.on, a.seq, a.subject, a.grade) for a in self.assessments if a.on <= on)
 
     def admission_met(self, on: dt.date) -> bool:
-        """R6's admission requirements as of `on`, decided by the rule itself (the best grade counts)."""
-        return not admission_unmet(best_grades((a.subject, a.grade) for a in self.assessments if a.on <= on))
+        """R6's admission requirements as of `on`, decided by the rule itself."""
+        return not admission_unmet(self.grades_on(on))
 
     def placements_started(self, on: dt.date) -> list[Any]:
         episode_start = self.entered(on).get(REFERRED, self.referred_on)
@@ -134,6 +131,9 @@ FACTS = {
 }
 
 
+# Transitions and mentor changes never go backwards (R13): recorded order is date order.
+IN_ORDER_RECORDED = ("transitions", "mentor_changes", "placements")
+
 # The everyday facts that today's views only need lately (see `load_timelines(recent=…)`).
 RECENT_ONLY = ("contacts", "requests", "absences")
 
@@ -163,7 +163,9 @@ def load_timelines(
             for row in _last_contacts_before(conn, recent, wanted):
                 if row.stream in timelines:
                     timelines[row.stream].contacts.append(row)
-        for row in _select(conn, table, wanted, as_of, order=(table.c.stream, table.c.seq), since=since):
+        # Facts inside a state may be recorded late (R13): they count in the order of their dates.
+        order = (table.c.stream, table.c.seq) if attribute in IN_ORDER_RECORDED else (table.c.stream, table.c.on, table.c.seq)
+        for row in _select(conn, table, wanted, as_of, order=order, since=since):
             timeline = timelines.get(row.stream)
             if timeline is not None:
                 getattr(timeline, attribute).append(row)
@@ -174,11 +176,13 @@ def _last_contacts_before(conn: sa.Connection, before: dt.date, streams: list[st
     c = facts.contacts
     chunks = [None] if streams is None else [streams[i : i + 500] for i in range(0, len(streams), 500)]
     for chunk in chunks:
-        last = sa.select(c.c.stream, sa.func.max(c.c.seq).label("seq")).where(c.c.on < before)
+        last = sa.select(c.c.stream, sa.func.max(c.c.on).label("on")).where(c.c.on < before)
         if chunk is not None:
             last = last.where(c.c.stream.in_(chunk))
         latest = last.group_by(c.c.stream).subquery()
-        yield from conn.execute(sa.select(c).join(latest, sa.and_(c.c.stream == latest.c.stream, c.c.seq == latest.c.seq)))
+        yield from conn.execute(
+            sa.select(c).join(latest, sa.and_(c.c.stream == latest.c.stream, c.c.on == latest.c.on)).order_by(c.c.stream, c.c.seq)
+        )
 
 
 def _select(

@@ -195,7 +195,7 @@ REFUSALS = [
     ("jens", ["start-basic-course", "{case}", "--programme", "Carpenter"], "R6"),
     ("jens", ["start-main-course", "{case}"], "R8"),
     ("jens", ["contact", "{case}", "--on", "2026-11-27"], "R13"),
-    ("jens", ["contact", "{case}", "--on", "2026-09-02"], "R13"),  # before the last event (2026-09-03)
+    ("jens", ["contact", "{case}", "--on", "2026-08-31"], "R13"),  # before the episode began (2026-09-01)
     ("anna", ["absence", "{case}"], "R11"),
     (None, ["refer", "Ida", "--born", "2002-02-02", "--readiness", "activity-ready"], "R1"),
     (None, ["refer", "Ida", "--born", "2010-02-02", "--readiness", "education-ready"], "R1"),

@@ -279,9 +279,12 @@ def test_r6_needs_the_admission_requirements(staffed: Brobyg) -> None:
     assert r.rules == ["R6"] and "maths is 00" in str(r)
 
 
-def test_r6_a_passed_grade_stays_passed(staffed: Brobyg) -> None:
+def test_r6_the_latest_valid_grade_counts(staffed: Brobyg) -> None:
     p = admitted(staffed)
-    staffed.assess(p.case, "maths", -3, on=D(2026, 9, 25))  # a later, weaker test does not undo the 02
+    staffed.assess(p.case, "maths", -3, on=D(2026, 9, 25))  # a later test: that is the grade now
+    r = refused(staffed, staffed.start_basic_course, p.case, "Carpenter", on=D(2026, 10, 1))
+    assert r.rules == ["R6"] and "maths is -3" in str(r)
+    staffed.void(p.case, staffed.pathway(p.case).version, "typed -3 for 02", on=D(2026, 9, 26))  # R15: a mistake
     assert staffed.start_basic_course(p.case, "Carpenter", on=D(2026, 10, 1)).state == "basic_course"
 
 
@@ -363,11 +366,13 @@ def test_r13_no_date_in_the_future(staffed: Brobyg) -> None:
     assert "R13" in r.rules
 
 
-def test_r13_dates_never_go_backwards_within_a_pathway(staffed: Brobyg) -> None:
-    p = bridging(staffed)
-    r = refused(staffed, staffed.request, p.case, on=D(2026, 9, 2))
-    assert r.rules == ["R13"] and "2026-09-03" in str(r)
-    assert staffed.request(p.case, on=D(2026, 9, 3)).last_on == D(2026, 9, 3)
+def test_r13_transitions_never_go_backwards_but_facts_may_be_late(staffed: Brobyg) -> None:
+    p = bridging(staffed)  # referred 2026-09-01, bridging from 2026-09-03
+    r = refused(staffed, staffed.start_basic_course, p.case, "Carpenter", on=D(2026, 9, 2))
+    assert "R13" in r.rules and "2026-09-03" in str(r)
+    assert staffed.request(p.case, on=D(2026, 9, 2)).last_on == D(2026, 9, 3)  # written up late, within the episode
+    r = refused(staffed, staffed.request, p.case, on=D(2026, 8, 31))
+    assert r.rules == ["R13"] and "before this episode began (2026-09-01)" in str(r)
 
 
 def test_r13_every_event_carries_date_time_and_actor(staffed: Brobyg) -> None:

@@ -46,12 +46,16 @@ def test_risk_flags_admission_exactly_when_r6_refuses_it(tmp_path_factory: pytes
         app.close()
 
 
-def test_a_weaker_later_grade_does_not_undo_a_pass_in_risk(app) -> None:
+def test_risk_and_next_judge_admission_on_the_same_grades(app) -> None:
     mentors(app)
     case = bridging(app).case
     app.assess(case, "danish", 4, on=D(2026, 9, 20))
-    app.assess(case, "maths", 2, on=D(2026, 9, 20))
     app.assess(case, "maths", 0, on=D(2026, 10, 1))
+    app.assess(case, "maths", 2, on=D(2026, 9, 20))  # written up late: the later-dated 00 is the valid grade
+    (row,) = ReadModels(app).risk(app.clock.today())
+    assert "admission_requirement_not_met" in row["reasons"]
+    assert [s.allowed for s in queries.next_steps(app, case) if s.trigger == "start_basic_course"] == [False]
+    app.void(case, app.pathway(case).version - 1, "the 00 was another young person's")
     (row,) = ReadModels(app).risk(app.clock.today())
     assert "admission_requirement_not_met" not in row["reasons"]
     assert [s.allowed for s in queries.next_steps(app, case) if s.trigger == "start_basic_course"] == [True]

@@ -27,7 +27,8 @@ from brobyg.domain.pathway import Pathway
 from brobyg.domain.terms import ALL_STATES, GRADES, OUTCOME_STATES, RETENTION_MENTOR_STATES
 from brobyg.domain.workflow import PATHWAY
 from brobyg.engine.errors import NotFound, Refused
-from tests.helpers import TODAY, make_app
+from brobyg.projections.readmodels import ReadModels
+from tests.helpers import TODAY, assert_rebuild_changes_nothing, make_app
 
 START = dt.date(2024, 1, 1)
 _run = itertools.count()
@@ -44,6 +45,7 @@ grades = st.sampled_from(sorted(GRADES.values()))
 class Coordinators(RuleBasedStateMachine):
     coordinators: tuple[Brobyg, Brobyg]  # one store per test run; each example uses fresh names in it
     forgetful: Brobyg  # the same store, with no memory between commands
+    read_models: ReadModels  # kept up step by step: at the end they must equal a rebuild
 
     cases = Bundle("cases")
     mentors = Bundle("mentors")
@@ -63,6 +65,7 @@ class Coordinators(RuleBasedStateMachine):
         assert forgetful.repository.cache is not None
         forgetful.repository.cache = None
         cls.coordinators, cls.forgetful = (here, there), forgetful
+        cls.read_models = ReadModels(forgetful)
         return [here, there, forgetful]
 
     @property
@@ -196,6 +199,20 @@ class Coordinators(RuleBasedStateMachine):
     def record_fact(self, case: str, what: str, back: int) -> None:
         self.on_case(case, getattr(self.app, what), on=self.on(back))
 
+    @rule(case=cases, subject=st.sampled_from(["danish", "maths"]), grade=grades, back=st.sampled_from([3, 20, 400]))
+    def assess_late(self, case: str, subject: str, grade: int, back: int) -> None:
+        """An assessment written up late (R13): allowed within the current episode."""
+        self.on_case(case, self.app.assess, subject, grade, on=self.on(back))
+
+    @rule(case=cases, which=st.sampled_from(["latest", "latest transition", "random"]), pick=st.integers(1, 60))
+    def void(self, case: str, which: str, pick: int) -> None:
+        """R15: void the latest event, the latest transition (an undo), or any event."""
+        if case not in self.known_cases:
+            return
+        p = self.forgetful.pathway(case)
+        no = {"latest": p.version, "latest transition": max(p.before, default=1), "random": pick}[which]
+        self.on_case(case, self.app.void, no, "a mistake")
+
     @rule(case=cases, mentor=mentors, choices=st.lists(st.booleans(), min_size=1, max_size=8))
     def progress(self, case: str, mentor: str, choices: list[bool]) -> None:
         """A few steps of what a coordinator would do next, with everything the rules ask for."""
@@ -234,6 +251,10 @@ class Coordinators(RuleBasedStateMachine):
     # would bring its memory up to date) -------------------------------------------------
 
     @invariant()
+    def read_models_keep_up(self) -> None:
+        self.read_models.catch_up()
+
+    @invariant()
     def aggregates_equal_their_replay(self) -> None:
         for case, in_memory in self.known_cases.items():
             stored = self.forgetful.pathway(case)
@@ -265,11 +286,16 @@ class Coordinators(RuleBasedStateMachine):
         for case in self.known_cases:
             state = "new"
             mentor = None
+            came_from: dict[int, str] = {}  # transition number → the state it left (an undo goes back there)
             for event in self.forgetful.events.get(self.forgetful.pathway(case).id):
                 if isinstance(event, Pathway.Transitioned):
                     assert (state, TRIGGER_OF[type(event)], event.new_state) in PATHWAY.edges
+                    came_from[event.originator_version] = state
                     state = event.new_state
                     assert state in ALL_STATES
+                elif isinstance(event, Pathway.Voided) and event.voided_no in came_from:
+                    assert event.voided_no == max(came_from), "only the latest transition is undone"
+                    state = came_from.pop(event.voided_no)
                 elif isinstance(event, Pathway.MentorHandedOver):
                     assert event.from_mentor == mentor and event.reason and event.reason.strip()
                     mentor = event.to_mentor
@@ -312,6 +338,9 @@ def test_random_coordinators_never_break_the_rules(db_url: str, examples: int) -
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
             ),
         )
+        # Voids and late facts included, the read models kept up page by page equal a rebuild.
+        Coordinators.read_models.catch_up()
+        assert_rebuild_changes_nothing(Coordinators.read_models)
     finally:
         for app in apps:
             app.close()
