@@ -38,8 +38,10 @@ def caseload(env: Env, mentor_id: str | None, as_of: dt.date | None, as_json: bo
         env.app.mentor(mentor_id.strip().lower())  # an unknown mentor is an error, not an empty list
     rows = env.read_models.caseload(on, mentor_id.strip().lower() if mentor_id else None)
     data = [{k: v for k, v in r.items() if k != "cases" or mentor_id} for r in rows]
+    cases = [c["case"] for r in rows for c in r["cases"]] if mentor_id else []
+    names = env.read_models.names(cases) if cases and not as_json else {}  # beside the ids, in the table
     if mentor_id:  # it names their cases
-        logged(env, "caseload --mentor", [c["case"] for r in rows for c in r["cases"]])
+        logged(env, "caseload --mentor", cases)
 
     def human() -> None:
         table(
@@ -62,9 +64,16 @@ def caseload(env: Env, mentor_id: str | None, as_of: dt.date | None, as_json: bo
             for r in rows:
                 table(
                     None,
-                    ["case", "state", "role", "contact overdue (days)", "unanswered requests"],
+                    ["case", "person", "state", "role", "contact overdue (days)", "unanswered requests"],
                     [
-                        [c["case"], c["state"], c["role"], c["contact_overdue_days"] or "", ", ".join(c["unanswered_requests"])]
+                        [
+                            c["case"],
+                            names.get(c["case"]),
+                            c["state"],
+                            c["role"],
+                            c["contact_overdue_days"] or "",
+                            ", ".join(c["unanswered_requests"]),
+                        ]
                         for c in r["cases"]
                     ],
                 )
@@ -84,14 +93,24 @@ def risk(env: Env, level: str | None, limit: int, as_of: dt.date | None, as_json
     on = as_of_date(env, as_of)
     rows = env.read_models.risk(on, level)
     shown = rows[:limit] if limit and not as_json else rows
+    names = env.read_models.names([r["case"] for r in shown]) if shown and not as_json else {}  # beside the ids
     logged(env, "risk", [r["case"] for r in shown])  # one entry per case shown
 
     def human() -> None:
         table(
             f"Dropout risk as of {on}" + (f" (level {level})" if level else ""),
-            ["case", "state", "mentor", "score", "level", "why", "action"],
+            ["case", "person", "state", "mentor", "score", "level", "why", "action"],
             [
-                [r["case"], r["state"], r["mentor"], r["score"], r["level"], "; ".join(r["details"]), "; ".join(r["actions"])]
+                [
+                    r["case"],
+                    names.get(r["case"]),
+                    r["state"],
+                    r["mentor"],
+                    r["score"],
+                    r["level"],
+                    "; ".join(r["details"]),
+                    "; ".join(r["actions"]),
+                ]
                 for r in shown
             ],
         )

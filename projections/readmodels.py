@@ -74,7 +74,7 @@ class ReadModels:
         self.policy = policy or load_policy()
         self.engine: sa.Engine = app.sql_engine
         self.tracked = TrackedReadModels(
-            app, self.engine, all_read_models(), schema=facts.SCHEMA, on_recreated=self._privileges_again
+            app, self.engine, all_read_models(app.personal), schema=facts.SCHEMA, on_recreated=self._privileges_again
         )
 
     def _privileges_again(self) -> None:
@@ -134,6 +134,37 @@ class ReadModels:
         self.catch_up()
         with self.engine.connect() as conn:
             return risk(load_timelines(conn, on, active_streams(conn, on), recent=self._recent(on)), on, self.policy, level)
+
+    def find(
+        self, on: dt.date, text: str | None, mentor: str | None, state: str | None, include_ended: bool
+    ) -> list[dict[str, Any]]:
+        """The cases found by person or id (`projections.find`)."""
+        from brobyg.projections.find import find
+
+        self.catch_up()
+        with self.engine.connect() as conn:
+            return find(conn, self.app.personal, on, text, mentor, state, include_ended, self._unsealed)
+
+    def names(self, cases: list[str]) -> dict[str, str]:
+        """The person reference of each case, to show beside it (`[erased]` once erased)."""
+        from brobyg.projections.find import names
+
+        self.catch_up()
+        with self.engine.connect() as conn:
+            return names(conn, self.app.personal, cases, self._unsealed)
+
+    def _unsealed(self, case: str) -> tuple[str, dt.date | None]:
+        """A person as the events say, for a pathway recorded before personal data was sealed."""
+        p = self.app.pathway(case)
+        return p.person, p.born
+
+    def mentors(self, on: dt.date) -> list[dict[str, Any]]:
+        """Every mentor recorded by `on`, with the active pathways they hold then (`load`)."""
+        from brobyg.projections.find import mentors
+
+        self.catch_up()
+        with self.engine.connect() as conn:
+            return mentors(conn, on)
 
     def _recent(self, on: dt.date) -> dt.date:
         """How far back today's views look: beyond every window in the policy, with room to spare."""

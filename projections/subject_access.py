@@ -2,7 +2,7 @@
 
 The pathway's events as the application reads them (personal fields opened by the mapper, or
 read as erased), the events on mentors' streams that name the case, every read-model row kept
-for the pathway's stream, and the access log's entries for the case.
+for the pathway's stream (the sealed person opened), and the access log's entries for the case.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from brobyg.domain import queries
 from brobyg.domain.application import Brobyg
 from brobyg.domain.mentor import Mentor
 from brobyg.engine import access_log
+from brobyg.engine.personal import ERASED
+from brobyg.projections.people import opened, people
 from brobyg.projections.readmodels import ReadModels
 
 
@@ -59,4 +61,7 @@ def rows_about(read_models: ReadModels, stream: str) -> dict[str, list[dict[str,
         for table in tables:
             query = sa.select(table).where(table.c.stream == stream).order_by(*table.primary_key.columns)
             found[table.name] = [dict(row._mapping) for row in conn.execute(query)]
+        if people.name in found:  # held sealed: given as what it holds
+            person = opened(conn, read_models.app.personal, [stream]).get(stream, (ERASED, None))
+            found[people.name] = [{"stream": r["stream"], "person": person[0], "born": person[1]} for r in found[people.name]]
     return found

@@ -1,0 +1,80 @@
+"""Finding people and mentors: `brobyg find [TEXT]` and `brobyg mentor list`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from brobyg.cli.access_log import logged
+from brobyg.cli.app import Env, cli, reads
+from brobyg.cli.output import emit, table
+from brobyg.cli.params import KEY, TEXT
+from brobyg.cli.writing import mentor
+
+
+class StateType(click.Choice):
+    """A pathway state, written as the read models write it (`basic_course`) or as commands are
+    (`basic-course`)."""
+
+    def __init__(self) -> None:
+        from brobyg.domain.terms import ACTIVE_STATES, OUTCOME_STATES
+
+        super().__init__([*ACTIVE_STATES, *OUTCOME_STATES], case_sensitive=False)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        return super().convert(str(value).strip().replace("-", "_"), param, ctx)
+
+
+@cli.command()
+@click.argument("text", required=False, type=TEXT)
+@click.option("--mentor", "mentor_id", type=KEY, metavar="MENTOR", help="Only the cases this mentor holds.")
+@click.option("--state", type=StateType(), help="Only cases in this state (an outcome state looks among ended ones).")
+@click.option("--all", "include_ended", is_flag=True, help="Ended pathways too, not only active ones.")
+@click.option(
+    "--limit", type=click.IntRange(0), default=50, show_default=True, help="Rows in the table (0: all); --json lists all."
+)
+@reads
+def find(
+    env: Env, text: str | None, mentor_id: str | None, state: str | None, include_ended: bool, limit: int, as_json: bool
+) -> None:
+    """Cases whose person reference contains TEXT (case, accents and spacing aside) or whose case
+    id is TEXT; without TEXT, every case the options leave. Active pathways unless --all.
+    `since` is the date the current state was entered."""
+    if mentor_id is not None:
+        env.app.mentor(mentor_id)  # an unknown mentor is an error, not an empty list
+    text = text.strip() or None if text is not None else None
+    rows = env.read_models.find(env.app.clock.today(), text, mentor_id, state, include_ended)
+    shown = rows[:limit] if limit and not as_json else rows
+    logged(env, "find", [r["case"] for r in shown])  # one entry per case shown
+
+    def human() -> None:
+        if not rows:
+            where = "" if include_ended or state else " among active pathways (--all: ended ones too)"
+            click.echo(f"no case found{where}")
+            return
+        table(
+            None,
+            ["case", "person", "born", "state", "mentor", "since"],
+            [[r["case"], r["person"], r["born"], r["state"], r["mentor"], r["since"]] for r in shown],
+        )
+        if len(shown) < len(rows):
+            click.echo(f"the first {len(shown)} of {len(rows)}; --limit 0 shows all, TEXT and the options narrow")
+
+    emit(rows, as_json, human)
+
+
+@mentor.command("list")
+@reads
+def mentor_list(env: Env, as_json: bool) -> None:
+    """Every mentor: name, kind, capacity and load (the active pathways they hold today)."""
+    rows = env.read_models.mentors(env.app.clock.today())
+
+    def human() -> None:
+        table(
+            None,
+            ["mentor", "name", "kind", "capacity", "load"],
+            [[r["mentor"], r["name"], r["kind"], r["capacity"], r["load"]] for r in rows],
+        )
+
+    emit(rows, as_json, human)
