@@ -118,3 +118,47 @@ def risk(env: Env, level: str | None, limit: int, as_of: dt.date | None, as_json
             click.echo(f"the {len(shown)} highest of {len(rows)}; --limit 0 shows all, --level filters")
 
     emit(rows, as_json, human)
+
+
+@cli.command()
+@click.option("--mentor", "mentor_id", metavar="MENTOR", help="Only this mentor's items [default: every mentor's].")
+@as_of_option
+@click.option("--days", type=click.IntRange(0), default=7, show_default=True, help="Also what falls due this many days ahead.")
+@reads
+def agenda(env: Env, mentor_id: str | None, as_of: dt.date | None, days: int, as_json: bool) -> None:
+    """What is due today (or --as-of) and in the next days, most urgent first: contacts and
+    requests (R10), critical absence to follow up (R11), bridging near 13 weeks (R12), running
+    taster placements (R5), apprenticeships starting or in their trial period (R9). Overdue
+    items have a due date in the past and come first. Active pathways only."""
+    on = as_of_date(env, as_of)
+    mentor = mentor_id.strip().lower() if mentor_id else None
+    if mentor is not None:
+        env.app.mentor(mentor)  # an unknown mentor is an error, not an empty list
+    rows = env.read_models.agenda(on, days, mentor)
+    people = env.read_models.names(list(dict.fromkeys(r["case"] for r in rows)))  # sealed in the read model
+    data = [
+        {
+            "case": r["case"],
+            "person": people[r["case"]],
+            "mentor": r["mentor"],
+            "due": r["due"],
+            "what": r["what"],
+            "rule": r["rule"],
+        }
+        for r in rows
+    ]
+    logged(env, "agenda", people)  # the list names each case's person
+
+    def human() -> None:
+        until = on + dt.timedelta(days=days)
+        whose = f" for {mentor}" if mentor else ""
+        if not data:
+            click.echo(f"nothing is due{whose} from {on} to {until}")
+            return
+        table(
+            f"Due{whose} by {until} (as of {on})",
+            ["due", "case", "person", "mentor", "what", "rule"],
+            [[r["due"], r["case"], r["person"], r["mentor"] or "", r["what"], r["rule"]] for r in data],
+        )
+
+    emit(data, as_json, human)

@@ -29,8 +29,22 @@ class Finding:
     detail: str
 
 
-def contact_overdue(t: Timeline, on: dt.date, policy: Policy) -> int | None:
-    """R10: days past the contact cadence (7 days in bridging, the agreed cadence after), or None."""
+# Where critical absence is watched (R11): at the school, in bridging and in education.
+ABSENCE_WATCHED_STATES = (*BRIDGING_STATES, *EDUCATION_STATES)
+
+
+@dataclass(frozen=True)
+class ContactCadence:
+    """R10 for one pathway on a date: the cadence in days, the last contact (or the start of
+    bridging when none since) and the day the next contact is due."""
+
+    days: int
+    last: dt.date
+    due: dt.date
+
+
+def contact_cadence(t: Timeline, on: dt.date, policy: Policy) -> ContactCadence | None:
+    """R10: the contact cadence (7 days in bridging, the agreed cadence after); None where none applies."""
     state = t.state_on(on)
     if state in BRIDGING_STATES:
         limit = policy.bridging_contact_days
@@ -42,23 +56,33 @@ def contact_overdue(t: Timeline, on: dt.date, policy: Policy) -> int | None:
     if bridging_started is None:  # pragma: no cover - education states follow bridging
         return None
     last = max([bridging_started, *(d for d in t.contact_dates(on) if d >= bridging_started)])
-    gap = (on - last).days
-    return gap - limit if gap > limit else None
+    return ContactCadence(limit, last, last + dt.timedelta(days=limit))
+
+
+def contact_overdue(t: Timeline, on: dt.date, policy: Policy) -> int | None:
+    """R10: days past the contact cadence, or None."""
+    cadence = contact_cadence(t, on, policy)
+    return (on - cadence.due).days if cadence is not None and on > cadence.due else None
 
 
 def request_answered_in_time(t: Timeline, request_on: dt.date, policy: Policy) -> bool:
-    deadline = request_on + dt.timedelta(days=policy.request_answer_days)
-    return any(request_on <= c.on <= deadline for c in t.contacts)
+    return any(request_on <= c.on <= request_due(request_on, policy) for c in t.contacts)
+
+
+def request_due(request_on: dt.date, policy: Policy) -> dt.date:
+    """R10: the last day a request is answered in time (the same or the next day)."""
+    return request_on + dt.timedelta(days=policy.request_answer_days)
+
+
+def open_requests(t: Timeline, on: dt.date) -> list[dt.date]:
+    """R10: requests with no contact since (the next contact answers them), oldest first."""
+    contacts = t.contact_dates(on)
+    return [r.on for r in t.requests if r.on <= on and not any(c >= r.on for c in contacts)]
 
 
 def unanswered_requests(t: Timeline, on: dt.date, policy: Policy) -> list[dt.date]:
-    """R10: requests with no contact since, older than the 24 hours they should be answered in."""
-    contacts = t.contact_dates(on)
-    return [
-        r.on
-        for r in t.requests
-        if r.on <= on and (on - r.on).days > policy.request_answer_days and not any(c >= r.on for c in contacts)
-    ]
+    """R10: open requests older than the 24 hours they should be answered in."""
+    return [r for r in open_requests(t, on) if on > request_due(r, policy)]
 
 
 def unexcused_absent_days(t: Timeline, on: dt.date) -> set[dt.date]:
@@ -96,9 +120,21 @@ def critical_absence_starts(t: Timeline, on: dt.date, policy: Policy) -> list[dt
     return starts
 
 
+def absence_follow_up_due(became_critical: dt.date, policy: Policy) -> dt.date:
+    """R11: the last school day critical absence is followed up in time."""
+    return add_school_days(became_critical, policy.absence_follow_up_school_days)
+
+
 def absence_followed_up(t: Timeline, became_critical: dt.date, policy: Policy) -> bool:
-    deadline = add_school_days(became_critical, policy.absence_follow_up_school_days)
-    return any(became_critical <= c.on <= deadline for c in t.contacts)
+    return any(became_critical <= c.on <= absence_follow_up_due(became_critical, policy) for c in t.contacts)
+
+
+def absence_not_followed_up(t: Timeline, on: dt.date, policy: Policy) -> list[dt.date]:
+    """R11: the days absence became critical with no mentor contact since, while it is watched."""
+    if t.state_on(on) not in ABSENCE_WATCHED_STATES:
+        return []
+    contacts = t.contact_dates(on)
+    return [day for day in critical_absence_starts(t, on, policy) if not any(c >= day for c in contacts)]
 
 
 def transition_window(t: Timeline, on: dt.date, policy: Policy) -> str | None:
@@ -113,20 +149,38 @@ def transition_window(t: Timeline, on: dt.date, policy: Policy) -> str | None:
     elif state == AWAITING_MAIN_COURSE:
         return "waiting for the main course or an apprenticeship"
     elif state == APPRENTICESHIP:
-        last = t.last_transition(on)
-        starts = last.apprenticeship_starts if last is not None and last.apprenticeship_starts else entered[APPRENTICESHIP]
+        starts = apprenticeship_starts(t, on)
         if on < starts:
             return "waiting for the apprenticeship to start"
-        if (on - starts).days < policy.apprenticeship_trial_days:
+        if on < trial_ends(starts, policy):
             return "the trial period of the apprenticeship"
     return None
+
+
+def apprenticeship_starts(t: Timeline, on: dt.date) -> dt.date:
+    """R9: the agreement's start date of the apprenticeship current on `on` (else the day it was secured)."""
+    last = t.last_transition(on)
+    return last.apprenticeship_starts if last is not None and last.apprenticeship_starts else t.entered(on)[APPRENTICESHIP]
+
+
+def trial_ends(starts: dt.date, policy: Policy) -> dt.date:
+    """The first day after an apprenticeship's trial period (the first three months)."""
+    return starts + dt.timedelta(days=policy.apprenticeship_trial_days)
+
+
+def bridging_flagged_after(t: Timeline, on: dt.date, policy: Policy) -> dt.date | None:
+    """R12: the last day of the typical 13 weeks of bridging (flagged after it); None outside bridging."""
+    started = t.entered(on).get(BRIDGING)
+    if t.state_on(on) not in BRIDGING_STATES or started is None:
+        return None
+    return started + dt.timedelta(weeks=policy.bridging_flag_after_weeks)
 
 
 def findings(t: Timeline, on: dt.date, policy: Policy) -> list[Finding]:
     """Every risk indicator present for an active pathway on a date, with what it is about."""
     found: list[Finding] = []
     state, entered = t.state_on(on), t.entered(on)
-    if state in (*BRIDGING_STATES, *EDUCATION_STATES) and critical_absence(unexcused_absent_days(t, on), on, policy):
+    if state in ABSENCE_WATCHED_STATES and critical_absence(unexcused_absent_days(t, on), on, policy):
         found.append(Finding("critical_absence", "critical absence under the absence policy"))
     overdue = contact_overdue(t, on, policy)
     if overdue is not None:
@@ -142,7 +196,8 @@ def findings(t: Timeline, on: dt.date, policy: Policy) -> list[Finding]:
         found.append(Finding("transition_window", window))
     if state in BRIDGING_STATES:
         days = (on - entered[BRIDGING]).days
-        if days > 7 * policy.bridging_flag_after_weeks:
+        flagged_after = bridging_flagged_after(t, on, policy)
+        if flagged_after is not None and on > flagged_after:
             found.append(Finding("bridging_past_13_weeks", f"bridging for {days // 7} weeks"))
         if not t.admission_met(on):
             found.append(Finding("admission_requirement_not_met", "not yet 02 in both Danish and maths"))

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from brobyg.domain.application import Brobyg
 from brobyg.engine.read_models import ReadModelStatus, TrackedReadModels
 from brobyg.projections import facts
+from brobyg.projections.agenda import agenda, streams_of
 from brobyg.projections.capacity import capacity
 from brobyg.projections.caseload import caseload
 from brobyg.projections.facts import all_read_models
@@ -165,6 +166,14 @@ class ReadModels:
         self.catch_up()
         with self.engine.connect() as conn:
             return mentors(conn, on)
+
+    def agenda(self, on: dt.date, days: int, mentor: str | None = None) -> list[dict[str, Any]]:
+        """What is due by `on` + `days` on the active pathways (`projections.agenda`)."""
+        self.catch_up()
+        with self.engine.connect() as conn:
+            streams = active_streams(conn, on) if mentor is None else streams_of(conn, mentor, on)
+            timelines = load_timelines(conn, on, streams, recent=self._recent(on))
+            return agenda(timelines, on, days, self.policy, mentor)
 
     def _recent(self, on: dt.date) -> dt.date:
         """How far back today's views look: beyond every window in the policy, with room to spare."""
