@@ -76,8 +76,11 @@ def list_(env: Env, as_json: bool) -> None:
 
     _postgres_only(env)
     rows = [{"login": g.login, "role": g.role, "mentor": g.mentor} for g in access.grants(env.app)]
-    emit(
-        rows,
-        as_json,
-        lambda: table("Access", ["login", "role", "mentor"], [[r["login"], r["role"], r["mentor"] or ""] for r in rows]),
-    )
+
+    def human() -> None:
+        if not rows:
+            click.echo("no login has a role on this store (brobyg access grant LOGIN --role …)")
+            return
+        table("Access", ["login", "role", "mentor"], [[r["login"], r["role"], r["mentor"] or ""] for r in rows])
+
+    emit(rows, as_json, human)

@@ -15,7 +15,7 @@ import click
 
 from brobyg.cli.app import Env, cli, json_option, reads
 from brobyg.cli.files import output_option, written_whole
-from brobyg.cli.output import emit, table
+from brobyg.cli.output import emit, local_time, table
 from brobyg.engine.errors import NotAllowed
 
 
@@ -49,8 +49,8 @@ def _admins_only(env: Env, what: str) -> None:
 @click.argument("case")
 @reads
 def access_log_(env: Env, case: str, as_json: bool) -> None:
-    """Who was shown this person's data, when (UTC) and by which command, oldest first; this
-    look included. On PostgreSQL for admins only."""
+    """Who was shown this person's data, when (Copenhagen time) and by which command, oldest
+    first; this look included. On PostgreSQL for admins only."""
     from brobyg.engine import access_log
 
     _admins_only(env, "read the access log")
@@ -61,10 +61,9 @@ def access_log_(env: Env, case: str, as_json: bool) -> None:
 
     def human() -> None:
         rows = [
-            [e.at.strftime("%Y-%m-%d %H:%M:%S"), e.by if e.login == e.by else f"{e.by} (login {e.login})", e.command]
-            for e in entries
+            [local_time(e.at, seconds=True), e.by if e.login == e.by else f"{e.by} (login {e.login})", e.command] for e in entries
         ]
-        table(f"Access log of {p.case} (UTC)", ["at", "by", "command"], rows)
+        table(f"Access log of {p.case}", ["at", "by", "command"], rows)
 
     emit(data, as_json, human)
 

@@ -60,7 +60,7 @@ class Env:
     """What every command shares: where the store is, who acts, what today is."""
 
     def __init__(self, db: str | None, actor: str | None, today: dt.date | None) -> None:
-        self.db = db if db is not None else default_db()
+        self._db = db
         self.acting_as = actor.strip() if actor and actor.strip() else None  # --as, if given
         self.actor = self.acting_as or default_actor()
         self.today = today
@@ -68,6 +68,25 @@ class Env:
         self.may_create = False  # set by the commands that write: reading never creates a store
         self.new_store: Store | None = None  # a store this command created, removed again if it fails
         self.new_schema = False
+
+    @property
+    def db(self) -> str:
+        """--db, or else the default file (its folder made only when it is asked for)."""
+        if self._db is None:
+            self._db = default_db()
+        return self._db
+
+    def given_after_command(self, name: str, value: Any) -> None:
+        """A global option typed after the command's name (`brobyg caseload --db x.sqlite`):
+        it wins over the same option before the name or from the environment."""
+        assert "app" not in vars(self), "a global option arrived after the store was opened"
+        if name == "db":
+            self._db = value
+        elif name == "actor":
+            self.acting_as = value.strip() or None
+            self.actor = self.acting_as or default_actor()
+        elif name == "today":
+            self.today = value
 
     @cached_property
     def app(self) -> Brobyg:
@@ -153,8 +172,58 @@ def _who_acts(env: Env, app: Brobyg) -> None:
         raise NotAllowed(f"the login {app.login} may not act as {env.acting_as} (--as is for members of {admins})")
 
 
+# The global options, as each command also takes them after its name: (flag, Env attribute, type).
+GLOBAL_OPTIONS = (("--db", "db", None), ("--as", "actor", LINE), ("--today", "today", DATE))
+
+
+def _global_after_command(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """Store a global option given after the command's name into the `Env`, before any store is
+    opened; during shell completion (no `Env` yet) keep it for the completers (`ctx.meta`)."""
+    if value is None:
+        return
+    name = (param.name or "").removeprefix("global_")
+    ctx.meta[f"brobyg.{name}"] = value
+    env = ctx.find_object(Env)
+    if env is not None:
+        env.given_after_command(name, value)
+
+
+def _equip(command: click.Command) -> None:
+    """Give `command`, and every command under it, what each command of brobyg takes: the global
+    options after its name (hidden: `brobyg --help` lists them once) and completion of case and
+    mentor ids (`cli.completion`). Idempotent; a command's own option of the same name wins."""
+    from brobyg.cli.completion import completing
+
+    taken = {flag for param in command.params for flag in getattr(param, "opts", [])}
+    for flag, name, kind in GLOBAL_OPTIONS:
+        if flag not in taken:
+            command.params.append(
+                click.Option(
+                    [flag, f"global_{name}"],
+                    type=kind,
+                    hidden=True,
+                    expose_value=False,
+                    callback=_global_after_command,
+                )
+            )
+    for param in command.params:
+        completing(param)
+    for sub in getattr(command, "commands", {}).values():
+        _equip(sub)
+
+
 class BrobygGroup(click.Group):
     """Turns refusals and store trouble into one line on stderr and the contract's exit codes."""
+
+    _equipped = False
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        # Every command module has added its commands by now (cli.main imports them all).
+        if not self._equipped:
+            for sub in self.commands.values():
+                _equip(sub)
+            self._equipped = True
+        return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -313,6 +382,9 @@ def cli(ctx: click.Context, db: str | None, actor: str | None, today: dt.date | 
     Every young person's pathway is an event-sourced state machine; the guide's rules
     (R1–R14) are checked on every command. A refused command exits 1 with the rule id
     and writes nothing; malformed input exits 2.
+
+    The options below may also follow the command's name (brobyg caseload --db x.sqlite).
+    Shell completion of commands, case ids and mentor ids: see the README.
     """
     ctx.obj = Env(db, actor, today)
 

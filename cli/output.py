@@ -20,6 +20,30 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot render {type(value).__name__} as JSON")
 
 
+# Times are shown as a coordinator in Denmark reads a clock, with the zone named (CET or CEST);
+# JSON keeps ISO 8601 with the offset as recorded (UTC).
+LOCAL_ZONE = "Europe/Copenhagen"
+
+
+def local_time(at: dt.datetime, seconds: bool = False) -> str:
+    """`at` as Copenhagen's clock showed it, e.g. "2026-12-02 08:19 CET" (UTC, named, where the
+    system has no zone data)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        zone: dt.tzinfo = ZoneInfo(LOCAL_ZONE)
+    except ZoneInfoNotFoundError:  # neither the system's zone files nor the tzdata package
+        zone = dt.UTC
+    if at.tzinfo is None:  # stored naive means UTC
+        at = at.replace(tzinfo=dt.UTC)
+    return at.astimezone(zone).strftime(f"%Y-%m-%d %H:%M{':%S' if seconds else ''} %Z")
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """ "1 event", "2 events", "0 events" ("1 read model", "3 read models")."""
+    return f"{count} {word if count == 1 else many or word + 's'}"
+
+
 def emit(data: Any, as_json: bool, human: Callable[[], None]) -> None:
     """With ``--json`` standard output is exactly one JSON document; otherwise `human` prints."""
     if as_json:

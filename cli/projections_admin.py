@@ -8,7 +8,7 @@ import sys
 import click
 
 from brobyg.cli.app import Env, cli, json_option, reads
-from brobyg.cli.output import emit, table
+from brobyg.cli.output import emit, plural, table
 
 
 @cli.group()
@@ -39,7 +39,7 @@ def rebuild(env: Env, as_json: bool) -> None:
     emit(
         {"processed": processed, "views": rows},
         as_json,
-        lambda: click.echo(f"rebuilt {len(rows)} read models from {processed} events"),
+        lambda: click.echo(f"rebuilt {plural(len(rows), 'read model')} from {plural(processed, 'event')}"),
     )
 
 
@@ -51,7 +51,7 @@ def follow(env: Env) -> None:
 
     def caught_up(processed: int) -> None:
         if processed:
-            click.echo(f"caught up {processed} events", err=True)
+            click.echo(f"caught up {plural(processed, 'event')}", err=True)
 
     try:
         if not env.app.store.is_sqlite:

@@ -9,7 +9,7 @@ import click
 
 from brobyg.cli.access_log import logged
 from brobyg.cli.app import Env, cli, json_option, reads
-from brobyg.cli.output import emit, table
+from brobyg.cli.output import emit, local_time, table
 from brobyg.cli.writing import summary
 from brobyg.domain import queries
 
@@ -121,7 +121,7 @@ def history(env: Env, case: str, as_json: bool) -> None:
         rows = [
             [
                 e.on,
-                e.recorded_at.strftime("%Y-%m-%d %H:%M"),
+                local_time(e.recorded_at),
                 _by(e.actor, e.login),
                 e.event,
                 ", ".join(f"{k}={_plain(k, v)}" for k, v in e.fields.items() if v not in (None, "") and k != "case"),
@@ -155,6 +155,11 @@ def next_(env: Env, case: str, as_json: bool) -> None:
     logged(env, "next", [env.app.pathway(case).case])  # what blocks a case tells about the person
 
     def human() -> None:
+        if not steps:
+            p = env.app.pathway(case)
+            why = f"the person's data was erased on {p.erased}" if p.erased else f"it has ended ({p.state.replace('_', ' ')})"
+            click.echo(f"no next steps for {p.case}: {why}")
+            return
         rows = [[s["command"], s["target"], "allowed" if s["allowed"] else "blocked", "; ".join(s["reasons"])] for s in steps]
         table(None, ["command", "leads to", "", "why not"], rows)
 

@@ -7,7 +7,7 @@ import datetime as dt
 import click
 
 from brobyg.cli.app import Env, cli, json_option
-from brobyg.cli.output import emit, progress_bar
+from brobyg.cli.output import emit, plural, progress_bar
 from brobyg.cli.params import DATE
 
 
@@ -34,7 +34,7 @@ def simulate(env: Env, pathways: int, seed: int, start: dt.date | None, as_json:
     app.clock = Clock(today, simulated=True)  # recorded times follow the effective dates: same seed, same bytes
     app.rng.seed(seed)
     sim = Simulation(app, pathways, seed, start, today)
-    with progress_bar(f"simulating {pathways} pathways", quiet=as_json) as advance:
+    with progress_bar(f"simulating {plural(pathways, 'pathway')}", quiet=as_json) as advance:
         result = sim.run(advance)
     data = {
         "pathways": result.pathways,
@@ -49,7 +49,8 @@ def simulate(env: Env, pathways: int, seed: int, start: dt.date | None, as_json:
         data,
         as_json,
         lambda: click.echo(
-            f"simulated {result.pathways} pathways from {start} to {today}: {result.events} events, "
-            f"{len(sim.mentors)} mentors, {len(sim.partnerships)} partnerships ({result.refused} steps refused by the rules)"
+            f"simulated {plural(result.pathways, 'pathway')} from {start} to {today}: {plural(result.events, 'event')}, "
+            f"{plural(len(sim.mentors), 'mentor')}, {plural(len(sim.partnerships), 'partnership')} "
+            f"({plural(result.refused, 'step')} refused by the rules)"
         ),
     )

@@ -14,7 +14,7 @@ import click
 from brobyg.cli.access_log import exported_cases, logged
 from brobyg.cli.app import Env, cli, json_option
 from brobyg.cli.files import output_argument, written_whole
-from brobyg.cli.output import emit, progress_bar
+from brobyg.cli.output import emit, plural, progress_bar
 from brobyg.engine.errors import TransferError
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ def export_(env: Env, file: Path, force: bool, as_json: bool) -> None:
         return
     with progress_bar("exporting", quiet=as_json) as advance, written_whole(file) as out:
         count = export_log(env.app, out, advance, before_writing=log_every_case)
-    emit({"file": str(file), "events": count}, as_json, lambda: click.echo(f"exported {count} events to {file}"))
+    emit({"file": str(file), "events": count}, as_json, lambda: click.echo(f"exported {plural(count, 'event')} to {file}"))
 
 
 @cli.command("import")
@@ -74,7 +74,7 @@ def import_(env: Env, file: Path, key_file: Path | None, as_json: bool) -> None:
     emit(
         {"file": str(file), "events": count, "store": env.app.store.display},
         as_json,
-        lambda: click.echo(f"imported {count} events into {env.app.store.display}"),
+        lambda: click.echo(f"imported {plural(count, 'event')} into {env.app.store.display}"),
     )
 
 

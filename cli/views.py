@@ -44,6 +44,9 @@ def caseload(env: Env, mentor_id: str | None, as_of: dt.date | None, as_json: bo
         logged(env, "caseload --mentor", cases)
 
     def human() -> None:
+        if not rows:
+            click.echo("no mentors yet (brobyg mentor add MENTOR --name … --kind …)")
+            return
         table(
             f"Caseloads as of {on}",
             ["mentor", "kind", "active", "capacity", "by state", "contacts overdue", "requests unanswered"],
@@ -62,6 +65,9 @@ def caseload(env: Env, mentor_id: str | None, as_of: dt.date | None, as_json: bo
         )
         if mentor_id:
             for r in rows:
+                if not r["cases"]:
+                    click.echo(f"no active pathways for {r['mentor']} as of {on}")
+                    continue
                 table(
                     None,
                     ["case", "person", "state", "role", "contact overdue (days)", "unanswered requests"],
@@ -97,6 +103,9 @@ def risk(env: Env, level: str | None, limit: int, as_of: dt.date | None, as_json
     logged(env, "risk", [r["case"] for r in shown])  # one entry per case shown
 
     def human() -> None:
+        if not rows:
+            click.echo(f"no active pathways{f' at level {level}' if level else ''} as of {on}")
+            return
         table(
             f"Dropout risk as of {on}" + (f" (level {level})" if level else ""),
             ["case", "person", "state", "mentor", "score", "level", "why", "action"],

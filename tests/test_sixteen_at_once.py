@@ -25,7 +25,7 @@ SPELLINGS = [
     "\ufeffÅse Øberg",
     "Åse Ø\u00adberg",
 ]
-BORN = dt.date(2001, 5, 17)
+BORN = dt.date(2001, 5, 17)  # 25 on TODAY: the jobcentre refers (R1)
 
 
 def _at_once(url: str, number: int, start: Any, queue: Any, task: str, arg: str) -> None:
@@ -36,7 +36,7 @@ def _at_once(url: str, number: int, start: Any, queue: Any, task: str, arg: str)
         start.wait(timeout=120)
         try:
             if task == "refer":
-                app.refer(SPELLINGS[number % len(SPELLINGS)], BORN, "education-ready", via="kui", on=TODAY)
+                app.refer(SPELLINGS[number % len(SPELLINGS)], BORN, "education-ready", via="jobcentre", on=TODAY)
             else:
                 app.assign(arg, f"m{number}", reason="a better match", on=TODAY, seen=seen)
             queue.put((number, "done", ""))
