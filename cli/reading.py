@@ -113,22 +113,33 @@ def history(env: Env, case: str, as_json: bool) -> None:
     entries = queries.history(env.app, case)
     logged(env, "history", [env.app.pathway(case).case])
     data = [
-        {"event": e.event, "on": e.on, "recorded_at": e.recorded_at, "actor": e.actor, "login": e.login, **e.fields}
+        {
+            "no": e.no,
+            "event": e.event,
+            "on": e.on,
+            "recorded_at": e.recorded_at,
+            "actor": e.actor,
+            "login": e.login,
+            **e.fields,
+            **({"voided": e.voided} if e.voided else {}),
+        }
         for e in entries
     ]
 
     def human() -> None:
         rows = [
             [
+                e.no,
                 e.on,
                 local_time(e.recorded_at),
                 _by(e.actor, e.login),
-                e.event,
-                ", ".join(f"{k}={_plain(k, v)}" for k, v in e.fields.items() if v not in (None, "") and k != "case"),
+                e.event + (" (voided)" if e.voided else ""),
+                ", ".join(f"{k}={_plain(k, v)}" for k, v in e.fields.items() if v not in (None, "") and k != "case")
+                + (f" — voided by {e.voided['by']}: {e.voided['reason']}" if e.voided else ""),
             ]
             for e in entries
         ]
-        table(None, ["on", "recorded", "by", "event", "details"], rows)
+        table(None, ["#", "on", "recorded", "by", "event", "details"], rows)
 
     emit(data, as_json, human)
 
