@@ -76,8 +76,8 @@ erasures = _fact_table("rm_erasures")  # the person's data key was destroyed (no
 # Read models hold no personal field: no person reference, birth date or free text (those are
 # read from the events, sealed, when a view needs them; `projections.people` keeps the person
 # sealed). A change of these tables' shape raises SCHEMA, and every store's read models are then
-# rebuilt from the log. 3: rm_people.
-SCHEMA = 3
+# rebuilt from the log. 3: rm_people; 4: its current state and mentor.
+SCHEMA = 4
 
 mentors = sa.Table(
     "rm_mentors",

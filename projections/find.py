@@ -1,22 +1,74 @@
 """Finding a case: by the person's reference (case and accents aside) or by its id, narrowed
-by mentor and state. The person is opened from the sealed people read model
-(`projections.people`) only for the pathways left after the other filters."""
+by mentor and state; and the mentors with their load. Candidates come from one query on the
+people read model (`projections.people`), which keeps each pathway's state and mentor current;
+the person is opened only for the candidates left after the other filters."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
 from brobyg.domain.case_ids import normalise_case_id
-from brobyg.domain.terms import OUTCOME_STATES
+from brobyg.domain.terms import ACTIVE_STATES, OUTCOME_STATES
 from brobyg.engine.personal import ERASED, PersonalData
 from brobyg.projections import facts
-from brobyg.projections.people import folded, opened
-from brobyg.projections.timeline import active_streams, load_timelines
+from brobyg.projections.people import folded, opened, people
+from brobyg.projections.timeline import load_timelines
+
+Unsealed = Callable[[str], tuple[str, dt.date | None]]
+
+
+@dataclass
+class Current:
+    """A pathway as it stands on a date."""
+
+    stream: str
+    case: str
+    sealed: bytes | None
+    state: str
+    since: dt.date
+    mentor: str | None
+
+
+def current(
+    conn: sa.Connection, on: dt.date, active_only: bool = True, state: str | None = None, mentor: str | None = None
+) -> list[Current]:
+    """The pathways (only active ones, or in `state`, or held by `mentor`) as they stand on `on`.
+
+    The people read model says where each stands after its latest event; a pathway with a
+    transition or mentor change dated after `on` (a simulated store's days to come) is taken from
+    its facts as of `on` instead."""
+    p = people
+    later = sa.or_(p.c.since > on, sa.and_(p.c.mentor_since.is_not(None), p.c.mentor_since > on))
+    wanted = [p.c.since.is_not(None)]
+    if active_only:
+        wanted.append(p.c.state.in_(ACTIVE_STATES))
+    if state is not None:
+        wanted.append(p.c.state == state)
+    if mentor is not None:
+        wanted.append(p.c.mentor == mentor)
+    query = sa.select(p.c.stream, p.c.case, p.c.sealed, p.c.state, p.c.since, p.c.mentor, later.label("later"))
+    rows = conn.execute(query.where(sa.or_(sa.and_(*wanted), later))).all()
+    found = [Current(r.stream, r.case, r.sealed, r.state, r.since, r.mentor) for r in rows if not r.later]
+    then = {r.stream: r for r in rows if r.later}
+    if then:
+        timelines = load_timelines(conn, on, list(then), parts=["transitions", "mentor_changes"])
+        for stream, t in timelines.items():
+            last = t.last_transition(on)
+            if last is not None:
+                found.append(Current(stream, t.case, then[stream].sealed, last.state, last.on, t.mentor_on(on)))
+    return [
+        c
+        for c in found
+        if (not active_only or c.state in ACTIVE_STATES)
+        and (state is None or c.state == state)
+        and (mentor is None or c.mentor == mentor)
+    ]
 
 
 def find(
@@ -27,7 +79,7 @@ def find(
     mentor: str | None = None,
     state: str | None = None,
     include_ended: bool = False,
-    unsealed: Callable[[str], tuple[str, dt.date | None]] | None = None,
+    unsealed: Unsealed | None = None,
 ) -> list[dict[str, Any]]:
     """The pathways whose person reference contains `text` (case and accents aside) or whose case
     id is `text`, as of `on`: active ones only, unless `include_ended` or `state` names an outcome
@@ -36,61 +88,56 @@ def find(
     Only the candidates left after the state and mentor filters are opened; an erased person
     reads `[erased]` and matches no name. `unsealed` reads the person of a case from its events,
     for a pathway recorded before personal data was sealed (it has no key to seal a copy with)."""
-    streams = active_streams(conn, on) if not include_ended and state not in OUTCOME_STATES else None
-    timelines = load_timelines(conn, on, streams, parts=["transitions", "mentor_changes"])
-    current = {}
-    for stream, t in timelines.items():
-        last = t.last_transition(on)
-        if last is None or (state is not None and last.state != state):
-            continue
-        held = t.mentor_on(on)
-        if mentor is not None and held != mentor:
-            continue
-        current[stream] = (t, last, held)
-    people_of = _people(conn, personal, {stream: t.case for stream, (t, _, _) in current.items()}, unsealed)
+    active_only = not include_ended and state not in OUTCOME_STATES
+    candidates = current(conn, on, active_only, state, mentor)
+    people_of = _people(conn, personal, candidates, unsealed)
     wanted_case = normalise_case_id(text) if text else None
     wanted_name = folded(text) if text else ""
     found = []
-    for stream, (t, last, held) in current.items():
-        person, born = people_of.get(stream, (ERASED, None))
-        if text and t.case != wanted_case and (person == ERASED or wanted_name not in folded(person)):
+    for c in candidates:
+        person, born = people_of[c.stream]
+        spelled = folded(person)
+        if text and c.case != wanted_case and (person == ERASED or wanted_name not in spelled):
             continue
-        found.append({"case": t.case, "person": person, "born": born, "state": last.state, "mentor": held, "since": last.on})
-    found.sort(key=lambda r: (r["person"] == ERASED, folded(r["person"]), r["case"]))
-    return found
+        row = {"case": c.case, "person": person, "born": born, "state": c.state, "mentor": c.mentor, "since": c.since}
+        found.append(((person == ERASED, spelled, c.case), row))
+    found.sort(key=lambda pair: pair[0])
+    return [row for _, row in found]
 
 
-def names(
-    conn: sa.Connection,
-    personal: PersonalData,
-    cases: list[str],
-    unsealed: Callable[[str], tuple[str, dt.date | None]] | None = None,
-) -> dict[str, str]:
+def names(conn: sa.Connection, personal: PersonalData, cases: list[str], unsealed: Unsealed | None = None) -> dict[str, str]:
     """The person reference of each of these cases (`[erased]` once erased), to show beside it."""
-    p = facts.pathways
-    streams: dict[str, str] = {}
+    p = people
+    rows: list[Current] = []
     for start in range(0, len(cases), 500):
         chunk = cases[start : start + 500]
-        streams.update(conn.execute(sa.select(p.c.stream, p.c.case).where(p.c.case.in_(chunk))).all())
-    found = _people(conn, personal, streams, unsealed)
-    return {case: found.get(stream, (ERASED, None))[0] for stream, case in streams.items()}
+        query = sa.select(p.c.stream, p.c.case, p.c.sealed).where(p.c.case.in_(chunk))
+        rows += [Current(r.stream, r.case, r.sealed, "", dt.date.min, None) for r in conn.execute(query)]
+    found = _people(conn, personal, rows, unsealed)
+    return {c.case: found[c.stream][0] for c in rows}
+
+
+def mentors(conn: sa.Connection, on: dt.date) -> list[dict[str, Any]]:
+    """Every mentor recorded by `on`: name, kind, capacity and load (the active pathways they
+    hold on `on`), by mentor id."""
+    load = Counter(c.mentor for c in current(conn, on) if c.mentor is not None)
+    m = facts.mentors
+    rows = conn.execute(sa.select(m).where(m.c.added_on <= on).order_by(m.c.mentor))
+    return [{"mentor": r.mentor, "name": r.name, "kind": r.kind, "capacity": r.capacity, "load": load[r.mentor]} for r in rows]
 
 
 def _people(
-    conn: sa.Connection,
-    personal: PersonalData,
-    cases: dict[str, str],
-    unsealed: Callable[[str], tuple[str, dt.date | None]] | None,
+    conn: sa.Connection, personal: PersonalData, rows: list[Current], unsealed: Unsealed | None
 ) -> dict[str, tuple[str, dt.date | None]]:
-    """The person and birth date of each stream (to its case), opened from the sealed read
-    model, or read by `unsealed` where nothing was sealed and the person was not erased."""
-    found = opened(conn, personal, cases)
-    unread = [stream for stream in cases if found.get(stream, (ERASED,))[0] == ERASED]
+    """The person and birth date of each row's pathway, opened from its sealed copy, or read by
+    `unsealed` where nothing was sealed and the person was not erased (a store older than sealing)."""
+    found = opened(personal, {c.stream: c.sealed for c in rows})
+    unread = [c for c in rows if c.sealed is None]
     if unread and unsealed is not None:
-        erased = _erased(conn, unread)
-        for stream in unread:
-            if stream not in erased:
-                found[stream] = unsealed(cases[stream])
+        erased = _erased(conn, [c.stream for c in unread])
+        for c in unread:
+            if c.stream not in erased:
+                found[c.stream] = unsealed(c.case)
     return found
 
 
@@ -100,16 +147,3 @@ def _erased(conn: sa.Connection, streams: list[str]) -> set[str]:
     for start in range(0, len(streams), 500):
         found.update(conn.execute(sa.select(e.c.stream).where(e.c.stream.in_(streams[start : start + 500]))).scalars())
     return found
-
-
-def mentors(conn: sa.Connection, on: dt.date) -> list[dict[str, Any]]:
-    """Every mentor recorded by `on`: name, kind, capacity and load (the active pathways they
-    hold on `on`), by mentor id."""
-    load: Counter[str] = Counter()
-    for t in load_timelines(conn, on, active_streams(conn, on), parts=["mentor_changes"]).values():
-        held = t.mentor_on(on)
-        if held is not None:
-            load[held] += 1
-    m = facts.mentors
-    rows = conn.execute(sa.select(m).where(m.c.added_on <= on).order_by(m.c.mentor))
-    return [{"mentor": r.mentor, "name": r.name, "kind": r.kind, "capacity": r.capacity, "load": load[r.mentor]} for r in rows]

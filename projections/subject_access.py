@@ -16,7 +16,6 @@ from brobyg.domain import queries
 from brobyg.domain.application import Brobyg
 from brobyg.domain.mentor import Mentor
 from brobyg.engine import access_log
-from brobyg.engine.personal import ERASED
 from brobyg.projections.people import opened, people
 from brobyg.projections.readmodels import ReadModels
 
@@ -62,6 +61,9 @@ def rows_about(read_models: ReadModels, stream: str) -> dict[str, list[dict[str,
             query = sa.select(table).where(table.c.stream == stream).order_by(*table.primary_key.columns)
             found[table.name] = [dict(row._mapping) for row in conn.execute(query)]
         if people.name in found:  # held sealed: given as what it holds
-            person = opened(conn, read_models.app.personal, [stream]).get(stream, (ERASED, None))
-            found[people.name] = [{"stream": r["stream"], "person": person[0], "born": person[1]} for r in found[people.name]]
+            held = opened(read_models.app.personal, {r["stream"]: r["sealed"] for r in found[people.name]})
+            found[people.name] = [
+                {**{k: v for k, v in r.items() if k != "sealed"}, "person": held[r["stream"]][0], "born": held[r["stream"]][1]}
+                for r in found[people.name]
+            ]
     return found

@@ -140,7 +140,9 @@ def test_subject_access_writes_everything_held_about_the_person(db_url: str, cas
     assert [r["state"] for r in rows["rm_transitions"]] == ["referred", "bridging"]
     assert [(r["subject"], r["grade"]) for r in rows["rm_assessments"]] == [("danish", 4), ("maths", 2)]
     assert rows["rm_contacts"] == []
-    assert rows["rm_people"] == [{"stream": rows["rm_pathways"][0]["stream"], "person": "Jens", "born": "2004-03-02"}]  # opened
+    assert [(r["case"], r["person"], r["born"], r["state"], r["mentor"]) for r in rows["rm_people"]] == [
+        (jens, "Jens", "2004-03-02", "bridging", "sara")  # the sealed person opened
+    ]
     assert [e["command"] for e in held["access_log"]] == ["show", "subject-access"]  # this request too
     assert cases["aase"] not in file.read_text(encoding="utf-8")
     again = cli(db_url, "subject-access", jens, "-o", str(file))

@@ -180,3 +180,21 @@ def test_any_text_finds_or_is_refused_as_input_never_breaks(db_url: str, cases: 
             assert all(r["case"] in cases.values() for r in listed)
 
     run()
+
+
+def test_an_undone_transition_and_an_earlier_day_are_found_as_they_stand(db_url: str, cases: dict[str, str]) -> None:
+    app = make_app(db_url)
+    ole = cases["ole"]
+    dropped = app.pathway(ole).version  # the drop-out is the latest event
+    app.void(ole, dropped, "recorded on the wrong case")
+    read_models = ReadModels(app)
+    read_models.catch_up()
+    assert_rebuild_changes_nothing(read_models)
+    app.close()
+    assert [(r["case"], r["state"], r["since"]) for r in found(db_url, "åberg")] == [(ole, "referred", "2026-09-01")]
+    # The day before the bridging started: Åse was referred, with sara already assigned.
+    before = run_cli(db_url, "find", "øberg", "--json", today="2026-09-02")
+    assert [(r["state"], r["since"], r["mentor"]) for r in json.loads(before.stdout)] == [("referred", "2026-09-01", "sara")]
+    assert json.loads(run_cli(db_url, "find", "--all", "--json", today="2026-08-31").stdout) == []  # nobody referred yet
+    load = json.loads(run_cli(db_url, "mentor", "list", "--json", today="2026-09-01").stdout)
+    assert [(m["mentor"], m["load"]) for m in load] == [("peter", 0), ("sara", 0)]
