@@ -42,13 +42,20 @@ def _next(app: Brobyg, case: str) -> list[dict[str, Any]]:
 @click.argument("case")
 @reads
 def show(env: Env, case: str, as_json: bool) -> None:
-    """State, mentor and role, episode, key dates, and what the next steps need."""
+    """The whole situation: state, mentor and role, contacts and open requests (R10), recent
+    absence (R11), dropout risk with its reasons, changes of mentor, placements, grades and
+    admission (R6), key dates, and what the next steps need."""
+    from brobyg.domain.rules import admission_unmet
     from brobyg.domain.terms import age_on
     from brobyg.engine.personal import ERASED
 
     app = env.app
     p = app.pathway(case)
     steps = _next(app, p.case)
+    today = app.clock.today()
+    # Contacts, requests, absence and risk from the read models, as `agenda` and `risk` see them.
+    situation = env.read_models.situation(p.id.hex, today)
+    unmet = admission_unmet(p.grades)  # R6's own check, as `next` and `risk` ask it
     data = {
         **summary(p),
         "person": p.person,
@@ -71,11 +78,15 @@ def show(env: Env, case: str, as_json: bool) -> None:
         "entered": p.entered,
         "last_on": p.last_on,
         "next": steps,
+        "mentor_name": app.mentor(p.mentor).name if p.mentor else None,
+        "admission": {"met": not unmet, "missing": unmet},
+        **situation,
     }
     logged(env, "show", [p.case])
 
     def human() -> None:
-        mentor = f"{p.mentor} ({p.mentor_role} mentor)" if p.mentor else "none"
+        mentor = f"{p.mentor}, {data['mentor_name']} ({p.mentor_role} mentor)" if p.mentor else "none"
+        admission = "admission met" if not unmet else "admission not met: " + "; ".join(unmet)
         lines = [
             ("Case", f"{p.case}: {p.state.replace('_', ' ')}, episode {p.episode}"),
             ("Person", f"{p.person}, born {p.born} (age {data['age']})" if p.born else f"{ERASED} on {p.erased}"),
@@ -83,7 +94,8 @@ def show(env: Env, case: str, as_json: bool) -> None:
             ("Mentor", mentor),
             ("KUI contact", p.kui_contact or "none"),
             ("Partnership", p.partnership or "none"),
-            ("Grades", ", ".join(f"{s} {g}" for s, g in data["grades"].items()) or "none recorded"),
+            ("Grades", (", ".join(f"{s} {g}" for s, g in data["grades"].items()) or "none recorded") + f" ({admission})"),
+            *_situation_lines(situation, today),
         ]
         if p.placement:
             lines.append(("Placement", f"{p.placement['host']} ({p.placement['host_kind']}), {p.placement['purpose']}"))
@@ -103,6 +115,32 @@ def show(env: Env, case: str, as_json: bool) -> None:
             click.echo(f"  {step['command']:<24} {verdict}")
 
     emit(data, as_json, human)
+
+
+def _situation_lines(s: dict[str, Any], today: dt.date) -> list[tuple[str, str]]:
+    """`show`'s read-model part, one compact line each, only what there is to say."""
+    lines = []
+    if s["last_contact"] or s["next_contact_due"]:
+        due = s["next_contact_due"]
+        late = f", overdue by {(today - due).days} day{'' if (today - due).days == 1 else 's'}" if due and due < today else ""
+        next_due = f"; next due {due} (every {s['contact_every_days']} days{late})" if due else ""
+        lines.append(("Contact", (f"last {s['last_contact']}" if s["last_contact"] else "none yet") + next_due))
+    if s["open_requests"]:
+        lines.append(("Requests", ", ".join(f"{r['on']} (answer by {r['due']})" for r in s["open_requests"])))
+    a = s["absence"]
+    if a["unexcused_days"]:
+        critical = " (critical)" if a["critical"] else ""
+        lines.append(("Absence", f"{a['unexcused_days']} of the last {a['school_days']} school days unexcused{critical}"))
+    if s["risk"]:
+        r = s["risk"]
+        lines.append(("Risk", f"{r['level']} (score {r['score']})" + (": " + "; ".join(r["details"]) if r["details"] else "")))
+    if s["handovers"]:
+        said = {"assigned": "assigned {to}", "handover": "handed to {to}", "released": "released {from}"}
+        lines.append(("Mentors", ", ".join(said[c["kind"]].format(**c) + f" {c['on']}" for c in s["handovers"])))
+    if s["placement_history"]:
+        shown = [f"{p['host_kind']}, {p['purpose']} {p['started']}–{p['ended'] or 'running'}" for p in s["placement_history"]]
+        lines.append(("Placements", "; ".join(shown)))
+    return lines
 
 
 @cli.command()

@@ -26,6 +26,7 @@ from brobyg.projections.fidelity import fidelity
 from brobyg.projections.outcomes import outcomes
 from brobyg.projections.policy import Policy, load_policy
 from brobyg.projections.risk import risk
+from brobyg.projections.situation import situation
 from brobyg.projections.timeline import active_streams, load_timelines
 
 Progress = Callable[[int, int], None]
@@ -174,6 +175,13 @@ class ReadModels:
             streams = active_streams(conn, on) if mentor is None else streams_of(conn, mentor, on)
             timelines = load_timelines(conn, on, streams, recent=self._recent(on))
             return agenda(timelines, on, days, self.policy, mentor)
+
+    def situation(self, stream: str, on: dt.date) -> dict[str, Any]:
+        """One pathway as `show` tells it on `on` (`projections.situation`)."""
+        self.catch_up()
+        with self.engine.connect() as conn:
+            timeline = load_timelines(conn, on, [stream])[stream]
+            return situation(timeline, on, self.policy)
 
     def _recent(self, on: dt.date) -> dt.date:
         """How far back today's views look: beyond every window in the policy, with room to spare."""

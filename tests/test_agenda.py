@@ -1,5 +1,5 @@
-"""`brobyg agenda`: a mentor's working list, most urgent first, from the same indicators as
-`caseload` and `risk`, on both stores."""
+"""`brobyg agenda`: a mentor's working list, most urgent first; and `show`, which tells a case's
+whole situation. Both from the same indicators as `caseload` and `risk`, on both stores."""
 
 from __future__ import annotations
 
@@ -120,3 +120,63 @@ def test_agenda_logs_each_case_it_names_and_shows_an_erased_person_as_erased(db_
     assert people == {two["jens"]: "Jens", two["bo"]: "[erased]"}
     for case in two.values():
         assert [e["command"] for e in ok_json(db_url, "access-log", case)][:1] == ["agenda"]
+
+
+def test_show_tells_the_whole_situation(db_url: str, two: dict[str, str]) -> None:
+    app = make_app(db_url)
+    bo = two["bo"]
+    app.assess(bo, "danish", 4, on=D(2026, 11, 19))
+    app.assess(bo, "maths", 0, on=D(2026, 11, 19))
+    app.start_placement(bo, "Træ & Co", "company", "Mette", "pressure-test", "carpenter", on=D(2026, 11, 20))
+    app.end_placement(bo, "liked it", on=D(2026, 11, 23))
+    app.request(bo, "help with maths", on=D(2026, 11, 24))
+    app.assign(bo, "peter", reason="sara is on leave", on=D(2026, 11, 24))
+    app.close()
+    shown = ok_json(db_url, "show", bo)
+    assert {"case", "person", "state", "episode", "mentor", "mentor_role", "grades", "placements", "next"} <= shown.keys()
+    assert (shown["mentor"], shown["mentor_name"], shown["mentor_role"]) == ("peter", "Peter Lund", "education")
+    assert (shown["last_contact"], shown["next_contact_due"], shown["contact_every_days"]) == ("2026-11-13", "2026-11-20", 7)
+    assert shown["open_requests"] == [{"on": "2026-11-24", "due": "2026-11-25"}]
+    assert shown["absence"] == {"school_days": 20, "unexcused_days": 3, "critical": True}
+    (risk,) = [r for r in ok_json(db_url, "risk") if r["case"] == bo]
+    assert shown["risk"] == {k: risk[k] for k in ("score", "level", "reasons", "details", "actions")}
+    assert shown["handovers"] == [
+        {"on": "2026-09-02", "kind": "assigned", "from": None, "to": "sara"},
+        {"on": "2026-11-24", "kind": "handover", "from": "sara", "to": "peter"},
+    ]
+    assert shown["placement_history"] == [
+        {
+            "started": "2026-11-20",
+            "ended": "2026-11-23",
+            "host_kind": "company",
+            "purpose": "pressure-test",
+            "follow_up_given": True,
+        }
+    ]
+    assert (shown["grades"], shown["placements"]) == ({"danish": "4", "maths": "00"}, 1)
+    assert shown["admission"] == {"met": False, "missing": ["maths is 00"]}
+
+    text = run_cli(db_url, "show", bo).output
+    for line in (
+        "Mentor       peter, Peter Lund (education mentor)",
+        "Grades       danish 4, maths 00 (admission not met: maths is 00)",
+        "Contact      last 2026-11-13; next due 2026-11-20 (every 7 days, overdue by 6 days)",
+        "Requests     2026-11-24 (answer by 2026-11-25)",
+        "Absence      3 of the last 20 school days unexcused (critical)",
+        f"Risk         {risk['level']} (score {risk['score']}): ",
+        "Mentors      assigned sara 2026-09-02, handed to peter 2026-11-24",
+        "Placements   company, pressure-test 2026-11-20–2026-11-23",
+    ):
+        assert line in text, (line, text)
+
+
+def test_show_of_an_erased_person_and_of_an_ended_pathway(db_url: str, two: dict[str, str]) -> None:
+    app = make_app(db_url)
+    app.drop_out(two["bo"], "moved away", on=D(2026, 11, 25))
+    app.erase(two["bo"], "asked to be forgotten", on=D(2026, 11, 26))
+    app.close()
+    shown = ok_json(db_url, "show", two["bo"])
+    assert (shown["person"], shown["state"], shown["risk"], shown["next_contact_due"]) == ("[erased]", "dropped_out", None, None)
+    assert shown["last_contact"] == "2026-11-13" and shown["handovers"][0]["to"] == "sara"
+    text = run_cli(db_url, "show", two["bo"])
+    assert text.exit_code == 0 and "[erased]" in text.output and "Risk" not in text.output
