@@ -30,6 +30,9 @@ from brobyg.projections.indicators import (
 from brobyg.projections.policy import Policy
 from brobyg.projections.timeline import Timeline, load_timelines
 
+# The kinds of fact `items` reads (no grades): the agenda loads only these.
+PARTS = ("transitions", "mentor_changes", "contacts", "requests", "absences", "placements", "cadences")
+
 # On the same due date, the more pressing kind first: the young person is absent or waiting.
 URGENCY = ("absence", "request", "contact", "bridging", "apprenticeship_start", "placement", "trial")
 

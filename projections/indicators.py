@@ -106,14 +106,16 @@ def critical_absence(absent: set[dt.date], on: dt.date, policy: Policy) -> bool:
     return longest >= policy.absence_consecutive_days
 
 
-def critical_absence_starts(t: Timeline, on: dt.date, policy: Policy) -> list[dt.date]:
-    """The school days on which absence became critical (a new episode of critical absence).
+def critical_absence_starts(t: Timeline, on: dt.date, policy: Policy, after: dt.date | None = None) -> list[dt.date]:
+    """The school days on which absence became critical (a new episode of critical absence);
+    with `after`, only those after that day (each day is decided on its own, so the rest are
+    not looked at).
 
     Absence can only become critical on an absent day: that is when the count and the run grow.
     """
     absent = unexcused_absent_days(t, on)
     starts = []
-    for day in sorted(absent):
+    for day in sorted(d for d in absent if after is None or d > after):
         previous = school_days_until(day - dt.timedelta(days=1), 1)[0]
         if critical_absence(absent, day, policy) and not critical_absence(absent, previous, policy):
             starts.append(day)
@@ -133,8 +135,8 @@ def absence_not_followed_up(t: Timeline, on: dt.date, policy: Policy) -> list[dt
     """R11: the days absence became critical with no mentor contact since, while it is watched."""
     if t.state_on(on) not in ABSENCE_WATCHED_STATES:
         return []
-    contacts = t.contact_dates(on)
-    return [day for day in critical_absence_starts(t, on, policy) if not any(c >= day for c in contacts)]
+    last_contact = max(t.contact_dates(on), default=None)  # a contact on or after the day follows it up
+    return critical_absence_starts(t, on, policy, after=last_contact)
 
 
 def transition_window(t: Timeline, on: dt.date, policy: Policy) -> str | None:

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from brobyg.domain.application import Brobyg
 from brobyg.engine.read_models import ReadModelStatus, TrackedReadModels
 from brobyg.projections import facts
-from brobyg.projections.agenda import agenda, streams_of
+from brobyg.projections.agenda import PARTS, agenda, streams_of
 from brobyg.projections.capacity import capacity
 from brobyg.projections.caseload import caseload
 from brobyg.projections.facts import all_read_models
@@ -170,10 +170,14 @@ class ReadModels:
 
     def agenda(self, on: dt.date, days: int, mentor: str | None = None) -> list[dict[str, Any]]:
         """What is due by `on` + `days` on the active pathways (`projections.agenda`)."""
+        from brobyg.projections.find import current
+
         self.catch_up()
         with self.engine.connect() as conn:
-            streams = active_streams(conn, on) if mentor is None else streams_of(conn, mentor, on)
-            timelines = load_timelines(conn, on, streams, recent=self._recent(on))
+            # Every active pathway from the people read model (as find takes them): one query,
+            # not a scan of every transition; `agenda` checks each timeline's state on `on` again.
+            streams = [c.stream for c in current(conn, on)] if mentor is None else streams_of(conn, mentor, on)
+            timelines = load_timelines(conn, on, streams, parts=PARTS, recent=self._recent(on))
             return agenda(timelines, on, days, self.policy, mentor)
 
     def situation(self, stream: str, on: dt.date) -> dict[str, Any]:

@@ -112,6 +112,25 @@ def test_placements_apprenticeships_and_ended_pathways(db_url: str) -> None:
     assert ok_json(db_url, "agenda", "--mentor", "sara") == items  # found by sara's own rows, released ones too
 
 
+def test_the_whole_agenda_as_of_an_earlier_day_takes_each_pathway_as_it_stood(db_url: str) -> None:
+    """Every active pathway comes from the people read model, which holds where each stands now:
+    one that has ended since, or changed mentor since, is taken as it stood on the day asked about."""
+    app = make_app(db_url)
+    scenarios.mentors(app)
+    gone = scenarios.bridging(app, person="Bent").case
+    app.drop_out(gone, "moved away", on=D(2026, 11, 10))
+    moved = scenarios.bridging(app, person="Kim").case
+    app.assign(moved, "peter", reason="sara is on leave", on=D(2026, 11, 20))
+    app.close()
+    earlier = ok_json(db_url, "agenda", "--as-of", "2026-11-05")
+    assert {(i["person"], i["mentor"]) for i in earlier} == {("Bent", "sara"), ("Kim", "sara")}
+    assert {(i["person"], i["mentor"]) for i in ok_json(db_url, "agenda")} == {("Kim", "peter")}
+    by_mentor = [i for m in ("peter", "sara") for i in ok_json(db_url, "agenda", "--as-of", "2026-11-05", "--mentor", m)]
+    assert sorted(by_mentor, key=lambda i: (i["due"], i["case"], i["rule"])) == sorted(
+        earlier, key=lambda i: (i["due"], i["case"], i["rule"])
+    )
+
+
 def test_agenda_logs_each_case_it_names_and_shows_an_erased_person_as_erased(db_url: str, two: dict[str, str]) -> None:
     app = make_app(db_url)
     app.erase(two["bo"], "asked to be forgotten", on=D(2026, 11, 26))
