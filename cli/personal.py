@@ -35,6 +35,12 @@ def erase(env: Env, case: str, reason: str, on: dt.date | None, as_json: bool) -
     dates and figures stay, so every report is unchanged; the person may be referred again as
     new. Cannot be undone."""
     _admin_only(env, "erase a person's data")
+    if env.app.kept_in_clear(case):
+        click.echo(
+            f"warning: {case} has personal fields stored in clear by a version before encryption; "
+            "erasure cannot remove them from the log (see the README's Personal data)",
+            err=True,
+        )
     p = env.app.erase(case, reason, on=on)
     emit(
         {"case": p.case, "state": p.state, "erased": p.erased},
@@ -55,6 +61,9 @@ def retention(env: Env, dry_run: bool, as_json: bool) -> None:
     years = env.read_models.policy.retention_years
     due = env.read_models.past_retention(env.app.clock.today())
     if not dry_run:
+        from brobyg.domain.terms import OUTCOME_STATES
+
+        due = [row for row in due if env.app.pathway(row["case"]).state in OUTCOME_STATES]  # not re-referred since
         for row in due:
             env.app.erase(row["case"], f"retention: ended {row['ended']} ({row['state']}), kept {years} years")
     emit(

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from brobyg.domain import imported, rules
-from brobyg.domain.case_ids import clean_person, is_case_id, new_case_id, normalise_case_id, person_key
+from brobyg.domain.case_ids import PERSON_PREFIX, clean_person, is_case_id, new_case_id, normalise_case_id, person_key
 from brobyg.domain.mentor import Mentor
 from brobyg.domain.partnership import Partnership
 from brobyg.domain.pathway import Pathway
@@ -40,7 +40,6 @@ from brobyg.engine.application import CommandApplication
 from brobyg.engine.clock import Clock
 from brobyg.engine.commands import Changes
 from brobyg.engine.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound, Refused, Stale
-from brobyg.engine.personal import ERASED
 from brobyg.engine.rules import Violation, require
 from brobyg.engine.store import Store
 
@@ -233,7 +232,8 @@ class Brobyg(CommandApplication):
                 "readiness": readiness,
                 "justification": justification,
                 "via": via,
-                "earlier_case": self._earlier_case(key),
+                # A store written before encryption keyed its claims without a secret: found either way.
+                "earlier_case": self._earlier_case(key) or self._earlier_case(person_key(person, born, None)),
             }
             found += PATHWAY.check(None, NEW, "refer", args).violations  # type: ignore[arg-type]
             require(rules.r13_effective_date(when, self.clock.today(), None), found)
@@ -629,7 +629,7 @@ class Brobyg(CommandApplication):
 
         def command() -> tuple[tuple[Pathway, list[str]], Sequence[EventSourced]]:
             p = self.pathway(case)
-            claims = self.erasure_claims(p)  # read while the key still opens the reference
+            claims = self.erasure_claims(p)
             if p.erased:
                 return (p, claims), []
             p.record(
@@ -649,12 +649,17 @@ class Brobyg(CommandApplication):
         return p
 
     def erasure_claims(self, p: Pathway) -> list[str]:
-        """The claims an erasure deletes: the person's data key and, while it can still be told,
-        their duplicate-referral key."""
-        claims = [self.personal.data_key_claim(p.id)]
-        if p.born is not None and p.person != ERASED:
-            claims.append(person_key(p.person, p.born, self.personal.master.person_secret))
-        return claims
+        """The claims an erasure deletes: the person's data key and every duplicate-referral key
+        their case holds (found by holder, so also one keyed the way an older version did)."""
+        return [self.personal.data_key_claim(p.id), *self.recorder.held_by(p.case, PERSON_PREFIX)]  # type: ignore[attr-defined]
+
+    def kept_in_clear(self, case: str) -> bool:
+        """Whether the case has personal fields stored in clear (by a version before encryption):
+        an erasure cannot reach those."""
+        p = self.pathway(case)
+        for _ in self.events.get(p.id):  # reading them notes any field in clear
+            pass
+        return p.id in self.personal.in_clear
 
 
 @functools.lru_cache(maxsize=65_536)

@@ -332,6 +332,7 @@ class Pathway(EventSourced):
         personal data itself (`reason` says why, e.g. retention or a request)."""
 
         TOPIC = "brobyg:Pathway.PersonErased"
+        FORGETS_PERSONAL_DATA = True  # every process reading it drops the person's key
         reason: str
 
         def apply(self, p: Pathway) -> None:
@@ -343,7 +344,8 @@ class Pathway(EventSourced):
             p.exit_reason = ERASED if p.exit_reason else None
             if p.placement:
                 p.placement = {**p.placement, "contact": ERASED, "wish": ERASED}
-
+            p.before = {}  # what earlier transitions changed, free texts among it: nothing is undone past an erasure
+            p.voided = {no: (by, at, ERASED) for no, (by, at, _) in p.voided.items()}
 
     # --- corrections (R15) -------------------------------------------------------------
 

@@ -229,7 +229,6 @@ def admission_unmet(grades: Mapping[str, int]) -> list[str]:
     return unmet
 
 
-
 def r7_retention_mentor_stays(p: Pathway) -> Found:
     """R7 Retention: the mentor stays until an apprenticeship is secured."""
     return [
@@ -291,12 +290,24 @@ def r15_voidable(p: Pathway, no: int, event: Any) -> Found:
     latest = max(p.before, default=None)
     if isinstance(event, Pathway.Transitioned):
         if isinstance(event, Pathway.Referred):
-            return [Violation("R15", f"the referral of {p.case} cannot be undone; withdraw the pathway instead (brobyg withdraw {p.case} --reason …)")]
+            return [
+                Violation(
+                    "R15",
+                    f"the referral of {p.case} cannot be undone; withdraw the pathway instead (brobyg withdraw {p.case} --reason …)",
+                )
+            ]
         if no != latest:
-            return [Violation("R15", f"#{no} of {p.case} is not its latest transition (#{latest} is); only the latest can be undone")]
+            return [
+                Violation("R15", f"#{no} of {p.case} is not its latest transition (#{latest} is); only the latest can be undone")
+            ]
         return []
     if not isinstance(event, VOIDABLE_FACTS):
-        return [Violation("R15", f"#{no} of {p.case} ({type(event).__name__}) cannot be voided: a mentor change is corrected by another (brobyg assign)")]
+        return [
+            Violation(
+                "R15",
+                f"#{no} of {p.case} ({type(event).__name__}) cannot be voided: a mentor change is corrected by another (brobyg assign)",
+            )
+        ]
     if p.state not in ACTIVE_STATES:
         return [Violation("R15", f"{p.case} has ended ({p.state}): only its latest transition (#{latest}) can be undone")]
     return []

@@ -65,6 +65,12 @@ class SQLiteClaimingRecorder(SQLiteRecorderOverrides, SQLiteApplicationRecorder)
                 found.update((row[0], row[1]) for row in c.fetchall())
         return found
 
+    def held_by(self, holder: str, prefix: str) -> list[str]:
+        """The keys starting with `prefix` that `holder` holds."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT key FROM {CLAIMS_TABLE} WHERE holder = ? AND substr(key, 1, ?) = ?", (holder, len(prefix), prefix))
+            return [row[0] for row in c.fetchall()]
+
     def release(self, keys: Sequence[str]) -> None:
         """Delete claims (an erasure), overwriting their bytes in the file and then in the WAL
         (SQLite would otherwise leave a deleted key readable in free pages until reused)."""

@@ -190,11 +190,29 @@ class PostgresClaimingRecorder(PostgresRecorderOverrides, PostgresApplicationRec
             curs.execute(SQL("SELECT key, holder FROM {0} WHERE key = ANY(%s)").format(self.claims_table), (list(keys),))
             return {row["key"]: row["holder"] for row in curs.fetchall()}
 
+    def held_by(self, holder: str, prefix: str) -> list[str]:
+        """The keys starting with `prefix` that `holder` holds."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(
+                SQL("SELECT key FROM {0} WHERE holder = %s AND left(key, %s) = %s").format(self.claims_table),
+                (holder, len(prefix), prefix),
+            )
+            return [row["key"] for row in curs.fetchall()]
+
     def release(self, keys: Sequence[str]) -> None:
-        """Delete claims (an erasure). The dead rows stay in the table's pages until PostgreSQL's
-        vacuum reuses them; `VACUUM` of the claims table right after shortens that."""
+        """Delete claims (an erasure), then vacuum the table. Vacuum makes the dead rows' space
+        reusable; their bytes stay in the table's pages until overwritten, and in any WAL
+        archive or base backup taken meanwhile."""
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
             curs.execute(SQL("DELETE FROM {0} WHERE key = ANY(%s)").format(self.claims_table), (list(keys),))
+        with self.datastore.get_connection() as conn:
+            # The dead rows' space made reusable now rather than whenever autovacuum comes by (a
+            # login that does not own the table gets only a warning, and the deletion stands).
+            conn.autocommit = True
+            try:
+                conn.execute(SQL("VACUUM {0}").format(self.claims_table))
+            finally:
+                conn.autocommit = False
 
     def all_claims(self) -> list[tuple[str, str]]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:

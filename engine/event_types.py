@@ -86,5 +86,7 @@ class ClosedMapper(Mapper[Any]):
         if "originator_topic" in vars(event):  # a creation event names the aggregate to create
             self.event_types.check_aggregate(stored_event, vars(event)["originator_topic"])
         if getattr(event_class, "PERSONAL", ()):
-            self.personal.open(event_class, event.originator_id, vars(event))
+            self.personal.open(event_class, event.originator_id, stored_event.originator_version, vars(event))
+        if getattr(event_class, "FORGETS_PERSONAL_DATA", False):  # an erasure, seen by any process: drop its key
+            self.personal.forget(event.originator_id)
         return event

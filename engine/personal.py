@@ -74,6 +74,7 @@ class PersonalData:
         self._nonce_keys: dict[UUID, bytes] = {}  # `seal_for_view`'s, derived from the data keys
         self._absent: set[UUID] = set()  # streams the last prefetch found no key for (erased)
         self._pending: dict[UUID, tuple[AESGCM, str]] = {}  # made for a save not yet committed
+        self.in_clear: set[UUID] = set()  # streams seen with a personal field stored in clear
         self._borrowed: dict[UUID, AESGCM] | None = None  # keys of a file being checked (import)
         self._store_has_fingerprint = False
 
@@ -209,22 +210,24 @@ class PersonalData:
         for name, value in values.items():
             text = value.isoformat() if isinstance(value, dt.date) else value
             nonce = os.urandom(NONCE)
-            sealed = key.encrypt(nonce, text.encode("utf-8"), _context(stream, name))
+            sealed = key.encrypt(nonce, text.encode("utf-8"), _context(stream, event.originator_version, type(event), name))
             state[name] = {SEALED: base64.b64encode(nonce + sealed).decode("ascii")}
 
-    def open(self, event_class: type, stream: UUID, state: dict[str, Any]) -> None:
+    def open(self, event_class: type, stream: UUID, version: int, state: dict[str, Any]) -> None:
         """Replace sealed values in a stored event's state by what they hold, or by `ERASED`."""
         for name in getattr(event_class, "PERSONAL", ()):
             value = state.get(name)
             if not is_sealed(value):
-                continue  # in clear (written before encryption), or None
+                if value is not None:  # in clear: written before encryption, and no erasure reaches it
+                    self.in_clear.add(stream)
+                continue
             key = self._key(stream)
             if key is None:
                 state[name] = None if name in getattr(event_class, "PERSONAL_DATES", ()) else ERASED
                 continue
             try:
                 blob = base64.b64decode(value[SEALED], validate=True)
-                text = key.decrypt(blob[:NONCE], blob[NONCE:], _context(stream, name)).decode("utf-8")
+                text = key.decrypt(blob[:NONCE], blob[NONCE:], _context(stream, version, event_class, name)).decode("utf-8")
             except (InvalidTag, ValueError) as e:
                 raise UntrustedEvent(
                     f"stream {stream}: the sealed {name} does not open with its key ({type(e).__name__})"
@@ -280,6 +283,7 @@ def _personal_values(event: Any) -> dict[str, Any]:
     return {name: state[name] for name in getattr(type(event), "PERSONAL", ()) if state.get(name) is not None}
 
 
-def _context(stream: UUID, name: str) -> bytes:
-    """Associated data: a sealed value opens only in its own stream and field."""
-    return stream.bytes + name.encode("ascii")
+def _context(stream: UUID, version: int, event_class: type, name: str) -> bytes:
+    """Associated data: a sealed value opens only in its own stream, event (number and type)
+    and field, so it cannot be moved to another event of the same person."""
+    return b"|".join((stream.bytes, str(version).encode(), event_class.TOPIC.encode(), name.encode("ascii")))

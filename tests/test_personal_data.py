@@ -278,3 +278,41 @@ def test_retention_on_a_shared_store(pg_url: str) -> None:
     app = make_app(pg_url)
     assert reports(ReadModels(app)) == before
     app.close()
+
+
+def test_an_erasure_that_stopped_half_way_is_finished_by_running_it_again(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = make_app(db_url)
+    scenarios.mentors(app)
+    p = app.refer("Ame\u00ad\u0301lie Dupont", BORN, "education-ready", on=TODAY)  # an invisible character before an accent
+    release = app.recorder.release
+    monkeypatch.setattr(app.recorder, "release", lambda keys: (_ for _ in ()).throw(OSError("the disk went away")))
+    with pytest.raises(OSError):
+        app.erase(p.case, "request")
+    monkeypatch.setattr(app.recorder, "release", release)
+    app.erase(p.case, "request")  # again: the event is there, now the claims go
+    assert [k for k, holder in app.recorder.all_claims() if holder == p.case] == []
+    assert app.refer("Amélie Dupont", BORN, "education-ready", on=TODAY).case != p.case
+    app.close()
+
+
+def test_a_sealed_value_opens_only_in_its_own_event(tmp_path: Path) -> None:
+    source, export = str(tmp_path / "source.sqlite"), tmp_path / "log.jsonl"
+    app = make_app(source)
+    a_pathway_full_of_personal_data(app)
+    app.close()
+    assert run_cli(source, "export", str(export)).exit_code == 0
+    lines = export.read_text(encoding="utf-8").splitlines(keepends=True)
+    assigned = next(i for i, line in enumerate(lines) if "Pathway.MentorAssigned" in line)
+    dropped = next(i for i, line in enumerate(lines) if "Pathway.DroppedOut" in line)
+    moved = json.loads(json.loads(lines[assigned])["state"])["reason"]
+    record = json.loads(lines[dropped])
+    state = json.loads(record["state"])
+    state["reason"] = moved  # the mentor's reason, moved into the drop-out
+    record["state"] = json.dumps(state, separators=(",", ":"))
+    lines[dropped] = json.dumps(record, ensure_ascii=False) + "\n"
+    import hashlib
+
+    lines[-1] = json.dumps({"sha256": hashlib.sha256("".join(lines[1:-1]).encode()).hexdigest()}) + "\n"
+    (tmp_path / "moved.jsonl").write_text("".join(lines), encoding="utf-8")
+    refused = run_cli(str(tmp_path / "target.sqlite"), "import", str(tmp_path / "moved.jsonl"))
+    assert refused.exit_code == 2 and "does not open" in refused.stderr, refused.output
