@@ -64,6 +64,13 @@ def timed(work: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - start, result
 
 
+def timed_with_cpu(work: Callable[[], Any]) -> tuple[float, float, Any]:
+    """Wall seconds, this process's CPU seconds, and the result."""
+    cpu = time.process_time()
+    seconds, result = timed(work)
+    return seconds, time.process_time() - cpu, result
+
+
 def peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 

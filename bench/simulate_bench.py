@@ -9,9 +9,10 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from common import TODAY, app_for, arguments, drop, fresh_url, peak_memory_mb, timed
+from common import TODAY, app_for, arguments, drop, fresh_url, peak_memory_mb, timed_with_cpu
 
-from brobyg.simulator.simulate import Simulation
+from brobyg.domain.application import Brobyg
+from brobyg.simulator.simulate import Result, Simulation
 
 
 def raw_floor_sqlite(source: str, folder: Path) -> tuple[int, float]:
@@ -64,16 +65,28 @@ def raw_floor_postgres(url: str) -> tuple[int, float]:
         return len(rows), time.perf_counter() - start
 
 
+def raw_floor(store: str, url: str, folder: Path) -> tuple[int, float]:
+    """The raw floor of a simulated store: its rows inserted again by plain executemany."""
+    return raw_floor_sqlite(url, folder) if store == "sqlite" else raw_floor_postgres(url)
+
+
+def simulate(url: str, pathways: int) -> tuple[float, float, Result, Brobyg]:
+    """Simulate `pathways` pathways (seed 1, six years up to TODAY) into the store at `url`:
+    wall and CPU seconds, the simulation's result and its application (still open)."""
+    app = app_for(url, simulated=True)
+    sim = Simulation(app, pathways, 1, TODAY.replace(year=TODAY.year - 6), TODAY)
+    seconds, cpu, result = timed_with_cpu(sim.run)
+    return seconds, cpu, result, app
+
+
 def main() -> None:
     args = arguments(__doc__.splitlines()[0], keep="")
     folder = Path(tempfile.mkdtemp(prefix="brobyg-bench-"))
     url = args.keep or fresh_url(args.store, folder, f"sim{args.pathways}")
-    app = app_for(url, simulated=True)
-    sim = Simulation(app, args.pathways, 1, TODAY.replace(year=TODAY.year - 6), TODAY)
-    seconds, result = timed(sim.run)
+    seconds, _, result, app = simulate(url, args.pathways)
     peak = peak_memory_mb()  # the simulation's own peak, before the floor reads the log back
     ours = result.events / seconds
-    rows, floor_seconds = raw_floor_sqlite(url, folder) if args.store == "sqlite" else raw_floor_postgres(url)
+    rows, floor_seconds = raw_floor(args.store, url, folder)
     floor = rows / floor_seconds
     print(f"store={args.store} pathways={args.pathways} events={result.events} refused={result.refused}")
     print(f"simulate: {seconds:.1f} s, {ours:,.0f} events/s")
