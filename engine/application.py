@@ -197,5 +197,6 @@ class CommandApplication(ApplicationOverrides):
         return running_batch(self, flush_every)
 
     def count_events(self) -> int:
-        """How many events the store holds."""
+        """The log's head: how many events the store holds, except that on PostgreSQL a save that
+        lost a race may have taken a notification id it never used (the head is then higher)."""
         return self.recorder.max_notification_id() or 0
