@@ -34,7 +34,7 @@ def exported_cases(claims: list[tuple[str, str]]) -> list[str]:
     return [holder for _key, holder in claims if is_case_id(holder)]
 
 
-def _admins_only(env: Env, what: str) -> None:
+def admins_only(env: Env, what: str) -> None:
     """On PostgreSQL the access log and subject access are an admin's (the database lets only the
     admin role read the log); on SQLite the file's permissions are the only guard."""
     from brobyg.engine.access import role_name
@@ -53,7 +53,7 @@ def access_log_(env: Env, case: str, as_json: bool) -> None:
     first; this look included. On PostgreSQL for admins only."""
     from brobyg.engine import access_log
 
-    _admins_only(env, "read the access log")
+    admins_only(env, "read the access log")
     p = env.app.pathway(case)
     logged(env, "access-log", [p.case])  # who was shown whom is itself about the person
     entries = access_log.entries(env.app, p.case)
@@ -79,7 +79,7 @@ def subject_access_(env: Env, case: str, output: Path, force: bool, as_json: boo
     models' rows and the access log (this request included). On PostgreSQL for admins only."""
     from brobyg.projections.subject_access import subject_access
 
-    _admins_only(env, "take a subject access")
+    admins_only(env, "take a subject access")
     app = env.app
     p = app.pathway(case)
     with written_whole(output) as out:

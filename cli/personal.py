@@ -10,17 +10,10 @@ import datetime as dt
 
 import click
 
+from brobyg.cli.access_log import admins_only
 from brobyg.cli.app import Env, cli, json_option
 from brobyg.cli.output import emit, table
 from brobyg.cli.params import DATE, TEXT
-
-
-def _admin_only(env: Env, command: str) -> None:
-    from brobyg.engine.errors import NotAllowed
-    from brobyg.engine.identity import is_admin
-
-    if not is_admin(env.app):
-        raise NotAllowed(f"the login {env.app.login} may not {command}; an admin of this store does")
 
 
 @cli.command()
@@ -34,7 +27,7 @@ def erase(env: Env, case: str, reason: str, on: dt.date | None, as_json: bool) -
     about them read as [erased] everywhere, exports and backups of the store included. States,
     dates and figures stay, so every report is unchanged; the person may be referred again as
     new. Cannot be undone."""
-    _admin_only(env, "erase a person's data")
+    admins_only(env, "erase a person's data")
     if env.app.kept_in_clear(case):
         click.echo(
             f"warning: {case} has personal fields stored in clear by a version before encryption; "
@@ -57,7 +50,7 @@ def retention(env: Env, dry_run: bool, as_json: bool) -> None:
     """Erase every person whose pathway ended longer ago than the retention period
     (policy.toml, [personal_data] retention_years, 5 years by default), and list them. Running
     it again erases no one twice."""
-    _admin_only(env, "erase persons past retention")
+    admins_only(env, "erase persons past retention")
     years = env.read_models.policy.retention_years
     due = env.read_models.past_retention(env.app.clock.today())
     if not dry_run:

@@ -656,10 +656,7 @@ class Brobyg(CommandApplication):
     def kept_in_clear(self, case: str) -> bool:
         """Whether the case has personal fields stored in clear (by a version before encryption):
         an erasure cannot reach those."""
-        p = self.pathway(case)
-        for _ in self.events.get(p.id):  # reading them notes any field in clear
-            pass
-        return p.id in self.personal.in_clear
+        return self.holds_personal_in_clear(self.pathway(case).id)
 
 
 @functools.lru_cache(maxsize=65_536)

@@ -30,7 +30,7 @@ from brobyg.engine.identity import login_of
 from brobyg.engine.master_key import load_master_key
 from brobyg.engine.memory import Memory
 from brobyg.engine.overrides import ApplicationOverrides, replay
-from brobyg.engine.personal import PersonalData
+from brobyg.engine.personal import PersonalData, is_sealed
 from brobyg.engine.store import Store
 
 # A store made by the simulator says so with this claim, so that it may run ahead of the real
@@ -195,6 +195,20 @@ class CommandApplication(ApplicationOverrides):
         """Run many commands as one writer, saving every `flush_every` events in one transaction
         (see `engine.batch`)."""
         return running_batch(self, flush_every)
+
+    def holds_personal_in_clear(self, stream: Any) -> bool:
+        """Whether a stored event of the stream has a personal field in clear (written before
+        encryption): no erasure reaches those."""
+        for stored in self.recorder.select_events(stream):
+            names = getattr(self.mapper.event_types.events.get(stored.topic), "PERSONAL", ())  # type: ignore[attr-defined]
+            if names:
+                raw = stored.state  # as the mapper reads it (brobyg sets neither a cipher nor a compressor)
+                raw = self.mapper.cipher.decrypt(raw) if self.mapper.cipher else raw
+                raw = self.mapper.compressor.decompress(raw) if self.mapper.compressor else raw
+                state = self.mapper.transcoder.decode(raw)
+                if any(state.get(name) is not None and not is_sealed(state[name]) for name in names):
+                    return True
+        return False
 
     def count_events(self) -> int:
         """The log's head: how many events the store holds, except that on PostgreSQL a save that

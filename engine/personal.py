@@ -75,7 +75,6 @@ class PersonalData:
         self._nonce_keys: dict[UUID, bytes] = {}  # `seal_for_view`'s, derived from the data keys
         self._absent: set[UUID] = set()  # streams the last prefetch found no key for (erased)
         self._pending: dict[UUID, tuple[AESGCM, str]] = {}  # made for a save not yet committed
-        self.in_clear: set[UUID] = set()  # streams seen with a personal field stored in clear
         self._borrowed: dict[UUID, AESGCM] | None = None  # keys of a file being checked (import)
         self._store_has_fingerprint = False
 
@@ -223,9 +222,7 @@ class PersonalData:
         for name in getattr(event_class, "PERSONAL", ()):
             value = state.get(name)
             if not is_sealed(value):
-                if value is not None:  # in clear: written before encryption, and no erasure reaches it
-                    self.in_clear.add(stream)
-                continue
+                continue  # in clear (written before encryption), or None
             key = self._key(stream)
             if key is None:
                 state[name] = None if name in getattr(event_class, "PERSONAL_DATES", ()) else ERASED

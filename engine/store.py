@@ -226,7 +226,7 @@ class Store:
             create_private_file(path)
             return None
         except FileExistsError:
-            pass
+            pass  # a store that is there already: made private below, if it is one
         if not _is_sqlite_file(path):
             return None
         told = made_private(path)

@@ -124,3 +124,28 @@ def admin_role(url: str) -> str:
         return role_name(app, "admin")
     finally:
         app.close()
+
+
+def new_logins(url: str) -> dict[str, str]:
+    """A fresh PostgreSQL login for each brobyg role (not yet granted it), by role."""
+    import uuid
+
+    from brobyg.engine.access import ROLES
+
+    tag = uuid.uuid4().hex[:6]
+    logins = {role: f"{role}_{tag}" for role in ROLES}
+    for login in logins.values():
+        pg_sql(url, f'CREATE ROLE "{login}" LOGIN')
+    return logins
+
+
+def drop_logins_and_roles(url: str, logins: dict[str, str]) -> None:
+    """Drop the logins and the store's group roles, and whatever they own."""
+    from brobyg.engine.access import ROLES, role_name
+
+    app = make_app(url)
+    groups = [role_name(app, role) for role in ROLES]
+    app.close()
+    for name in [*logins.values(), *groups]:
+        pg_sql(url, f'DROP OWNED BY "{name}"')
+        pg_sql(url, f'DROP ROLE "{name}"')

@@ -6,16 +6,24 @@ changes or deletes a stored event."""
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 
 import psycopg
 import pytest
 
-from brobyg.engine.access import ROLES, role_name
 from brobyg.engine.store import parse_store_url
 from tests import scenarios
-from tests.helpers import admin_role, as_login, count_events, make_app, needs_pg, pg_sql, run_cli
+from tests.helpers import (
+    admin_role,
+    as_login,
+    count_events,
+    drop_logins_and_roles,
+    make_app,
+    needs_pg,
+    new_logins,
+    pg_sql,
+    run_cli,
+)
 
 pytestmark = needs_pg
 
@@ -30,21 +38,14 @@ def staffed(pg_url: str) -> Iterator[tuple[str, dict[str, str], dict[str, str]]]
     app.assign(other, "peter", on=scenarios.D(2026, 9, 2))
     cases["peter"] = other
     app.close()
-    tag = uuid.uuid4().hex[:6]
-    logins = {role: f"{role}_{tag}" for role in ROLES}
+    logins = new_logins(pg_url)
     for role, login in logins.items():
-        pg_sql(pg_url, f'CREATE ROLE "{login}" LOGIN')
         args = ["--mentor", "sara"] if role == "mentor" else []
         granted = run_cli(pg_url, "access", "grant", login, "--role", role, *args, "--json")
         assert granted.exit_code == 0, granted.output
         assert json.loads(granted.stdout) == {"login": login, "role": role, "mentor": "sara" if role == "mentor" else None}
     yield pg_url, logins, cases
-    app = make_app(pg_url)
-    groups = [role_name(app, role) for role in ROLES]
-    app.close()
-    for name in [*logins.values(), *groups]:
-        pg_sql(pg_url, f'DROP OWNED BY "{name}"')
-        pg_sql(pg_url, f'DROP ROLE "{name}"')
+    drop_logins_and_roles(pg_url, logins)
 
 
 def test_the_owner_lists_who_holds_which_role(staffed: tuple) -> None:

@@ -11,7 +11,6 @@ import getpass
 import json
 import sqlite3
 import stat
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,11 +18,10 @@ from typing import Any
 import psycopg
 import pytest
 
-from brobyg.engine.access import ROLES, role_name
 from brobyg.engine.access_log import TABLE
 from brobyg.engine.store import parse_store_url
 from tests import scenarios
-from tests.helpers import PG_URL, admin_role, as_login, make_app, needs_pg, pg_sql, run_cli
+from tests.helpers import PG_URL, admin_role, as_login, drop_logins_and_roles, make_app, needs_pg, new_logins, pg_sql, run_cli
 
 
 @pytest.fixture
@@ -202,18 +200,13 @@ def staffed(pg_url: str) -> Iterator[tuple[str, dict[str, str], str]]:
     app = make_app(pg_url)
     scenarios.mentors(app)
     case = scenarios.bridging(app, person="Jens").case
-    groups = [role_name(app, role) for role in ROLES]
     app.close()
-    tag = uuid.uuid4().hex[:6]
-    logins = {role: f"{role}_{tag}" for role in ROLES}
+    logins = new_logins(pg_url)
     for role, login in logins.items():
-        pg_sql(pg_url, f'CREATE ROLE "{login}" LOGIN')
         args = ["--mentor", "sara"] if role == "mentor" else []
         assert run_cli(pg_url, "access", "grant", login, "--role", role, *args).exit_code == 0
     yield pg_url, logins, case
-    for name in [*logins.values(), *groups]:
-        pg_sql(pg_url, f'DROP OWNED BY "{name}"')
-        pg_sql(pg_url, f'DROP ROLE "{name}"')
+    drop_logins_and_roles(pg_url, logins)
 
 
 @needs_pg

@@ -22,6 +22,7 @@ from brobyg.domain import queries
 from brobyg.domain.application import Brobyg
 from brobyg.engine.transfer import export_log, import_log
 from brobyg.projections.readmodels import ReadModels
+from tests import scenarios
 from tests.helpers import TODAY, assert_rebuild_changes_nothing, make_app, run_cli
 
 FIXTURE = Path(__file__).parent / "fixtures" / "store-0.1.sqlite"
@@ -139,3 +140,17 @@ def test_the_command_line_reads_the_old_store_in_place(old_store: str) -> None:
     assert assigned.exit_code == 0, assigned.output
     last = json.loads(run_cli(old_store, "history", "BXY7P9Q", "--json").stdout)[-1]
     assert (last["event"], last["actor"]) == ("MentorAssigned", "sara") and last["login"]
+
+
+def test_erasing_a_person_stored_before_encryption_warns_that_the_log_keeps_them(old_store: str, tmp_path: Path) -> None:
+    case = sorted(CASES)[0]
+    erased = run_cli(old_store, "erase", case, "--reason", "the person's request")
+    assert erased.exit_code == 0
+    assert any(line.startswith(f"warning: {case} has personal fields stored in clear") for line in erased.stderr.splitlines())
+    fresh = str(tmp_path / "new.sqlite")
+    app = make_app(fresh)
+    scenarios.mentors(app)
+    new_case = scenarios.referred(app).case
+    app.close()
+    quiet = run_cli(fresh, "erase", new_case, "--reason", "the person's request")
+    assert quiet.exit_code == 0 and quiet.stderr == ""
