@@ -62,8 +62,9 @@ def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> None:
         t.add_column(column)
     for row in rows:  # as Text: what people typed ("[erased]", "[sic]") is shown, never read as markup
         t.add_row(*(Text("" if cell is None else str(cell)) for cell in row))
-    # Pipes and files get a generous width rather than rich's 80-column default.
-    width = None if sys.stdout.isatty() else 140
+    # Pipes and files get a generous width rather than rich's 80-column default (a cohort table
+    # with intervals is about 170 columns wide).
+    width = None if sys.stdout.isatty() else 200
     Console(width=width).print(t)
 
 

@@ -16,6 +16,7 @@ import click
 from brobyg.cli.access_log import logged
 from brobyg.cli.app import Env, cli, reads
 from brobyg.cli.files import output_option, written_whole
+from brobyg.cli.html import shown
 from brobyg.cli.output import emit, table
 from brobyg.cli.views import as_of_date, as_of_option
 from brobyg.engine.errors import NotAllowed
@@ -97,39 +98,120 @@ def report_options(f: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--cohort", type=click.Choice(["month", "quarter", "year"]), default="quarter", show_default=True)
 @report_options
 def outcomes(env: Env, cohort: str, as_of: dt.date | None, fmt: str, output: Path | None, force: bool, as_json: bool) -> None:
-    """Per intake cohort, the funnel from referral to qualification, beside the evaluation's figures."""
+    """Each pathway seen 25 weeks, 1½, 2½ and 4 years after its referral beside the evaluation, and the cohorts so far."""
     from brobyg.cli import html
 
     on = as_of_date(env, as_of)
     o = small.outcomes(env.read_models.outcomes(on, cohort))
-    shares = ("pathways", "completed_basic_course", "completed_main_course", "employed", "dropped_out", "withdrawn", "active")
+    _render(
+        fmt,
+        as_json,
+        o,
+        lambda: outcome_rows(o),
+        lambda: _outcome_tables(o),
+        lambda: html.page("Outcomes", on, [html.outcomes_section(o)]),
+        output,
+    )
 
-    def rows() -> list[dict[str, Any]]:
-        # Shares first, then the funnel's counts (n_…), one row for all and one per cohort.
-        return [
-            {"cohort": c["cohort"], **{k: c[k] for k in shares}, **{f"n_{k}": n for k, n in c["funnel"].items()}}
-            for c in [{"cohort": "all", **o["overall"]}, *o["cohorts"]]
-        ]
 
-    def human() -> None:
-        table(
-            f"Outcomes by {cohort} of first referral, as of {on}",
-            ["cohort", *shares],
-            [[r["cohort"], r["pathways"], *(html.pct(r[k]) for k in shares[1:])] for r in rows()],
-        )
-        b = o["benchmark"]
-        table(
-            "The evaluation, about four years after starting bridging",
-            ["outcome", "here", "participants", "comparable group"],
-            [[k, html.pct(o["overall"][k]), html.pct(b[k]["participants"]), html.pct(b[k]["comparison"])] for k in b],
-        )
-        table(
-            "Days in each state (ended stays)",
-            ["state", "stays", "median", "90th percentile"],
-            [[r["state"], *map(html.shown, (r["stays"], r["median_days"], r["p90_days"]))] for r in o["time_in_state_overall"]],
-        )
+# The order the horizons are shown in: the evaluation's own comparison first.
+HORIZON_NAMES = {"4y": "4 years", "25w": "25 weeks", "1.5y": "1½ years", "2.5y": "2½ years"}
+SO_FAR = "so far, all cohorts"
+COHORT_SHARES = ("completed_basic_course", "completed_main_course", "employed", "dropped_out", "withdrawn", "active")
+CSV_FIGURES = ("in_education", "started_basic_course", *COHORT_SHARES)
+SMALL_COHORT = 30  # below this many pathways, a cohort's shares are shown with their interval
 
-    _render(fmt, as_json, o, rows, human, lambda: html.page("Outcomes", on, [html.outcomes_section(o)]), output)
+
+def _interval(low: float | None, high: float | None) -> str:
+    return "–" if low is None or high is None else f"{low * 100:.1f}–{high * 100:.1f} %"
+
+
+def _days(value: Any) -> str:
+    """Days as whole days: a median between two stays is rounded half to even, as Python rounds."""
+    return shown(round(value) if isinstance(value, float) else value)
+
+
+def _outcome_tables(o: dict[str, Any]) -> None:
+    from brobyg.cli.html import pct
+
+    on = o["as_of"]
+    four = o["horizons"]["4y"]
+    table(
+        f"The evaluation's comparison: each pathway four years after its referral ({shown(four['pathways'])} pathways referred by {on - dt.timedelta(days=four['days'])})",
+        ["outcome", "here", "95 % interval", "participants", "comparable group"],
+        [
+            [name.replace("_", " "), pct(f["here"]), _interval(f["low"], f["high"]), pct(f["participants"]), pct(f["comparison"])]
+            for name, f in four["figures"].items()
+        ],
+    )
+    table(
+        "On the way: each pathway seen that long after its referral",
+        ["after", "outcome", "pathways", "here", "95 % interval", "evaluation"],
+        [
+            [
+                HORIZON_NAMES[key],
+                name.replace("_", " "),
+                shown(h["pathways"]),
+                pct(f["here"]),
+                _interval(f["low"], f["high"]),
+                f"about {pct(f['participants'])}",
+            ]
+            for key, h in o["horizons"].items()
+            if key != "4y"
+            for name, f in h["figures"].items()
+        ],
+    )
+
+    def share(c: dict[str, Any], k: str) -> str:
+        small_group = isinstance(c["pathways"], int) and c["pathways"] < SMALL_COHORT and c[k] is not None
+        low, high = c["intervals"][k]["low"], c["intervals"][k]["high"]
+        return f"{pct(c[k])} ({low * 100:.0f}–{high * 100:.0f})" if small_group else pct(c[k])
+
+    table(
+        f"Outcomes by {o['cohort']} of first referral as of {on}, so far: a cohort is still running while any of it is active or "
+        f"referred less than four years ago; below {SMALL_COHORT} pathways a share has its 95 % interval (in %)",
+        ["cohort", "pathways", "status", *(k.replace("_", " ") for k in COHORT_SHARES)],
+        [
+            [
+                label,
+                shown(c["pathways"]),
+                "still running" if c["still_running"] else "complete",
+                *(share(c, k) for k in COHORT_SHARES),
+            ]
+            for label, c in [(SO_FAR, o["overall"]), *((c["cohort"], c) for c in o["cohorts"])]
+        ],
+    )
+    table(
+        "Days in each state (ended stays)",
+        ["state", "stays", "median", "90th percentile"],
+        [[r["state"], shown(r["stays"]), _days(r["median_days"]), _days(r["p90_days"])] for r in o["time_in_state_overall"]],
+    )
+
+
+def outcome_rows(o: dict[str, Any]) -> list[dict[str, Any]]:
+    """The outcome report as CSV rows: each horizon with the evaluation's figures under it, then
+    the cohorts so far (all of them first); shares with their interval (`_low`, `_high`), then
+    the funnel's counts (`n_…`)."""
+    blank = {"cohort": "", "still_running": "", "pathways": "", **{k: None for k in CSV_FIGURES}}
+    blank |= {f"{k}_{end}": None for k in CSV_FIGURES for end in ("low", "high")}
+    rows = []
+    for key in HORIZON_NAMES:
+        h = o["horizons"][key]
+        after = f"after {HORIZON_NAMES[key]}"
+        seen = blank | {"cohort": after, "pathways": h["pathways"]}
+        participants = blank | {"cohort": f"evaluation participants, {after}"}
+        comparison = blank | {"cohort": f"evaluation comparison group, {after}"}
+        for name, f in h["figures"].items():
+            seen |= {name: f["here"], f"{name}_low": f["low"], f"{name}_high": f["high"]}
+            participants[name], comparison[name] = f["participants"], f["comparison"]
+        rows += [seen, participants] + ([comparison] if any(f["comparison"] is not None for f in h["figures"].values()) else [])
+    for label, c in [(SO_FAR, o["overall"]), *((c["cohort"], c) for c in o["cohorts"])]:
+        row = blank | {"cohort": label, "still_running": c["still_running"], "pathways": c["pathways"]}
+        for k in COHORT_SHARES:
+            row |= {k: c[k], f"{k}_low": c["intervals"][k]["low"], f"{k}_high": c["intervals"][k]["high"]}
+        rows.append(row | {f"n_{k}": n for k, n in c["funnel"].items()})
+    funnel = [f"n_{k}" for k in o["overall"]["funnel"]]
+    return [{**r, **{k: r.get(k) for k in funnel}} for r in rows]
 
 
 @report.command()

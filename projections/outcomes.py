@@ -1,5 +1,6 @@
-"""Outcomes per intake cohort: the funnel from referral to qualification, beside the
-evaluation's figures; and the time pathways spend in each state."""
+"""Outcomes: the evaluation's horizons (each pathway seen exactly 25 weeks, 1½, 2½ and 4 years
+after its referral, beside the evaluation's figures), the funnel per intake cohort so far, and
+the time pathways spend in each state."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import itertools
 import math
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +19,7 @@ from brobyg.domain.terms import (
     BASIC_COURSE,
     BRIDGING,
     DROPPED_OUT,
+    EDUCATION_OR_LATER,
     EMPLOYED,
     MAIN_COURSE,
     OUTCOME_STATES,
@@ -32,6 +35,80 @@ BENCHMARK = {
     "completed_main_course": {"participants": 0.18, "comparison": 0.15, "relative_increase": 0.20},
     "employed": {"participants": 0.26, "comparison": 0.22, "relative_increase": 0.18},
 }
+
+# --- the evaluation's horizons -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One of the evaluation's figures: what holds for a pathway seen on a day, and the shares
+    the evaluation found (the comparison group's is published for the four-year figures only)."""
+
+    name: str
+    holds: Callable[[Timeline, dt.date], bool]
+    participants: float
+    comparison: float | None = None
+
+
+def _reached(state: str) -> Callable[[Timeline, dt.date], bool]:
+    return lambda t, day: any(x.state == state and x.on <= day for x in t.transitions)
+
+
+def _in(states: tuple[str, ...]) -> Callable[[Timeline, dt.date], bool]:
+    return lambda t, day: t.state_on(day) in states
+
+
+# Horizon key: (days after the referral, the figures seen then). The four-year figures are the
+# guide's; the intermediate ones the evaluation's, about (34 %, 30 %, 20 %).
+HORIZONS: dict[str, tuple[int, tuple[Figure, ...]]] = {
+    "25w": (25 * 7, (Figure("in_education", _in(EDUCATION_OR_LATER), 0.34),)),
+    "1.5y": (round(365.25 * 1.5), (Figure("started_basic_course", _reached(BASIC_COURSE), 0.30),)),
+    "2.5y": (round(365.25 * 2.5), (Figure("completed_basic_course", _reached(AWAITING_MAIN_COURSE), 0.20),)),
+    "4y": (
+        round(365.25 * 4),
+        (
+            Figure("completed_basic_course", _reached(AWAITING_MAIN_COURSE), 0.22, 0.12),
+            Figure("completed_main_course", _reached(QUALIFIED), 0.18, 0.15),
+            Figure("employed", _in((EMPLOYED,)), 0.26, 0.22),
+        ),
+    ),
+}
+THE_COMPARISON = "4y"  # the horizon the guide's effects are measured at
+STILL_RUNNING_DAYS = HORIZONS[THE_COMPARISON][0]  # a cohort is still running until all are seen this long after
+
+
+def wilson(hits: int, of: int, z: float = 1.959964) -> tuple[float, float]:
+    """The 95 % Wilson score interval of hits/of: sound for small groups and shares near 0 or 1."""
+    p = hits / of
+    centre = (p + z * z / (2 * of)) / (1 + z * z / of)
+    half = z * math.sqrt(p * (1 - p) / of + z * z / (4 * of * of)) / (1 + z * z / of)
+    return round(max(centre - half, 0.0), 4), round(min(centre + half, 1.0), 4)
+
+
+def horizons(timelines: dict[str, Timeline], on: dt.date) -> dict[str, Any]:
+    """Each horizon: the pathways referred at least that long before `on`, each seen exactly that
+    long after its referral, and per figure the share (`here`) with its interval beside the
+    evaluation's. Counts (`hits`) are kept for publishing (`projections.small_numbers`)."""
+    found: dict[str, Any] = {}
+    for key, (days, figures) in HORIZONS.items():
+        span = dt.timedelta(days=days)
+        seen = [(t, t.referred_on + span) for t in timelines.values() if t.referred_on + span <= on]
+        shown = {}
+        for f in figures:
+            hits = sum(1 for t, day in seen if f.holds(t, day))
+            low, high = wilson(hits, len(seen)) if seen else (None, None)
+            here = round(hits / len(seen), 4) if seen else None
+            shown[f.name] = {
+                "here": here,
+                "low": low,
+                "high": high,
+                "participants": f.participants,
+                "comparison": f.comparison,
+                "hits": hits,
+            }
+        found[key] = {"days": days, "pathways": len(seen), "figures": shown}
+    return found
+
 
 # The funnel: a pathway counts at a stage once it has ever entered that state.
 FUNNEL = (
@@ -77,13 +154,21 @@ class _Summary:
     reached: frozenset[str]
     final: str | None
     stays: tuple[tuple[str, int], ...]  # (state, days) of every ended stay
+    running: bool  # active, or not yet seen four years after its referral
 
 
 def _summary(t: Timeline, on: dt.date, cohort: str) -> _Summary:
     shown = [x for x in t.transitions if x.on <= on]
     stays = tuple((a.state, (b.on - a.on).days) for a, b in itertools.pairwise(shown))
+    final = shown[-1].state if shown else None
+    young = (on - t.referred_on).days < STILL_RUNNING_DAYS
     return _Summary(
-        t.stream, cohort_of(t.referred_on, cohort), frozenset(x.state for x in shown), shown[-1].state if shown else None, stays
+        t.stream,
+        cohort_of(t.referred_on, cohort),
+        frozenset(x.state for x in shown),
+        final,
+        stays,
+        young or final not in OUTCOME_STATES,
     )
 
 
@@ -101,7 +186,17 @@ def _figures(group: list[_Summary]) -> dict[str, Any]:
     def share(k: int) -> float:
         return round(k / n, 4) if n else 0.0
 
-    return {"pathways": n, **{name: share(counts[k]) for name, k in SHARE_OF.items()}, "funnel": counts}
+    def interval(k: int) -> dict[str, float | None]:
+        low, high = wilson(k, n) if n else (None, None)
+        return {"low": low, "high": high}
+
+    return {
+        "pathways": n,
+        "still_running": any(s.running for s in group),
+        **{name: share(counts[k]) for name, k in SHARE_OF.items()},
+        "intervals": {name: interval(counts[k]) for name, k in SHARE_OF.items()},
+        "funnel": counts,
+    }
 
 
 def outcomes(timelines: dict[str, Timeline], on: dt.date, cohort: str = "quarter") -> dict[str, Any]:
@@ -112,6 +207,7 @@ def outcomes(timelines: dict[str, Timeline], on: dt.date, cohort: str = "quarter
     return {
         "as_of": on,
         "cohort": cohort,
+        "horizons": horizons(timelines, on),
         "overall": _figures(summaries),
         "cohorts": [{"cohort": key, **_figures(groups[key])} for key in sorted(groups)],
         "benchmark": BENCHMARK,

@@ -101,16 +101,33 @@ def outcomes(o: dict[str, Any]) -> dict[str, Any]:
         guarded = partition({k: raw[k] for k in FINALS}, n, also={"qualified": raw["qualified"]})
         funnel = {k: count(v) for k, v in raw.items()} | guarded
         shares = {name: None if funnel[k] is None else share(raw[k], n) for name, k in SHARE_OF.items()}
-        return {**f, "pathways": count(n), **shares, "funnel": funnel}
+        intervals = {name: f["intervals"][name] if shares[name] is not None else _NO_INTERVAL for name in SHARE_OF}
+        return {**f, "pathways": count(n), **shares, "intervals": intervals, "funnel": funnel}
 
     return {
         **o,
+        "horizons": {key: _horizon(h) for key, h in o["horizons"].items()},
         "overall": figures(o["overall"]),
         "cohorts": [figures(c) for c in o["cohorts"]],
         "time_in_state": [_stays(r) for r in o["time_in_state"]],
         "time_in_state_overall": [_stays(r) for r in o["time_in_state_overall"]],
         "suppressed": NOTE,
     }
+
+
+_NO_INTERVAL = {"low": None, "high": None}
+
+
+def _horizon(h: dict[str, Any]) -> dict[str, Any]:
+    """A horizon's figures: a share (and its interval) of fewer than 5 young people, or whose own
+    count is held back, is left out; the count of pathways as any count."""
+    n = h["pathways"]
+    figures = {}
+    for name, f in h["figures"].items():
+        here = share(f["hits"], n)
+        bounds = {"low": f["low"], "high": f["high"]} if here is not None else _NO_INTERVAL
+        figures[name] = {"here": here, **bounds, "participants": f["participants"], "comparison": f["comparison"]}
+    return {**h, "pathways": count(n), "figures": figures}
 
 
 def _stays(r: dict[str, Any]) -> dict[str, Any]:

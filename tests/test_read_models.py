@@ -186,6 +186,50 @@ def test_outcomes_by_cohort_with_the_evaluation_beside(rm: ReadModels) -> None:
     assert rm.outcomes(D(2026, 9, 15), "month")["overall"]["pathways"] == 2
 
 
+def test_each_horizon_sees_only_pathways_old_enough_each_that_long_after_its_referral(rm: ReadModels) -> None:
+    app = rm.app
+    app.add_mentor("ole", "Ole Berg", "lab", on=D(2020, 1, 6))
+
+    def educated(person: str, referred_on: dt.date) -> str:
+        case = app.refer(person, D(2000, 1, 1), "education-ready", on=referred_on).case
+        app.assign(case, "ole", on=referred_on + dt.timedelta(days=1))
+        app.start_bridging(case, on=referred_on + dt.timedelta(days=7))
+        app.assess(case, "danish", 4, on=referred_on + dt.timedelta(days=28))
+        app.assess(case, "maths", 2, on=referred_on + dt.timedelta(days=28))
+        app.start_basic_course(case, "Carpenter", on=referred_on + dt.timedelta(days=56))
+        return case
+
+    a = educated("A", D(2021, 1, 4))  # in education after 25 weeks, qualified within four years
+    app.complete_basic_course(a, on=D(2021, 9, 1))
+    app.secure_apprenticeship(a, "Tømrer Hansen", starts=D(2021, 10, 1), on=D(2021, 10, 1))
+    app.qualify(a, on=D(2024, 6, 3))
+    b = app.refer("B", D(2000, 1, 1), "education-ready", on=D(2021, 2, 1)).case
+    app.drop_out(b, "moved away", on=D(2021, 3, 1))
+    d = app.refer("D", D(2000, 1, 1), "education-ready", on=D(2021, 3, 1)).case
+    app.employ(d, "Netto", on=D(2021, 4, 1))  # employed, and still so four years on
+    c = educated("C", D(2024, 6, 3))  # 1½ years on (2025-12-03): in a basic course; 2½ years not yet
+    app.drop_out(c, "lost motivation", on=D(2025, 12, 15))  # after the 1½-year day: it still counts as started
+
+    h = rm.outcomes(TODAY, "year")["horizons"]
+    assert {key: h[key]["pathways"] for key in h} == {"25w": 4, "1.5y": 4, "2.5y": 3, "4y": 3}
+    assert h["25w"]["figures"]["in_education"]["hits"] == 2  # A and C; B dropped out, D employed
+    assert h["1.5y"]["figures"]["started_basic_course"]["hits"] == 2
+    assert h["2.5y"]["figures"]["completed_basic_course"]["hits"] == 1  # C is not yet 2½ years on
+    four = h["4y"]["figures"]
+    assert {name: (f["hits"], f["here"], f["participants"], f["comparison"]) for name, f in four.items()} == {
+        "completed_basic_course": (1, 0.3333, 0.22, 0.12),
+        "completed_main_course": (1, 0.3333, 0.18, 0.15),
+        "employed": (1, 0.3333, 0.26, 0.22),
+    }
+    assert (four["employed"]["low"], four["employed"]["high"]) == (0.0615, 0.7923)  # Wilson, 95 %
+    # Seen on its own horizon day: as of a day before A's fourth anniversary, A is not in the 4-year group.
+    assert rm.outcomes(D(2025, 1, 3), "year")["horizons"]["4y"]["pathways"] == 0
+    # A cohort runs until every pathway in it has ended and is four years old.
+    cohorts = {c["cohort"]: c["still_running"] for c in rm.outcomes(TODAY, "year")["cohorts"]}
+    assert cohorts == {"2021": False, "2024": True}
+    assert rm.outcomes(D(2024, 6, 1), "year")["cohorts"][0]["still_running"]  # 2021 then: A in an apprenticeship
+
+
 def test_time_in_state_median_and_90th_percentile(rm: ReadModels) -> None:
     # Days in referred: 1, 2, 3, ..., 10 for ten people referred on 2026-09-01.
     for i in range(1, 11):

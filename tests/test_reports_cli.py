@@ -83,6 +83,21 @@ def test_reports_json(populated: str) -> None:
     assert o["overall"]["pathways"] == "<5" and [c["cohort"] for c in o["cohorts"]] == ["2026-09", "2026-10"]
     assert o["overall"]["completed_basic_course"] is None and "<5" in o["suppressed"]
     assert set(o["benchmark"]) == {"completed_basic_course", "completed_main_course", "employed"}
+    # The evaluation's horizons (cli.md): none of these three is 25 weeks old yet, so nothing to show.
+    assert {key: (h["pathways"], list(h["figures"])) for key, h in o["horizons"].items()} == {
+        "25w": (0, ["in_education"]),
+        "1.5y": (0, ["started_basic_course"]),
+        "2.5y": (0, ["completed_basic_course"]),
+        "4y": (0, ["completed_basic_course", "completed_main_course", "employed"]),
+    }
+    assert o["horizons"]["4y"]["figures"]["employed"] == {
+        "here": None,
+        "low": None,
+        "high": None,
+        "participants": 0.26,
+        "comparison": 0.22,
+    }
+    assert all(c["still_running"] for c in o["cohorts"])
     f = as_json(populated, "report", "fidelity")
     # The exact counts are in tests/test_read_models.py; published, those about 1 to 4 young people are held back.
     assert [(m["key"], m["numerator"], m["denominator"], m["pathways"], m["share"]) for m in f["measures"]] == [
@@ -107,9 +122,18 @@ def test_reports_json(populated: str) -> None:
 
 def test_reports_as_csv(populated: str) -> None:
     result = run_cli(populated, "report", "outcomes", "--format", "csv")
-    rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert rows[0]["cohort"] == "all" and rows[0]["pathways"] == "<5" and rows[0]["n_referred"] == "<5"
-    assert rows[0]["completed_basic_course"] == "" and "<5" in result.stderr  # a share left out; the note on stderr
+    rows = {r["cohort"]: r for r in csv.DictReader(io.StringIO(result.stdout))}
+    # The evaluation's comparison first: no pathway here is four years old yet.
+    assert list(rows)[:3] == [
+        "after 4 years",
+        "evaluation participants, after 4 years",
+        "evaluation comparison group, after 4 years",
+    ]
+    assert (rows["after 4 years"]["pathways"], rows["after 4 years"]["employed"]) == ("0", "")
+    assert rows["evaluation comparison group, after 4 years"]["completed_basic_course"] == "0.12"
+    so_far = rows["so far, all cohorts"]
+    assert (so_far["pathways"], so_far["n_referred"], so_far["still_running"]) == ("<5", "<5", "True")
+    assert so_far["completed_basic_course"] == "" and "<5" in result.stderr  # a share left out; the note on stderr
     weeks = list(csv.DictReader(io.StringIO(run_cli(populated, "report", "capacity", "--format", "csv").stdout)))
     assert len(weeks) == 47 and all(
         (w["partnership"], w["places"], w["occupied"], w["free"], w["over"]) == ("aarhus", "5", "0", "5", "0") for w in weeks

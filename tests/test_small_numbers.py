@@ -92,13 +92,14 @@ def test_the_table_and_the_csv_show_the_same(two_cohorts: tuple) -> None:
     cells = {
         line.split("│")[0].strip(): [c.strip() for c in line.split("│")] for line in shown.stdout.splitlines() if "│" in line
     }
-    assert cells["2026-10"] == ["2026-10", "<5", "–", "–", "–", "–", "–", "–"]
-    assert cells["2026-09"][:2] == ["2026-09", "6"] and cells["2026-09"][-1] == "100.0 %"
+    assert cells["2026-10"] == ["2026-10", "<5", "still running", "–", "–", "–", "–", "–", "–"]
+    # Fewer than 30 pathways: a share carries its 95 % interval.
+    assert cells["2026-09"][:3] == ["2026-09", "6", "still running"] and cells["2026-09"][-1] == "100.0 % (61–100)"
     assert small.NOTE in shown.stdout
     written = run_cli(url, "report", "outcomes", "--cohort", "month", "--format", "csv")
     rows = {r["cohort"]: r for r in csv.DictReader(io.StringIO(written.stdout))}  # the note is on stderr only
     assert (rows["2026-10"]["pathways"], rows["2026-10"]["active"], rows["2026-10"]["n_withdrawn"]) == ("<5", "", "<5")
-    assert (rows["2026-09"]["pathways"], rows["2026-09"]["active"], rows["all"]["n_active"]) == ("6", "1.0", "")
+    assert (rows["2026-09"]["pathways"], rows["2026-09"]["active"], rows["so far, all cohorts"]["n_active"]) == ("6", "1.0", "")
     assert small.NOTE in written.stderr
 
 
