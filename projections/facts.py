@@ -21,6 +21,8 @@ from brobyg.projections.people import People
 
 
 def _fact_table(name: str, *columns: sa.Column[Any]) -> sa.Table:
+    # Clustered by key on SQLite (WITHOUT ROWID): a pathway's rows lie together, so loading the
+    # active pathways' facts reads their pages, not rows scattered over the whole history.
     return sa.Table(
         name,
         metadata,
@@ -28,6 +30,7 @@ def _fact_table(name: str, *columns: sa.Column[Any]) -> sa.Table:
         sa.Column("seq", sa.Integer, primary_key=True),
         sa.Column("on", sa.Date, nullable=False),
         *columns,
+        sqlite_with_rowid=False,
     )
 
 
@@ -76,8 +79,8 @@ erasures = _fact_table("rm_erasures")  # the person's data key was destroyed (no
 # Read models hold no personal field: no person reference, birth date or free text (those are
 # read from the events, sealed, when a view needs them; `projections.people` keeps the person
 # sealed). A change of these tables' shape raises SCHEMA, and every store's read models are then
-# rebuilt from the log. 3: rm_people; 4: its current state and mentor.
-SCHEMA = 4
+# rebuilt from the log. 3: rm_people; 4: its current state and mentor; 5: fact tables clustered by key.
+SCHEMA = 5
 
 mentors = sa.Table(
     "rm_mentors",

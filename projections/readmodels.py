@@ -27,7 +27,7 @@ from brobyg.projections.outcomes import outcomes
 from brobyg.projections.policy import Policy, load_policy
 from brobyg.projections.risk import risk
 from brobyg.projections.situation import situation
-from brobyg.projections.timeline import active_streams, load_timelines
+from brobyg.projections.timeline import load_timelines
 
 Progress = Callable[[int, int], None]
 
@@ -129,13 +129,21 @@ class ReadModels:
     def caseload(self, on: dt.date, mentor: str | None = None) -> list[dict[str, Any]]:
         self.catch_up()
         with self.engine.connect() as conn:
-            timelines = load_timelines(conn, on, active_streams(conn, on), recent=self._recent(on))
+            timelines = load_timelines(conn, on, self._active(conn, on), recent=self._recent(on))
             return caseload(conn, timelines, on, self.policy, mentor)
 
     def risk(self, on: dt.date, level: str | None = None) -> list[dict[str, Any]]:
         self.catch_up()
         with self.engine.connect() as conn:
-            return risk(load_timelines(conn, on, active_streams(conn, on), recent=self._recent(on)), on, self.policy, level)
+            return risk(load_timelines(conn, on, self._active(conn, on), recent=self._recent(on)), on, self.policy, level)
+
+    @staticmethod
+    def _active(conn: sa.Connection, on: dt.date) -> list[str]:
+        """The pathways active on `on`, from the people read model's current state (one indexed
+        query over the active ones, not a scan of every transition ever)."""
+        from brobyg.projections.find import current
+
+        return [c.stream for c in current(conn, on)]
 
     def find(
         self, on: dt.date, text: str | None, mentor: str | None, state: str | None, include_ended: bool
@@ -170,13 +178,11 @@ class ReadModels:
 
     def agenda(self, on: dt.date, days: int, mentor: str | None = None) -> list[dict[str, Any]]:
         """What is due by `on` + `days` on the active pathways (`projections.agenda`)."""
-        from brobyg.projections.find import current
-
         self.catch_up()
         with self.engine.connect() as conn:
             # Every active pathway from the people read model (as find takes them): one query,
             # not a scan of every transition; `agenda` checks each timeline's state on `on` again.
-            streams = [c.stream for c in current(conn, on)] if mentor is None else streams_of(conn, mentor, on)
+            streams = self._active(conn, on) if mentor is None else streams_of(conn, mentor, on)
             timelines = load_timelines(conn, on, streams, parts=PARTS, recent=self._recent(on))
             return agenda(timelines, on, days, self.policy, mentor)
 

@@ -204,14 +204,6 @@ def _select(
         yield from conn.execute(query.where(table.c.stream.in_(streams[start : start + 500])))
 
 
-def active_streams(conn: sa.Connection, as_of: dt.date) -> list[str]:
-    """Streams whose last transition on or before `as_of` is into an active state."""
-    t = facts.transitions
-    latest = sa.select(t.c.stream, sa.func.max(t.c.seq).label("seq")).where(t.c.on <= as_of).group_by(t.c.stream).subquery()
-    query = sa.select(t.c.stream).join(latest, sa.and_(t.c.stream == latest.c.stream, t.c.seq == latest.c.seq))
-    return [stream for (stream,) in conn.execute(query.where(t.c.state.in_(ACTIVE_STATES)))]
-
-
 # --- school days (R11): Monday to Friday ------------------------------------------------
 
 
