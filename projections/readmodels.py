@@ -228,3 +228,13 @@ class ReadModels:
         tables = [t for model in self.tracked.models for t in model.tables]
         with self.engine.connect() as conn:
             return {t.name: sorted(tuple(r) for r in conn.execute(sa.select(t))) for t in tables}
+
+    def backtest(self, as_of: dt.date, until: dt.date) -> dict[str, Any]:
+        """The risk list as it stood on `as_of` against the drop-outs after it, up to `until`
+        (`projections.backtest`): only the pathways active on `as_of` and their later dropouts are read."""
+        from brobyg.projections.backtest import backtest, dropped_out_between
+
+        rows = self.risk(as_of)  # catches up; the very list `risk --as-of` shows
+        with self.engine.connect() as conn:
+            dropped = dropped_out_between(conn, [r["case"] for r in rows], as_of, until)
+        return backtest(rows, dropped, as_of, until)
