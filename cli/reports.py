@@ -18,6 +18,7 @@ from brobyg.cli.app import Env, cli, reads
 from brobyg.cli.files import output_option, written_whole
 from brobyg.cli.html import shown
 from brobyg.cli.output import emit, table
+from brobyg.cli.params import DATE
 from brobyg.cli.views import as_of_date, as_of_option
 from brobyg.engine.errors import NotAllowed
 from brobyg.projections import small_numbers as small
@@ -85,7 +86,7 @@ def _then_note(f: Callable[[], Any], err: bool = False) -> Callable[[], Any]:
 
 @cli.group()
 def report() -> None:
-    """Reports for the steering group: outcomes, fidelity, capacity, or all as one HTML page."""
+    """Reports for the steering group: outcomes, fidelity, capacity, all as one HTML page, and the risk view's backtest."""
 
 
 def report_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -324,3 +325,47 @@ def _may_list_cases(env: Env) -> None:
         raise NotAllowed(
             f"--with-cases lists cases and their mentors, for coordinators; the login {app.login} has the role {held.role}"
         )
+
+
+@report.command()
+@click.option("--as-of", type=DATE, required=True, help="The day whose risk view is put to the test (before today).")
+@reads
+def backtest(env: Env, as_of: dt.date, as_json: bool) -> None:
+    """How well the risk view foresaw later drop-outs.
+
+    The risk list as it stood on --as-of (from the facts dated on or before it), against what
+    became of those pathways: per level, how many there were and how many dropped out after that
+    day, up to today; and the AUC of the score (0.5 is chance). It names no one: counts from 1 to
+    4 read "<5", as in every report."""
+    from brobyg.cli import html
+    from brobyg.projections.backtest import published
+
+    today = env.today or dt.date.today()  # checked before the store is opened
+    if as_of >= today:
+        raise click.BadParameter(
+            f"{as_of} is not before today ({today}): a backtest needs days after it to see who dropped out",
+            param_hint="'--as-of'",
+        )
+    b = published(env.read_models.backtest(as_of, today))
+
+    def human() -> None:
+        if b["pathways"] == 0:
+            click.echo(f"no active pathways as of {as_of}")
+            return
+        table(
+            f"Risk on {as_of}, dropped out by {today}",
+            ["level", "pathways", "later dropped out", "share"],
+            [
+                [level, html.shown(v["pathways"]), html.shown(v["dropped_out"]), html.pct(v["share"])]
+                for level, v in reversed(b["levels"].items())  # high first, as the risk list
+            ],
+        )
+        auc = "– (too few drop-outs or too few others to tell)" if b["auc"] is None else f"{b['auc']:.2f}"
+        click.echo(
+            f"AUC of the score: {auc} (0.5 is chance: the score told later drop-outs from the others no better "
+            "than a coin toss; 1: every later drop-out scored above every pathway that did not drop out)"
+        )
+        if small.shows_held_back(b):
+            click.echo(small.NOTE)
+
+    emit(b, as_json, human)
