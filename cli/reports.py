@@ -362,8 +362,8 @@ def backtest(env: Env, as_of: dt.date, as_json: bool) -> None:
         )
         auc = "– (too few drop-outs or too few others to tell)" if b["auc"] is None else f"{b['auc']:.2f}"
         click.echo(
-            f"AUC of the score: {auc} (0.5 is chance: the score told later drop-outs from the others no better "
-            "than a coin toss; 1: every later drop-out scored above every pathway that did not drop out)"
+            f"AUC of the score over the {b['pathways']} pathways: {auc} "
+            "(0.5 is chance, a coin toss; 1: every later drop-out scored above all the others)"
         )
         if small.shows_held_back(b):
             click.echo(small.NOTE)

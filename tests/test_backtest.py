@@ -119,7 +119,7 @@ def test_published_holds_small_numbers_back(municipality: str) -> None:
     assert b["levels"]["medium"] == {"pathways": "<5", "dropped_out": 0, "share": None}
     assert b["levels"]["high"]["dropped_out"] == "<5" and "<5" in b["suppressed"]
     table = run_cli(municipality, "report", "backtest", "--as-of", "2026-10-15")
-    assert table.exit_code == 0 and "<5" in table.stdout and "AUC of the score: –" in table.stdout
+    assert table.exit_code == 0 and "<5" in table.stdout and "AUC of the score over the <5 pathways: –" in table.stdout
     assert count_events(municipality) == before  # a report writes nothing
 
 
@@ -148,7 +148,7 @@ def test_ten_young_people_through_the_command_line(db_url: str) -> None:
         ["medium", "│", "0", "│"],
         ["low", "│", "5", "│"],
     ]
-    assert "AUC of the score: 1.00 (0.5 is chance" in shown.stdout and "Small numbers" not in shown.stdout
+    assert "AUC of the score over the 10 pathways: 1.00 (0.5 is chance" in shown.stdout and "Small numbers" not in shown.stdout
     assert count_events(db_url) == before
 
 
