@@ -36,6 +36,9 @@ def simulate(env: Env, pathways: int, seed: int, start: dt.date | None, as_json:
     sim = Simulation(app, pathways, seed, start, today)
     with progress_bar(f"simulating {plural(pathways, 'pathway')}", quiet=as_json) as advance:
         result = sim.run(advance)
+    # The read models are built now, as part of the simulation, not by whoever reads first.
+    with progress_bar("building the read models", quiet=as_json) as advance:
+        env.read_models.catch_up(advance)
     data = {
         "pathways": result.pathways,
         "events": result.events,
