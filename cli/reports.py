@@ -223,6 +223,7 @@ def fidelity(env: Env, as_of: dt.date | None, fmt: str, output: Path | None, for
 
     on = as_of_date(env, as_of)
     f = small.fidelity(env.read_models.fidelity(on))
+    simulated = env.app.is_simulated()  # the HTML says so: a simulator follows the guide by construction
 
     def human() -> None:
         table(
@@ -241,7 +242,7 @@ def fidelity(env: Env, as_of: dt.date | None, fmt: str, output: Path | None, for
         f,
         lambda: [{k: v for k, v in m.items()} for m in f["measures"]],
         human,
-        lambda: html.page("Fidelity", on, [html.fidelity_section(f)]),
+        lambda: html.page("Fidelity", on, [html.fidelity_section(f, simulated)], simulated),
         output,
     )
 
@@ -301,15 +302,16 @@ def report_html(env: Env, output: Path, force: bool, cohort: str, with_cases: bo
     on = as_of_date(env, as_of)
     rm = env.read_models
     risk = rm.risk(on)
+    simulated = env.app.is_simulated()  # fidelity from a simulator is labelled: it follows the guide by construction
     sections = [
         html.outcomes_section(small.outcomes(rm.outcomes(on, cohort))),
         html.risk_section(small.risk_levels(risk), risk if with_cases else None),
-        html.fidelity_section(small.fidelity(rm.fidelity(on))),
+        html.fidelity_section(small.fidelity(rm.fidelity(on)), simulated),
         html.capacity_section(small.capacity(rm.capacity(on))),
     ]
     if with_cases:  # the page names these cases
         logged(env, "report html --with-cases", [r["case"] for r in html.risk_listed(risk)])
-    _deliver(html.page("Bridging pathways: outcomes, risk, fidelity and capacity", on, sections), output)
+    _deliver(html.page("Bridging pathways: outcomes, risk, fidelity and capacity", on, sections, simulated), output)
 
 
 def _may_list_cases(env: Env) -> None:
