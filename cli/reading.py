@@ -11,7 +11,6 @@ from brobyg.cli.access_log import logged
 from brobyg.cli.app import Env, cli, json_option, reads
 from brobyg.cli.output import emit, local_time, table
 from brobyg.cli.writing import summary
-from brobyg.domain import queries
 
 if TYPE_CHECKING:
     from brobyg.domain.application import Brobyg
@@ -25,6 +24,8 @@ def _grades(p: Pathway) -> dict[str, str]:
 
 
 def _next(app: Brobyg, case: str) -> list[dict[str, Any]]:
+    from brobyg.domain import queries  # the rules and the application: not for `--help`
+
     return [
         {
             "trigger": step.trigger,
@@ -148,6 +149,8 @@ def _situation_lines(s: dict[str, Any], today: dt.date) -> list[tuple[str, str]]
 @reads
 def history(env: Env, case: str, as_json: bool) -> None:
     """Every event of the case, oldest first: effective date, recorded time, actor, what happened."""
+    from brobyg.domain import queries
+
     entries = queries.history(env.app, case)
     logged(env, "history", [env.app.pathway(case).case])
     data = [
