@@ -22,7 +22,7 @@ body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;
 h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2.2rem;border-bottom:1px solid #d5dbe3;padding-bottom:.3rem}
 table{border-collapse:collapse;margin:.6rem 0;font-size:.9rem}th,td{padding:.25rem .6rem;text-align:left;border-bottom:1px solid #e6e9ee}
 th{background:#f3f5f8}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-.muted{color:#5b6675;font-size:.85rem}svg{display:block;margin:.8rem 0 .4rem}svg text{fill:#1d2733}
+.muted{color:#5b6675;font-size:.85rem}svg{display:block;margin:.8rem 0 .4rem}
 .note{background:#f3f5f8;border-left:4px solid #2f6fb0;padding:.5rem .8rem;max-width:52rem}
 .caveat{background:#fdf3d8;border-left:4px solid #d9a521;padding:.5rem .8rem;max-width:52rem}
 .high{color:#b3261e;font-weight:600}.medium{color:#a15c00}.low{color:#2f6f3e}
