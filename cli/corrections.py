@@ -15,7 +15,9 @@ from brobyg.cli.writing import changed
 @cli.command()
 @click.argument("case")
 @click.argument("no", metavar="NO", type=click.IntRange(min=1))
-@click.option("--reason", required=True, type=TEXT, help="Why it is voided (a grade typed wrong, a contact that did not happen…).")
+@click.option(
+    "--reason", required=True, type=TEXT, help="Why it is voided (a grade typed wrong, a contact that did not happen…)."
+)
 @writes
 def void(env: Env, case: str, no: int, reason: str, on: dt.date | None, as_json: bool) -> None:
     """Void event NO of CASE (its number in `brobyg history CASE`), with a reason (R15).

@@ -3,6 +3,7 @@ as measured shares; and the ones it cannot."""
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import itertools
 from typing import Any
@@ -37,7 +38,7 @@ def fidelity(timelines: dict[str, Timeline], on: dt.date, policy: Policy, capaci
     weeks = weeks_with_contact = 0
     in_weeks: set[str] = set()
     for t in bridged:
-        contacts = t.contact_dates(on)
+        contacts = sorted(t.contact_dates(on))
         for state, entered, left in t.spells(on):
             if state not in BRIDGING_STATES:
                 continue
@@ -45,7 +46,8 @@ def fidelity(timelines: dict[str, Timeline], on: dt.date, policy: Policy, capaci
             while start + dt.timedelta(days=7) <= end:
                 weeks += 1
                 in_weeks.add(t.stream)
-                weeks_with_contact += any(start <= c < start + dt.timedelta(days=7) for c in contacts)
+                first = bisect.bisect_left(contacts, start)  # the first contact on or after the week's start
+                weeks_with_contact += first < len(contacts) and contacts[first] < start + dt.timedelta(days=7)
                 start += dt.timedelta(days=7)
 
     # Requests answered within 24 hours, once the 24 hours have passed.
