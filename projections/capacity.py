@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,17 +33,43 @@ def occupied_weeks(t: Timeline, on: dt.date) -> set[dt.date]:
     return weeks
 
 
+@dataclass(frozen=True)
+class Part:
+    """What the report needs of one pathway as of a day: the weeks it held a place, and where."""
+
+    partnership: str | None
+    weeks: tuple[dt.date, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"partnership": self.partnership, "weeks": [w.isoformat() for w in self.weeks]}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Part:
+        return cls(d["partnership"], tuple(dt.date.fromisoformat(w) for w in d["weeks"]))
+
+
+def part(t: Timeline, on: dt.date) -> Part:
+    return Part(t.partnership, tuple(sorted(occupied_weeks(t, on))))
+
+
 def capacity(conn: sa.Connection, timelines: dict[str, Timeline], on: dt.date) -> list[dict[str, Any]]:
+    """The report from the pathways' facts as of `on`."""
+    return capacity_of(conn, [part(t, on) for t in timelines.values()], on)
+
+
+def capacity_of(conn: sa.Connection, parts: list[Part], on: dt.date) -> list[dict[str, Any]]:
+    """The report from each pathway's part as of `on`."""
+    occupancies: dict[str | None, Counter[dt.date]] = {}
+    holding: Counter[str | None] = Counter()  # the young people who held a place there in any week so far
+    for p in parts:
+        if p.weeks:
+            occupancies.setdefault(p.partnership, Counter()).update(p.weeks)
+            holding[p.partnership] += 1
     rows = []
     query = sa.select(facts.partnerships).where(facts.partnerships.c.added_on <= on).order_by(facts.partnerships.c.partnership)
     for p in conn.execute(query):
-        occupancy: Counter[dt.date] = Counter()
-        holders = 0  # the young people who held a place here in any week so far
-        for t in timelines.values():
-            if t.partnership == p.partnership:
-                held = occupied_weeks(t, on)
-                occupancy.update(held)
-                holders += bool(held)
+        occupancy = occupancies.get(p.partnership, Counter())
+        holders = holding[p.partnership]
         weeks = []
         week = _monday(p.added_on)
         while week <= on:

@@ -18,6 +18,7 @@ from brobyg.domain.pathway import Pathway
 from brobyg.engine.personal import PersonalData
 from brobyg.engine.read_models import metadata
 from brobyg.projections.people import People
+from brobyg.projections.policy import Policy
 
 
 def _fact_table(name: str, *columns: sa.Column[Any]) -> sa.Table:
@@ -79,8 +80,9 @@ erasures = _fact_table("rm_erasures")  # the person's data key was destroyed (no
 # Read models hold no personal field: no person reference, birth date or free text (those are
 # read from the events, sealed, when a view needs them; `projections.people` keeps the person
 # sealed). A change of these tables' shape raises SCHEMA, and every store's read models are then
-# rebuilt from the log. 3: rm_people; 4: its current state and mentor; 5: fact tables clustered by key.
-SCHEMA = 5
+# rebuilt from the log. 3: rm_people; 4: its current state and mentor; 5: fact tables clustered by
+# key; 6: rm_settled.
+SCHEMA = 6
 
 mentors = sa.Table(
     "rm_mentors",
@@ -244,8 +246,15 @@ class PartnershipFacts(_Collecting):
             )
 
 
-def all_read_models(personal: PersonalData | None = None) -> list[Any]:
+def all_read_models(personal: PersonalData | None = None, policy: Policy | None = None) -> list[Any]:
     """Every fact read model, in the order they are kept up to date; with the store's personal
-    data, also the sealed people (`projections.people`)."""
+    data, also the sealed people (`projections.people`); with the policy, also the settled
+    pathways' report parts (`projections.settled`), which read the facts flushed before them."""
     models: list[Any] = [PathwayFacts(), MentorFacts(), PartnershipFacts()]
-    return models if personal is None else [*models, People(personal)]
+    if personal is not None:
+        models.append(People(personal))
+    if policy is not None:
+        from brobyg.projections.settled import Settled  # it reads these tables
+
+        models.append(Settled(policy))
+    return models

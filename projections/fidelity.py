@@ -4,8 +4,10 @@ as measured shares; and the ones it cannot."""
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 import itertools
+from dataclasses import dataclass
 from typing import Any
 
 from brobyg.domain.terms import BASIC_COURSE, BRIDGING, BRIDGING_STATES, EDUCATION_STATES
@@ -27,17 +29,39 @@ def _measure(key: str, question: str, measure: str, hits: int, of: int, people: 
     }
 
 
-def fidelity(timelines: dict[str, Timeline], on: dt.date, policy: Policy, capacity_rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """`capacity_rows` is the capacity report for the same date (occupancy against committed places)."""
-    bridged = [t for t in timelines.values() if any(x.state == BRIDGING and x.on <= on for x in t.transitions)]
+@dataclass(frozen=True)
+class Part:
+    """What the report needs of one pathway as of a day: its counts for each measure."""
 
-    # One mentor from start to end: no handover at all.
-    one_mentor = sum(1 for t in bridged if not any(c.kind == "handover" and c.on <= on for c in t.mentor_changes))
+    bridged: bool  # started bridging
+    one_mentor: bool  # and no handover
+    weeks: int  # full weeks of bridging
+    weeks_with_contact: int
+    requests_due: int  # requests whose 24 hours have passed
+    requests_answered: int
+    basic_course_starts: int
+    mentor_continued: int
+    placements: int  # ended taster placements
+    placements_complete: int
+    absence_episodes: int  # episodes of critical absence
+    absence_followed_up: int
+    educated: bool  # in education
+    cadence_agreed: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Part:
+        return cls(**d)
+
+
+def part(t: Timeline, on: dt.date, policy: Policy) -> Part:
+    bridged = any(x.state == BRIDGING and x.on <= on for x in t.transitions)
 
     # Weekly contact during bridging: each full week of bridging has a contact.
     weeks = weeks_with_contact = 0
-    in_weeks: set[str] = set()
-    for t in bridged:
+    if bridged:
         contacts = sorted(t.contact_dates(on))
         for state, entered, left in t.spells(on):
             if state not in BRIDGING_STATES:
@@ -45,41 +69,68 @@ def fidelity(timelines: dict[str, Timeline], on: dt.date, policy: Policy, capaci
             start, end = entered, left or on
             while start + dt.timedelta(days=7) <= end:
                 weeks += 1
-                in_weeks.add(t.stream)
                 first = bisect.bisect_left(contacts, start)  # the first contact on or after the week's start
                 weeks_with_contact += first < len(contacts) and contacts[first] < start + dt.timedelta(days=7)
                 start += dt.timedelta(days=7)
 
     # Requests answered within 24 hours, once the 24 hours have passed.
-    due = [(t, r.on) for t in timelines.values() for r in t.requests if (on - r.on).days > policy.request_answer_days]
-    answered = sum(1 for t, day in due if request_answered_in_time(t, day, policy))
+    due = [r.on for r in t.requests if (on - r.on).days > policy.request_answer_days]
 
     # The education mentor continues as retention mentor.
-    started = [(t, x) for t in timelines.values() for x in t.transitions if x.state == BASIC_COURSE and x.on <= on]
+    started = [x for x in t.transitions if x.state == BASIC_COURSE and x.on <= on]
     continued = 0
-    for t, start in started:
+    for start in started:
         same_day = [c for c in t.mentor_changes if c.on == start.on and c.seq > start.seq]
         before, after = t.mentor_after(start.seq), (same_day[-1].mentor if same_day else t.mentor_after(start.seq))
         continued += before is not None and before == after
 
     # Placements with a purpose, a named contact person, the young person's wish and a follow-up.
-    complete = total_placements = 0
-    placed: set[str] = set()
-    for t in timelines.values():
-        shown = [x for x in t.placements if x.on <= on]
-        for start, end in itertools.pairwise(shown):
-            if start.kind == "start" and end.kind == "end":
-                total_placements += 1
-                placed.add(t.stream)
-                complete += bool(start.purpose and start.contact_named and start.wish_given and end.follow_up_given)
+    ended = [
+        (first, then)
+        for first, then in itertools.pairwise([x for x in t.placements if x.on <= on])
+        if first.kind == "start" and then.kind == "end"
+    ]
+    complete = sum(bool(a.purpose and a.contact_named and a.wish_given and b.follow_up_given) for a, b in ended)
 
     # Critical absence followed up by a contact within 2 school days.
-    episodes = [(t, day) for t in timelines.values() for day in critical_absence_starts(t, on, policy)]
-    followed = sum(1 for t, day in episodes if absence_followed_up(t, day, policy))
+    episodes = critical_absence_starts(t, on, policy)
 
-    # A contact cadence agreed once education started.
-    educated = [t for t in timelines.values() if t.state_on(on) in EDUCATION_STATES]
-    agreed = sum(1 for t in educated if any(c.on <= on for c in t.cadences))
+    return Part(
+        bridged=bridged,
+        one_mentor=bridged and not any(c.kind == "handover" and c.on <= on for c in t.mentor_changes),
+        weeks=weeks,
+        weeks_with_contact=weeks_with_contact,
+        requests_due=len(due),
+        requests_answered=sum(1 for day in due if request_answered_in_time(t, day, policy)),
+        basic_course_starts=len(started),
+        mentor_continued=continued,
+        placements=len(ended),
+        placements_complete=complete,
+        absence_episodes=len(episodes),
+        absence_followed_up=sum(1 for day in episodes if absence_followed_up(t, day, policy)),
+        educated=t.state_on(on) in EDUCATION_STATES,
+        cadence_agreed=any(c.on <= on for c in t.cadences),
+    )
+
+
+def fidelity(timelines: dict[str, Timeline], on: dt.date, policy: Policy, capacity_rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The report from the pathways' facts as of `on`; `capacity_rows` is the capacity report for
+    the same date (occupancy against committed places)."""
+    return fidelity_of([part(t, on, policy) for t in timelines.values()], on, capacity_rows)
+
+
+def fidelity_of(parts: list[Part], on: dt.date, capacity_rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The report from each pathway's part as of `on`."""
+
+    def total(name: str) -> int:
+        return sum(getattr(p, name) for p in parts)
+
+    def people(name: str) -> int:  # the young people with any of it
+        return sum(1 for p in parts if getattr(p, name))
+
+    bridged = people("bridged")
+    educated = people("educated")
+    agreed = sum(1 for p in parts if p.educated and p.cadence_agreed)
 
     # Occupancy against committed places, over every partnership week so far.
     occupied = sum(w["occupied"] for row in capacity_rows for w in row["by_week"])
@@ -90,57 +141,57 @@ def fidelity(timelines: dict[str, Timeline], on: dt.date, policy: Policy, capaci
             "one_mentor",
             "Er den primære kontaktperson den røde tråd i forløbet, dvs. er med i den unges forløb fra start til slut?",
             "pathways that started bridging with one mentor throughout (no handover)",
-            one_mentor,
-            len(bridged),
-            len(bridged),
+            people("one_mentor"),
+            bridged,
+            bridged,
         ),
         _measure(
             "weekly_contact",
             "Har den primære kontaktperson en sagsstamme, der muliggør en tæt dialog, ugentlige møder med den unge …?",
             "full weeks of bridging with at least one mentor contact",
-            weeks_with_contact,
-            weeks,
-            len(in_weeks),
+            total("weeks_with_contact"),
+            total("weeks"),
+            people("weeks"),
         ),
         _measure(
             "requests_answered",
             "… og respons inden for 24 timer ved behov?",
             "requests answered by a contact within 24 hours",
-            answered,
-            len(due),
-            len({t.stream for t, _ in due}),
+            total("requests_answered"),
+            total("requests_due"),
+            people("requests_due"),
         ),
         _measure(
             "same_mentor",
             "Fortsætter uddannelsesmentoren i sin rolle som fastholdelsesmentor, så den unge undgår \u201dbrud\u201d i relationen?",
             "basic course starts where the education mentor continued as retention mentor",
-            continued,
-            len(started),
-            len({t.stream for t, _ in started}),
+            total("mentor_continued"),
+            total("basic_course_starts"),
+            people("basic_course_starts"),
         ),
         _measure(
             "placements_planned",
             "Har I sammen med den unge aftalt et formål med praktikken …? Sikrer I en fast kontaktperson …? Har I en klar aftale om opfølgning?",
             "ended taster placements with purpose, contact person, the young person's wish and a follow-up",
-            complete,
-            total_placements,
-            len(placed),
+            total("placements_complete"),
+            total("placements"),
+            people("placements"),
         ),
         _measure(
             "absence_followed_up",
             "Har I en konkret ansvarsfordeling mellem fagprofessionelle i forhold til, hvordan I håndterer fravær?",
             "episodes of critical absence followed up by a contact within 2 school days",
-            followed,
-            len(episodes),
-            len({t.stream for t, _ in episodes}),
+            total("absence_followed_up"),
+            total("absence_episodes"),
+            people("absence_episodes"),
         ),
         _measure(
             "cadence_agreed",
             "Har I aftalt med den unge, hvordan og hvor ofte I skal have kontakt, når den unge starter på uddannelse?",
             "pathways in education with a recorded contact cadence",
             agreed,
-            len(educated),
-            len(educated),
+            educated,
+            educated,
         ),
         _measure(
             "occupancy",

@@ -85,17 +85,25 @@ def wilson(hits: int, of: int, z: float = 1.959964) -> tuple[float, float]:
     return round(max(centre - half, 0.0), 4), round(min(centre + half, 1.0), 4)
 
 
-def horizons(timelines: dict[str, Timeline], on: dt.date) -> dict[str, Any]:
+def horizon_hits(t: Timeline) -> dict[str, list[str]]:
+    """The figures that hold for the pathway on each horizon's day (counted only once that day
+    has passed: `horizons`)."""
+    return {
+        key: [f.name for f in figures if f.holds(t, t.referred_on + dt.timedelta(days=days))]
+        for key, (days, figures) in HORIZONS.items()
+    }
+
+
+def horizons(parts: list[Part], on: dt.date) -> dict[str, Any]:
     """Each horizon: the pathways referred at least that long before `on`, each seen exactly that
     long after its referral, and per figure the share (`here`) with its interval beside the
     evaluation's. Counts (`hits`) are kept for publishing (`projections.small_numbers`)."""
     found: dict[str, Any] = {}
     for key, (days, figures) in HORIZONS.items():
-        span = dt.timedelta(days=days)
-        seen = [(t, t.referred_on + span) for t in timelines.values() if t.referred_on + span <= on]
+        seen = [p for p in parts if p.referred_on + dt.timedelta(days=days) <= on]
         shown = {}
         for f in figures:
-            hits = sum(1 for t, day in seen if f.holds(t, day))
+            hits = sum(1 for p in seen if f.name in p.hits[key])
             low, high = wilson(hits, len(seen)) if seen else (None, None)
             here = round(hits / len(seen), 4) if seen else None
             shown[f.name] = {
@@ -146,33 +154,45 @@ def cohort_of(day: dt.date, cohort: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Summary:
-    """What the report needs of one pathway, worked out once."""
+class Part:
+    """What the report needs of one pathway as of a day, worked out once. For a pathway that has
+    ended it stays the same on every later day, so the read models keep it (`projections.settled`)."""
 
     stream: str
-    cohort: str
-    reached: frozenset[str]
+    referred_on: dt.date
+    reached: tuple[str, ...]  # every state entered
     final: str | None
     stays: tuple[tuple[str, int], ...]  # (state, days) of every ended stay
-    running: bool  # active, or not yet seen four years after its referral
+    hits: dict[str, list[str]]  # per horizon, the figures that hold on its day
+
+    def running(self, on: dt.date) -> bool:
+        """Active, or not yet seen four years after its referral."""
+        return self.final not in OUTCOME_STATES or (on - self.referred_on).days < STILL_RUNNING_DAYS
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stream": self.stream,
+            "referred_on": self.referred_on.isoformat(),
+            "reached": list(self.reached),
+            "final": self.final,
+            "stays": [list(stay) for stay in self.stays],
+            "hits": self.hits,
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Part:
+        stays = tuple((state, days) for state, days in d["stays"])
+        return cls(d["stream"], dt.date.fromisoformat(d["referred_on"]), tuple(d["reached"]), d["final"], stays, d["hits"])
 
 
-def _summary(t: Timeline, on: dt.date, cohort: str) -> _Summary:
+def part(t: Timeline, on: dt.date) -> Part:
     shown = [x for x in t.transitions if x.on <= on]
     stays = tuple((a.state, (b.on - a.on).days) for a, b in itertools.pairwise(shown))
-    final = shown[-1].state if shown else None
-    young = (on - t.referred_on).days < STILL_RUNNING_DAYS
-    return _Summary(
-        t.stream,
-        cohort_of(t.referred_on, cohort),
-        frozenset(x.state for x in shown),
-        final,
-        stays,
-        young or final not in OUTCOME_STATES,
-    )
+    reached = tuple(sorted({x.state for x in shown}))
+    return Part(t.stream, t.referred_on, reached, shown[-1].state if shown else None, stays, horizon_hits(t))
 
 
-def _figures(group: list[_Summary]) -> dict[str, Any]:
+def _figures(group: list[Part], on: dt.date) -> dict[str, Any]:
     n = len(group)
     finals = Counter(s.final for s in group)
     counts = {stage: sum(state in s.reached for s in group) for stage, state in FUNNEL}
@@ -192,7 +212,7 @@ def _figures(group: list[_Summary]) -> dict[str, Any]:
 
     return {
         "pathways": n,
-        "still_running": any(s.running for s in group),
+        "still_running": any(s.running(on) for s in group),
         **{name: share(counts[k]) for name, k in SHARE_OF.items()},
         "intervals": {name: interval(counts[k]) for name, k in SHARE_OF.items()},
         "funnel": counts,
@@ -200,19 +220,24 @@ def _figures(group: list[_Summary]) -> dict[str, Any]:
 
 
 def outcomes(timelines: dict[str, Timeline], on: dt.date, cohort: str = "quarter") -> dict[str, Any]:
-    summaries = [_summary(t, on, cohort) for t in timelines.values()]
-    groups: dict[str, list[_Summary]] = defaultdict(list)
-    for s in summaries:
-        groups[s.cohort].append(s)
+    """The report from the pathways' facts as of `on`."""
+    return outcomes_of([part(t, on) for t in timelines.values()], on, cohort)
+
+
+def outcomes_of(parts: list[Part], on: dt.date, cohort: str = "quarter") -> dict[str, Any]:
+    """The report from each pathway's part as of `on`."""
+    groups: dict[str, list[Part]] = defaultdict(list)
+    for p in parts:
+        groups[cohort_of(p.referred_on, cohort)].append(p)
     return {
         "as_of": on,
         "cohort": cohort,
-        "horizons": horizons(timelines, on),
-        "overall": _figures(summaries),
-        "cohorts": [{"cohort": key, **_figures(groups[key])} for key in sorted(groups)],
+        "horizons": horizons(parts, on),
+        "overall": _figures(parts, on),
+        "cohorts": [{"cohort": key, **_figures(groups[key], on)} for key in sorted(groups)],
         "benchmark": BENCHMARK,
-        "time_in_state": _time_in_state(summaries, by_cohort=True),
-        "time_in_state_overall": _time_in_state(summaries, by_cohort=False),
+        "time_in_state": _time_in_state(parts, cohort),
+        "time_in_state_overall": _time_in_state(parts, None),
     }
 
 
@@ -222,13 +247,13 @@ def percentile(values: list[int], q: float) -> float:
     return float(ordered[max(math.ceil(q * len(ordered)) - 1, 0)])
 
 
-def _time_in_state(summaries: list[_Summary], by_cohort: bool) -> list[dict[str, Any]]:
+def _time_in_state(parts: list[Part], cohort: str | None) -> list[dict[str, Any]]:
     """Median and 90th percentile of the days spent in each state, over stays that have ended
     (per cohort, or over all pathways), and how many young people (`pathways`) made those stays."""
     days: dict[tuple[str, str], list[int]] = defaultdict(list)
     people: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for s in summaries:
-        key = s.cohort if by_cohort else "all"
+    for s in parts:
+        key = cohort_of(s.referred_on, cohort) if cohort else "all"
         for state, length in s.stays:
             days[(key, state)].append(length)
             people[(key, state)].add(s.stream)

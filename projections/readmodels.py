@@ -17,17 +17,14 @@ import sqlalchemy as sa
 
 from brobyg.domain.application import Brobyg
 from brobyg.engine.read_models import ReadModelStatus, TrackedReadModels
-from brobyg.projections import facts
+from brobyg.projections import capacity, facts, fidelity, outcomes, settled
 from brobyg.projections.agenda import PARTS, agenda, streams_of
-from brobyg.projections.capacity import capacity
 from brobyg.projections.caseload import caseload
 from brobyg.projections.facts import all_read_models
-from brobyg.projections.fidelity import fidelity
-from brobyg.projections.outcomes import outcomes
 from brobyg.projections.policy import Policy, load_policy
 from brobyg.projections.risk import risk
 from brobyg.projections.situation import situation
-from brobyg.projections.timeline import load_timelines
+from brobyg.projections.timeline import FACTS, load_timelines
 
 Progress = Callable[[int, int], None]
 
@@ -76,7 +73,7 @@ class ReadModels:
         self.policy = policy or load_policy()
         self.engine: sa.Engine = app.sql_engine
         self.tracked = TrackedReadModels(
-            app, self.engine, all_read_models(app.personal), schema=facts.SCHEMA, on_recreated=self._privileges_again
+            app, self.engine, all_read_models(app.personal, self.policy), schema=facts.SCHEMA, on_recreated=self._privileges_again
         )
 
     def _privileges_again(self) -> None:
@@ -202,18 +199,29 @@ class ReadModels:
     def outcomes(self, on: dt.date, cohort: str = "quarter") -> dict[str, Any]:
         self.catch_up()
         with self.engine.connect() as conn:
-            return outcomes(load_timelines(conn, on, parts=["transitions"]), on, cohort)
+            return outcomes.outcomes_of(self._parts(conn, on, "outcomes"), on, cohort)
 
     def capacity(self, on: dt.date) -> list[dict[str, Any]]:
         self.catch_up()
         with self.engine.connect() as conn:
-            return capacity(conn, load_timelines(conn, on, parts=["transitions"]), on)
+            return capacity.capacity_of(conn, self._parts(conn, on, "capacity"), on)
 
     def fidelity(self, on: dt.date) -> dict[str, Any]:
         self.catch_up()
         with self.engine.connect() as conn:
-            timelines = load_timelines(conn, on)
-            return fidelity(timelines, on, self.policy, capacity(conn, timelines, on))
+            occupancy = capacity.capacity_of(conn, self._parts(conn, on, "capacity"), on)
+            return fidelity.fidelity_of(self._parts(conn, on, "fidelity"), on, occupancy)
+
+    def _parts(self, conn: sa.Connection, on: dt.date, report: str) -> list[Any]:
+        """Each pathway's part of a report as of `on`: kept for the pathways settled by then
+        (`projections.settled`), worked out from the facts for the others."""
+        stored, others = settled.parts(conn, on, report, self.policy)
+        found = [settled.PARTS[report].from_json(row) for row in stored]
+        if others:
+            needs = ["transitions"] if report in ("outcomes", "capacity") else list(FACTS)
+            for t in load_timelines(conn, on, others, parts=needs).values():
+                found.append(settled.part(report, t, on, self.policy))
+        return found
 
     def past_retention(self, on: dt.date) -> list[dict[str, Any]]:
         """The pathways whose person's data is due for erasure on `on` (`projections.retention`)."""
