@@ -14,6 +14,9 @@ from brobyg.projections.indicators import contact_overdue, unanswered_requests
 from brobyg.projections.policy import Policy
 from brobyg.projections.timeline import Timeline
 
+# The kinds of fact a caseload reads (R4, R10): no absences, grades or placements.
+PARTS = ("transitions", "mentor_changes", "contacts", "requests", "cadences")
+
 
 def caseload(
     conn: sa.Connection, timelines: dict[str, Timeline], on: dt.date, policy: Policy, mentor: str | None = None

@@ -19,6 +19,7 @@ from brobyg.domain.application import Brobyg
 from brobyg.engine.read_models import ReadModelStatus, TrackedReadModels
 from brobyg.projections import capacity, facts, fidelity, outcomes, settled
 from brobyg.projections.agenda import PARTS, agenda, streams_of
+from brobyg.projections.caseload import PARTS as CASELOAD_PARTS
 from brobyg.projections.caseload import caseload
 from brobyg.projections.facts import all_read_models
 from brobyg.projections.policy import Policy, load_policy
@@ -126,7 +127,7 @@ class ReadModels:
     def caseload(self, on: dt.date, mentor: str | None = None) -> list[dict[str, Any]]:
         self.catch_up()
         with self.engine.connect() as conn:
-            timelines = load_timelines(conn, on, self._active(conn, on), recent=self._recent(on))
+            timelines = load_timelines(conn, on, self._active(conn, on), parts=CASELOAD_PARTS, recent=self._recent(on))
             return caseload(conn, timelines, on, self.policy, mentor)
 
     def risk(self, on: dt.date, level: str | None = None) -> list[dict[str, Any]]:
