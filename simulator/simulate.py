@@ -88,7 +88,7 @@ class Parameters:
     basic_weeks: tuple[int, int] = (20, 32)
     basic_drop: float = 0.001
     basic_employ: float = 0.001
-    basic_pass: float = 3.8
+    basic_pass: float = 3.3
     basic_pass_absence: float = 100.0
     # After it.
     awaiting_apprenticeship: float = 0.14
@@ -141,6 +141,7 @@ class Person:
     last_contact: dt.date | None = None  # or the start of bridging, as R10 counts
     absent: list[dt.date] = field(default_factory=list)  # the unexcused school days missed lately
     absent_days: int = 0  # unexcused school days missed in the current course
+    away_until: dt.date = dt.date.min  # the last day of the latest absence streak
     new_mentor_on: dt.date | None = None
     slipping: int = 0  # weeks left of a spell of slipping
     slipped: bool = False  # a spell ended this week: the young person comes back or gives up
@@ -210,6 +211,10 @@ class Simulation:
             self.intake[w] = self.intake.get(w, 0) + 1
         self.weeks = weeks
         self.week = 0
+        # What a week in each state brings (`week_in_<state>`), looked up once.
+        self.handlers: dict[str, Callable[[Person, Pathway, dt.date], None]] = {
+            name.removeprefix("week_in_"): getattr(self, name) for name in dir(self) if name.startswith("week_in_")
+        }
 
     # --- the loop -----------------------------------------------------------------------
 
@@ -308,7 +313,7 @@ class Simulation:
         person.week += 1
         if p.state in SLIPPING_STATES:
             self.slip(person)
-        handler = getattr(self, f"week_in_{p.state}", None)
+        handler = self.handlers.get(p.state)
         if handler is not None:
             handler(person, p, monday)
         return p.state  # the batch's own copy: the commands above changed it in place
@@ -454,12 +459,15 @@ class Simulation:
 
     def absence(self, person: Person, p: Pathway, monday: dt.date) -> None:
         rng = self.rng
+        if person.away_until >= monday:
+            return  # still away: the streak recorded last week goes on
         if rng.random() < _sigmoid(self.p.absence_base - self.p.absence_engagement * person.now(self.p.slip_depth)):
             days = 1 + min(int(rng.expovariate(self.p.absence_days)), 9)
             excused = rng.random() < 0.3
             on = max(self.day(monday, rng.randrange(3)), p.last_on)
+            missed = school_days_from(on, days)
+            person.away_until = missed[-1]
             if self.attempt(self.app.absence, p.case, days, excused, on=on) and not excused:
-                missed = school_days_from(on, days)
                 person.absent += missed
                 person.absent_days += days
                 last_day = missed[-1]
@@ -484,10 +492,10 @@ class Simulation:
         self.maybe_hand_over(person, p, monday)
         on = max(self.day(monday), p.last_on)
         weeks = (on - p.entered[BRIDGING]).days // 7
-        if person.week in (1, 5, 9, 13):  # assessed every four weeks: upskilling shows
+        if person.week in (1, 7, 13):  # assessed at the start, midway and at the end: upskilling shows
             if person.week > 1:
                 for subject in ("danish", "maths"):
-                    if rng.random() < 0.55 + 0.12 * person.engagement:
+                    if rng.random() < 0.7 + 0.12 * person.engagement:
                         setattr(person, subject, min(6, getattr(person, subject) + 1))
             for subject in ("danish", "maths"):
                 self.attempt(app.assess, p.case, subject, SCALE[getattr(person, subject)], on=on)

