@@ -36,6 +36,7 @@ from brobyg.domain.terms import (
     BASIC_COURSE,
     BRIDGING,
     GRADES,
+    KUI_AGE_LIMIT,
     MAIN_COURSE,
     OUTCOME_STATES,
     QUALIFIED,
@@ -384,7 +385,7 @@ class Simulation:
             person.plan_weeks = max(6, round(self.rng.gauss(*self.p.bridging_weeks)))
 
     def assign(self, person: Person, p: Pathway, on: dt.date) -> None:
-        expected = p.kui_contact if p.kui_contact and (on - p.born).days < 25 * 365.25 else None
+        expected = p.kui_contact if p.kui_contact and age_on(p.born, on) < KUI_AGE_LIMIT else None  # R3
         free = self.free_mentors()
         if not free:
             return  # nobody free: the young person waits (and the risk list shows it)
