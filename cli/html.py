@@ -176,6 +176,24 @@ def _tick_text(value: float, percent: bool) -> str:
     return f"{value * 100:g} %" if percent else f"{value:g}"
 
 
+def _value_axis(
+    x: Callable[[float], float], ticks: Sequence[float], left: float, right: float, first: float, bottom: float, percent: bool
+) -> tuple[list[str], list[str]]:
+    """A horizontal value axis under bars or dots from `first` to `bottom`: grid lines at the
+    ticks, the two axis lines, and each tick with its text."""
+    grid = [f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{first - 4}" y2="{bottom}" stroke="{GRID}"/>' for t in ticks[1:]]
+    axis = [
+        f'<line x1="{left:.1f}" x2="{right:.1f}" y1="{bottom}" y2="{bottom}" stroke="{INK}"/>',
+        f'<line x1="{left:.1f}" x2="{left:.1f}" y1="{first - 4}" y2="{bottom}" stroke="{INK}"/>',
+        *(
+            f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{bottom}" y2="{bottom + 4}" stroke="{INK}"/>'
+            f'<text x="{x(t):.1f}" y="{bottom + 16}" text-anchor="middle" font-size="11">{_tick_text(t, percent)}</text>'
+            for t in ticks
+        ),
+    ]
+    return grid, axis
+
+
 def _x_label(text: str, x: float, y: float) -> str:
     return f'<text class="axis-label x" x="{x:.1f}" y="{y:.1f}" text-anchor="middle" font-size="{FONT}" fill="{MUTED}">{escape(text)}</text>'
 
@@ -223,16 +241,7 @@ def hbar_chart(
 
     row, first = 22, 22  # the y label sits over the names
     bottom = first + row * len(bars)
-    grid = [f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{first - 4}" y2="{bottom}" stroke="{GRID}"/>' for t in ticks[1:]]
-    axis = [
-        f'<line x1="{left:.1f}" x2="{right:.1f}" y1="{bottom}" y2="{bottom}" stroke="{INK}"/>',
-        f'<line x1="{left:.1f}" x2="{left:.1f}" y1="{first - 4}" y2="{bottom}" stroke="{INK}"/>',
-        *(
-            f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{bottom}" y2="{bottom + 4}" stroke="{INK}"/>'
-            f'<text x="{x(t):.1f}" y="{bottom + 16}" text-anchor="middle" font-size="11">{_tick_text(t, percent)}</text>'
-            for t in ticks
-        ),
-    ]
+    grid, axis = _value_axis(x, ticks, left, right, first, bottom, percent)
     plot, names = [], []
     for i, b in enumerate(bars):
         y = first + i * row
@@ -360,16 +369,7 @@ def horizons_chart(horizons: dict[str, Any], width: int = 900) -> str:
         ys.append(y)
         y += row
     bottom = (ys[-1] + row) if rows else first
-    grid = [f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{first - 4}" y2="{bottom}" stroke="{GRID}"/>' for t in ticks[1:]]
-    axis = [
-        f'<line x1="{left:.1f}" x2="{right:.1f}" y1="{bottom}" y2="{bottom}" stroke="{INK}"/>',
-        f'<line x1="{left:.1f}" x2="{left:.1f}" y1="{first - 4}" y2="{bottom}" stroke="{INK}"/>',
-        *(
-            f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{bottom}" y2="{bottom + 4}" stroke="{INK}"/>'
-            f'<text x="{x(t):.1f}" y="{bottom + 16}" text-anchor="middle" font-size="11">{_tick_text(t, True)}</text>'
-            for t in ticks
-        ),
-    ]
+    grid, axis = _value_axis(x, ticks, left, right, first, bottom, True)
     plot, words = [], []
     for (label, f), y, text in zip(rows, ys, texts, strict=True):
         mid = y + 12
