@@ -15,14 +15,19 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed
+# The Danish catalogue, compiled with Babel whenever its source is newer.
+CATALOGUE := cli/locale/da/LC_MESSAGES/brobyg
+$(CATALOGUE).mo: $(CATALOGUE).po $(VENV)/.installed
+	$(BIN)/python -m brobyg.cli.catalogue compile
+
+install: $(VENV)/.installed $(CATALOGUE).mo
 
 # demo/ is brobyg's own folder: its owner's alone (0700), as the store and report in it are.
-demo: $(VENV)/.installed
+demo: install
 	mkdir -p -m 700 demo
 	$(BIN)/brobyg --db demo/brobyg.sqlite demo --replace
 
-test: $(VENV)/.installed
+test: install
 	$(BIN)/ruff check .
 	$(BIN)/pytest -n 2
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from brobyg.cli.files import OutputError
+from brobyg.cli.i18n import LANG_HELP, LANGUAGES, TranslatedHelp, _, language_from, say, speaking
 from brobyg.cli.params import DATE, LINE
 from brobyg.engine.errors import (
     AccessNotLogged,
@@ -112,7 +113,7 @@ class Env:
                 _warn(store.keep_private())
             app = Brobyg(store, Clock(self.today), self.actor)
         except StoreUrlError as e:
-            raise click.BadParameter(str(e), param_hint="'--db'") from None
+            raise click.BadParameter(say(e.args[0]) if e.args else str(e), param_hint="'--db'") from None
         if not store.is_sqlite:
             _who_acts(self, app)
         app.personal.check_master()  # the wrong key file or none: said before anything is read or written
@@ -206,24 +207,41 @@ def _equip(command: click.Command) -> None:
                     callback=_global_after_command,
                 )
             )
+    if "--lang" not in taken:  # read before parsing (`i18n.language_from`); listed once, in `brobyg --help`
+        command.params.append(click.Option(["--lang"], type=click.Choice(LANGUAGES), hidden=True, expose_value=False))
     for param in command.params:
         completing(param)
     for sub in getattr(command, "commands", {}).values():
         _equip(sub)
 
 
-class BrobygGroup(click.Group):
-    """Turns refusals and store trouble into one line on stderr and the contract's exit codes."""
+class BrobygCommand(TranslatedHelp, click.Command):
+    """A command whose help is shown in the language of the run."""
 
+
+class BrobygSubgroup(TranslatedHelp, click.Group):
+    """A group of commands (`brobyg mentor …`), its help in the language of the run."""
+
+    command_class = BrobygCommand
+
+
+class BrobygGroup(TranslatedHelp, click.Group):
+    """Speaks the run's language, and turns refusals and store trouble into one line on stderr
+    and the contract's exit codes."""
+
+    command_class = BrobygCommand
+    group_class = BrobygSubgroup
     _equipped = False
 
-    def main(self, *args: Any, **kwargs: Any) -> Any:
+    def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
         # Every command module has added its commands by now (cli.main imports them all).
         if not self._equipped:
             for sub in self.commands.values():
                 _equip(sub)
             self._equipped = True
-        return super().main(*args, **kwargs)
+        given = list(sys.argv[1:] if args is None else args)
+        with speaking(language_from(given, os.environ)):
+            return super().main(args, *rest, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -237,18 +255,20 @@ class BrobygGroup(click.Group):
         try:
             return super().invoke(ctx)
         except NotAllowed as e:  # a role's limit: name the command it stopped
-            _fail("refused", f"{ctx.invoked_subcommand}: {e}")
-        except (Refused, NotFound, AlreadyExists, Conflict, UntrustedEvent, AccessNotLogged) as e:
-            _fail(_label(e), str(e))
+            _fail("refused", f"{ctx.invoked_subcommand}: {say(e.args[0]) if e.args else e}")
+        except Refused as e:
+            _fail("refused", "; ".join(f"{v.rule}: {say(v.message)}" for v in e.violations))
+        except (NotFound, AlreadyExists, Conflict, UntrustedEvent, AccessNotLogged) as e:
+            _fail("error", say(e.args[0]) if e.args else str(e))
         except KeyFileError as e:  # the master key: not the command's input, but nothing can go on without it
-            click.echo(f"error: {' '.join(str(e).split())}", err=True)
+            click.echo(f"{_('error')}: {' '.join(say(e.args[0] if e.args else str(e)).split())}", err=True)
             sys.exit(2)
         except BrokenPipeError:  # `brobyg show CASE | head -3`: the reader has all it wanted
             _reader_gone()
         except OutputError as e:
             _fail("error", str(e))
         except InvalidInput as e:  # the domain's own input checks, should the CLI's let something through
-            raise click.UsageError(str(e)) from None
+            raise click.UsageError(say(e.args[0]) if e.args else str(e)) from None
         except Exception as e:
             message = _store_trouble(e, ctx.obj.db if isinstance(ctx.obj, Env) else "the database")
             if message is None:
@@ -279,12 +299,9 @@ def _remove_if_new(env: Env) -> None:
         pass
 
 
-def _label(e: Exception) -> str:
-    return "refused" if isinstance(e, Refused) else "error"
-
-
 def _fail(label: str, message: str) -> None:
-    click.echo(f"{label}: {' '.join(message.split())}", err=True)
+    shown = {"refused": _("refused"), "error": _("error")}[label]
+    click.echo(f"{shown}: {' '.join(message.split())}", err=True)
     sys.exit(1)
 
 
@@ -374,9 +391,10 @@ def _hint(message: str) -> str:
     "On PostgreSQL only an admin may act for someone else.",
 )
 @click.option("--today", envvar="BROBYG_TODAY", type=DATE, help="What today is [env BROBYG_TODAY; default: the real date]")
+@click.option("--lang", type=click.Choice(LANGUAGES), envvar="BROBYG_LANG", help=LANG_HELP)
 @click.version_option(package_name="brobyg")
 @click.pass_context
-def cli(ctx: click.Context, db: str | None, actor: str | None, today: dt.date | None) -> None:
+def cli(ctx: click.Context, db: str | None, actor: str | None, today: dt.date | None, lang: str | None) -> None:
     """brobyg: bridging pathways (brobygningsforløb) from referral to apprenticeship.
 
     Every young person's pathway is an event-sourced state machine; the guide's rules

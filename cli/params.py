@@ -9,14 +9,18 @@ from typing import Any, ClassVar
 
 import click
 
+from brobyg.cli.i18n import _, current
 from brobyg.domain.terms import DANISH, GRADES, MATHS, SUBJECTS
 
 MAX_TEXT = 2000
 
 
 class DateType(click.ParamType):
+    """An ISO date (2026-12-01); in Danish also as Danes write it (01-12-2026)."""
+
     name = "DATE"
     _iso = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+    _danish = re.compile(r"^(\d{1,2})-(\d{1,2})-(\d{4})$")
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
         if isinstance(value, dt.date):
@@ -25,9 +29,12 @@ class DateType(click.ParamType):
         try:
             if self._iso.match(text):
                 return dt.date.fromisoformat(text)
+            danish = self._danish.match(text) if current() == "da" else None
+            if danish:
+                return dt.date(int(danish[3]), int(danish[2]), int(danish[1]))
         except ValueError:  # e.g. 2026-02-30: the right shape, not a day
-            self.fail(f"{value!r} is not a day of the calendar", param, ctx)
-        self.fail(f"{value!r} is not a date (YYYY-MM-DD)", param, ctx)
+            self.fail(_("{value!r} is not a day of the calendar").format(value=value), param, ctx)
+        self.fail(_("{value!r} is not a date (YYYY-MM-DD)").format(value=value), param, ctx)
 
 
 class GradeType(click.ParamType):

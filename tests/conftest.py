@@ -19,6 +19,8 @@ from tests.helpers import NO_PG, PG_URL, drop_pg_schema, make_app, new_pg_store
 
 # One master key for the run (each worker its own), never the user's own: the CLI subprocesses
 # the tests start inherit it.
+# The suite reads English unless a test asks for Danish, whatever the machine's locale.
+os.environ["BROBYG_LANG"] = "en"
 os.environ["BROBYG_KEY_FILE"] = str(Path(tempfile.mkdtemp(prefix="brobyg-test-keys-")) / "master.key")
 
 
