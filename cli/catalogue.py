@@ -3,7 +3,8 @@
     python -m brobyg.cli.catalogue update     # the .po gains new messages and loses stale ones
     python -m brobyg.cli.catalogue compile    # .po -> .mo (run at install: `make install`)
     python -m brobyg.cli.catalogue check      # exit 1 if a message is untranslated or stale
-    python -m brobyg.cli.catalogue merge F…   # fill empty translations from other .po files
+    python -m brobyg.cli.catalogue merge F…   # take the translations other .po files have
+    python -m brobyg.cli.catalogue todo P…    # the untranslated messages found where P… (a file, help/brobyg/X, term/)
 
 What the catalogue must hold is gathered, not listed by hand: the sentences marked in brobyg's
 code (``_``, ``N_``, ``ngettext``, ``pgettext``, ``Text``), click's own messages, every help text
@@ -86,10 +87,10 @@ def template() -> Catalog:
         if _literal(message):
             catalog.add(message, locations=[(f"click/{filename}", lineno)], context=context)
     for path, text in _help_of_every_command():
-        catalog.add(text, locations=[(f"help:{path}", 0)])
+        catalog.add(text, locations=[(f"help/{path}", 0)])
     for context, codes in TERM_CONTEXTS.items():
         for code in codes():
-            catalog.add(code, context=context, locations=[(f"term:{context}", 0)])
+            catalog.add(code, context=context, locations=[(f"term/{context}", 0)])
     return catalog
 
 
@@ -105,7 +106,7 @@ def _help_of_every_command() -> Iterator[tuple[str, str]]:
         for text in help_texts(command):
             yield path, text
         for name, sub in sorted(getattr(command, "commands", {}).items()):
-            yield from walk(sub, f"{path} {name}")
+            yield from walk(sub, f"{path}/{name}")
 
     yield from walk(cli, "brobyg")
 
@@ -170,6 +171,16 @@ def merge(paths: Iterable[Path]) -> int:
     return filled
 
 
+def todo(prefixes: list[str]) -> None:
+    """Print, as a .po file, the untranslated messages found in places starting with `prefixes`."""
+    catalog, wanted = read(), Catalog(locale="da", domain=DOMAIN, fuzzy=False)
+    for m in catalog:
+        strings = m.string if isinstance(m.string, tuple) else (m.string,)
+        if m.id and not all(strings) and any(str(f).startswith(tuple(prefixes)) for f, _line in m.locations):
+            wanted.add(m.id, context=m.context, locations=m.locations, flags=m.flags)
+    write_po(sys.stdout.buffer, wanted, width=0, omit_header=True, include_lineno=False)
+
+
 def _write(catalog: Catalog) -> None:
     catalog.locale = "da"  # type: ignore[assignment]
     catalog.fuzzy = False  # the header is reviewed: it names the charset the .mo is read with
@@ -195,6 +206,8 @@ def main(argv: list[str]) -> int:
         compile_mo()
     elif what == "merge":
         print(f"{merge(Path(p) for p in argv[1:])} translations filled")
+    elif what == "todo":
+        todo(argv[1:])
     elif what == "check":
         missing, empty, stale = check()
         for label, found in (("not in the catalogue", missing), ("untranslated", empty), ("stale", stale)):
