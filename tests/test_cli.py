@@ -40,17 +40,21 @@ STATES = [
 # --- helpers --------------------------------------------------------------------------
 
 
-def brobyg(db_url: str, *args: str, today: dt.date | str = TODAY) -> Result:
-    """`brobyg --db URL --today DATE --as tester ARGS…`, in-process."""
-    return run_cli(db_url, *args, today=today, actor="tester")
+def brobyg(db_url: str, *args: str, today: dt.date | str = TODAY, lang: str = "en") -> Result:
+    """`brobyg --db URL --today DATE --as tester --lang LANG ARGS…`, in-process."""
+    return run_cli(db_url, "--lang", lang, *args, today=today, actor="tester")
 
 
-def ok_json(db_url: str, *args: str, **kw: Any) -> Any:
-    """Run a command with --json; it must succeed and print exactly one JSON document."""
+def ok_json(db_url: str, *args: str, seen: list[Any] | None = None, **kw: Any) -> Any:
+    """Run a command with --json; it must succeed and print exactly one JSON document (kept in
+    `seen`, if given)."""
     result = brobyg(db_url, *args, "--json", **kw)
     assert result.exit_code == 0, (args, result.stdout, result.stderr, result.exception)
     assert result.stderr == ""
-    return json.loads(result.stdout)
+    document = json.loads(result.stdout)
+    if seen is not None:
+        seen.append(document)
+    return document
 
 
 def assert_refused(result: Result, rule: str) -> None:
@@ -86,6 +90,34 @@ def arranged(db_url: str) -> dict[str, str]:
 
 
 def test_a_whole_pathway_from_referral_to_qualified(db_url: str) -> None:
+    a_whole_pathway(db_url, "en")
+
+
+def test_in_danish_the_json_is_the_same(tmp_path: Path) -> None:
+    """The checks above, run again under --lang da: every JSON document is the one English
+    gives (case ids and recording times aside, as they differ from store to store)."""
+    english = a_whole_pathway(str(tmp_path / "en.sqlite"), "en")
+    danish = a_whole_pathway(str(tmp_path / "da.sqlite"), "da")
+    assert len(danish) == len(english) > 20
+    assert _comparable(danish) == _comparable(english)
+
+
+def _comparable(documents: list[Any]) -> str:
+    import re
+
+    text = json.dumps(documents, sort_keys=True)
+    for i, case in enumerate(dict.fromkeys(re.findall(r'"case": "([^"]+)"', text))):  # in order of appearance
+        text = text.replace(case, f"CASE{i}")
+    return re.sub(r'"recorded_at": "[^"]*"', '"recorded_at": ""', text)
+
+
+def a_whole_pathway(db_url: str, lang: str) -> list[Any]:
+    """Referral to qualified by CLI, asserting each JSON document; the documents, in order."""
+    seen: list[Any] = []
+
+    def ok_json(db_url: str, *args: str) -> Any:  # in `lang`, keeping what it printed
+        return globals()["ok_json"](db_url, *args, seen=seen, lang=lang)
+
     sara = ok_json(db_url, "mentor", "add", "sara", "--name", "Sara Holm", "--kind", "kui", "--on", "2026-01-05")
     assert (sara["mentor"], sara["kind"]) == ("sara", "kui")
     added = ok_json(
@@ -105,7 +137,9 @@ def test_a_whole_pathway_from_referral_to_qualified(db_url: str) -> None:
     assert added["places"] == 12
 
     # The human output of `refer` is just the case id; with --json one document.
-    human = brobyg(db_url, "refer", "Mads", "--born", "2003-05-01", "--readiness", "education-ready", "--on", "2026-08-03")
+    human = brobyg(
+        db_url, "refer", "Mads", "--born", "2003-05-01", "--readiness", "education-ready", "--on", "2026-08-03", lang=lang
+    )
     assert human.exit_code == 0 and len(human.stdout.split()) == 1
     referral = ok_json(
         db_url,
@@ -163,6 +197,9 @@ def test_a_whole_pathway_from_referral_to_qualified(db_url: str) -> None:
     assert ons == sorted(ons) and ons[0] == "2026-08-03" and ons[-1] == "2026-11-26"
     recorded = [entry["recorded_at"] for entry in history]
     assert recorded == sorted(recorded)
+    for view in (["caseload"], ["risk"], ["agenda"], ["report", "outcomes"], ["report", "capacity"], ["report", "fidelity"]):
+        ok_json(db_url, *view)
+    return seen
 
 
 def test_next_shows_start_bridging_blocked_by_r2_until_a_mentor_is_assigned(db_url: str) -> None:
