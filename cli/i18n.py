@@ -30,6 +30,8 @@ from brobyg.engine.text import N_, Term, Text
 LANGUAGES = ("en", "da")
 DOMAIN = "brobyg"
 LOCALE_DIR = Path(__file__).with_name("locale")
+# click shows these through gettext without marking them where they are written.
+CLICK_UNMARKED = (N_("required"), N_("Show this message and exit."))
 LANG_HELP = N_("Language for people: da (Danish) or en (English) [env BROBYG_LANG; default: the locale's, else English].")
 
 __all__ = ["N_", "Term", "Text", "day", "long_date", "ngettext", "number", "percent", "pgettext", "say", "term"]
@@ -184,6 +186,13 @@ class TranslatedHelp:
     def get_short_help_str(self, limit: int = 45) -> str:
         with _help_in_language(self):  # type: ignore[arg-type]
             return super().get_short_help_str(limit)  # type: ignore[misc,no-any-return]
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        # click makes the --help option once per process, its help in that moment's language.
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.help = _("Show this message and exit.")
+        return option  # type: ignore[no-any-return]
 
 
 def help_texts(command: click.Command) -> Iterator[str]:
