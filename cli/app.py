@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from brobyg.cli.files import OutputError
-from brobyg.cli.i18n import LANG_HELP, LANGUAGES, TranslatedHelp, _, language_from, say, speaking
+from brobyg.cli.i18n import LANG_HELP, LANGUAGES, N_, Text, TranslatedHelp, _, language_from, long_date, say, speaking
 from brobyg.cli.params import DATE, LINE
 from brobyg.engine.errors import (
     AccessNotLogged,
@@ -100,12 +100,7 @@ class Env:
             store = parse_store_url(self.db)
             if not store.exists(Brobyg.events_table()):
                 if not self.may_create:
-                    where = "schema" if store.schema else "database"
-                    raise StoreUrlError(
-                        f"there is no store at {store.display}"
-                        + ("" if store.is_sqlite else f" (no brobyg tables in that {where})")
-                        + "; reading commands do not create one"
-                    )
+                    raise StoreUrlError(_no_store(store))
                 if self.today is not None and self.today > dt.date.today() and not self.may_run_ahead:
                     raise click.BadParameter(_ahead_message(self.today), param_hint="'--today'")
                 self.new_store, self.new_schema = store, not store.schema_exists()
@@ -130,16 +125,32 @@ class Env:
         return ReadModels(self.app)
 
 
+def _no_store(store: Store) -> Text:
+    """Why a reading command found nothing to read."""
+    if store.is_sqlite:
+        return Text(N_("there is no store at {store}; reading commands do not create one"), store=store.display)
+    if store.schema:
+        return Text(
+            N_("there is no store at {store} (no brobyg tables in that schema); reading commands do not create one"),
+            store=store.display,
+        )
+    return Text(
+        N_("there is no store at {store} (no brobyg tables in that database); reading commands do not create one"),
+        store=store.display,
+    )
+
+
 def _warn(message: str | None) -> None:
     if message:
-        click.echo(f"warning: {' '.join(message.split())}", err=True)
+        label = _("warning")
+        click.echo(f"{label}: {' '.join(say(message).split())}", err=True)
 
 
 def _ahead_message(today: dt.date) -> str:
-    return (
-        f"{today} is after the real date ({dt.date.today()}); only a store made by `brobyg simulate` or "
+    return _(
+        "{today} is after the real date ({real}); only a store made by `brobyg simulate` or "
         "`brobyg demo` may run ahead of it (R13)"
-    )
+    ).format(today=long_date(today), real=long_date(dt.date.today()))
 
 
 def _who_acts(env: Env, app: Brobyg) -> None:
@@ -154,8 +165,13 @@ def _who_acts(env: Env, app: Brobyg) -> None:
     if held is not None and held.role == "analyst":
         app.close()
         raise NotAllowed(
-            f"the login {app.login} (role analyst) reads only the report views "
-            f"(SELECT * FROM {app.recorder.datastore.schema}.report_states_by_cohort)"
+            Text(
+                N_(
+                    "the login {login} (role analyst) reads only the report views (SELECT * FROM {schema}.report_states_by_cohort)"
+                ),
+                login=app.login,
+                schema=app.recorder.datastore.schema,
+            )
         )
     if held is not None and held.role == "mentor":
         app.only_for_mentor = held.mentor
@@ -163,14 +179,27 @@ def _who_acts(env: Env, app: Brobyg) -> None:
     command = (leaf.parent.info_name if leaf.parent else None, leaf.info_name)
     if held is not None and held.role in ("coordinator", "mentor") and command in (("mentor", "add"), ("partnership", "add")):
         app.close()
-        raise NotAllowed(f"the login {app.login} (role {held.role}) may not add mentors or partnerships; an admin does")
+        raise NotAllowed(
+            Text(
+                N_("the login {login} (role {role}) may not add mentors or partnerships; an admin does"),
+                login=app.login,
+                role=held.role,
+            )
+        )
     if env.acting_as is None or env.acting_as == app.login:
         app.actor = env.actor = app.login
         return
     if not is_admin(app):
         app.close()
         admins = role_name(app, ADMIN_ROLE)
-        raise NotAllowed(f"the login {app.login} may not act as {env.acting_as} (--as is for members of {admins})")
+        raise NotAllowed(
+            Text(
+                N_("the login {login} may not act as {actor} (--as is for members of {admins})"),
+                login=app.login,
+                actor=env.acting_as,
+                admins=admins,
+            )
+        )
 
 
 # The global options, as each command also takes them after its name: (flag, Env attribute, type).
@@ -270,7 +299,7 @@ class BrobygGroup(TranslatedHelp, click.Group):
         except InvalidInput as e:  # the domain's own input checks, should the CLI's let something through
             raise click.UsageError(say(e.args[0]) if e.args else str(e)) from None
         except Exception as e:
-            message = _store_trouble(e, ctx.obj.db if isinstance(ctx.obj, Env) else "the database")
+            message = _store_trouble(e, ctx.obj.db if isinstance(ctx.obj, Env) else _("the database"))
             if message is None:
                 raise
             _fail("error", message)
@@ -325,10 +354,14 @@ def _store_trouble(e: Exception, where: str) -> str | None:
         first = (str(e).strip().splitlines() or [type(e).__name__])[0]
         if any(words in first for words in POOL_GAVE_UP) and where.startswith("postgres"):
             first = _why_no_connection(where) or first
-        shown = _without_password(where)
-        return f"database problem with {shown}: {first}{_hint(first)}; nothing was written"
+        hint = _hint(first)
+        return _("database problem with {where}: {problem}{hint}; nothing was written").format(
+            where=_without_password(where), problem=first, hint=f" ({hint})" if hint else ""
+        )
     if isinstance(e, OSError):
-        return f"cannot use the database file {where}: {e.strerror or e}; nothing was written"
+        return _("cannot use the database file {where}: {problem}; nothing was written").format(
+            where=where, problem=e.strerror or e
+        )
     return None
 
 
@@ -358,19 +391,20 @@ def _why_no_connection(url: str) -> str | None:
 
 
 def _hint(message: str) -> str:
+    """What to do about the database's message (in brackets after it), or ""."""
     lowered = message.lower()
     if "is the server running" in lowered:
         return ""
     if any(words in lowered for words in (*POOL_GAVE_UP, "connection refused", "could not connect")):
-        return " (is PostgreSQL running there?)"
+        return _("is PostgreSQL running there?")
     if "password authentication failed" in lowered or ("role" in lowered and "does not exist" in lowered):
-        return " (check the user and password in --db)"
+        return _("check the user and password in --db")
     if "disk" in lowered and "full" in lowered:
-        return " (free some disk space and try again)"
+        return _("free some disk space and try again")
     if "readonly" in lowered or "read-only" in lowered:
-        return " (the database file is read-only)"
+        return _("the database file is read-only")
     if "locked" in lowered:
-        return " (another program holds the database; try again)"
+        return _("another program holds the database; try again")
     return ""
 
 

@@ -48,7 +48,7 @@ class GradeType(click.ParamType):
         text = self.UNPADDED.get(text, text)
         if text in GRADES:
             return GRADES[text]
-        self.fail(f"{value!r} is not on the 7-point scale ({', '.join(GRADES)})", param, ctx)
+        self.fail(_("{value!r} is not on the 7-point scale ({grades})").format(value=value, grades=", ".join(GRADES)), param, ctx)
 
 
 class SubjectType(click.ParamType):
@@ -62,7 +62,7 @@ class SubjectType(click.ParamType):
         text = self.ALIASES.get(text, text)
         if text in SUBJECTS:
             return text
-        self.fail(f"{value!r} is not a subject (danish or dansk, maths or matematik)", param, ctx)
+        self.fail(_("{value!r} is not a subject (danish or dansk, maths or matematik)").format(value=value), param, ctx)
 
 
 class KeyType(click.ParamType):
@@ -75,7 +75,7 @@ class KeyType(click.ParamType):
         text = unicodedata.normalize("NFC", str(value).strip()).lower()  # one spelling per id
         if self._key.match(text) and text.isprintable():
             return text
-        self.fail(f"{value!r} is not an id (letters, digits, '.', '_' or '-', at most 32)", param, ctx)
+        self.fail(_("{value!r} is not an id (letters, digits, '.', '_' or '-', at most 32)").format(value=value), param, ctx)
 
 
 class TextType(click.ParamType):
@@ -86,11 +86,11 @@ class TextType(click.ParamType):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         text = str(value)
         if len(text) > MAX_TEXT:
-            self.fail(f"is {len(text)} characters long; at most {MAX_TEXT}", param, ctx)
+            self.fail(_("is {length} characters long; at most {most}").format(length=len(text), most=MAX_TEXT), param, ctx)
         if any(ord(ch) < 32 and ch not in "\t\n" for ch in text) or "\x7f" in text:
-            self.fail("contains control characters", param, ctx)
+            self.fail(_("contains control characters"), param, ctx)
         if any(0xD800 <= ord(ch) <= 0xDFFF for ch in text):
-            self.fail("is not valid text (undecodable characters)", param, ctx)
+            self.fail(_("is not valid text (undecodable characters)"), param, ctx)
         return text
 
 
@@ -109,9 +109,9 @@ class LineType(TextType):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         text = super().convert(value, param, ctx)
         if "\n" in text or "\t" in text:
-            self.fail("must be a single line", param, ctx)
+            self.fail(_("must be a single line"), param, ctx)
         if not text.strip():
-            self.fail("is empty", param, ctx)
+            self.fail(_("is empty"), param, ctx)
         return text.strip()
 
 

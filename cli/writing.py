@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from brobyg.cli.app import Env, cli, writes
+from brobyg.cli.i18n import _, ngettext, term
 from brobyg.cli.output import emit
 from brobyg.cli.params import DATE, GRADE, KEY, SUBJECT, TEXT
 from brobyg.domain.terms import (
@@ -38,8 +39,9 @@ def summary(p: Pathway) -> dict[str, Any]:
 
 def changed(p: Pathway, as_json: bool) -> None:
     def line() -> None:
-        mentor = f" · mentor {p.mentor} ({p.mentor_role} mentor)" if p.mentor else ""
-        click.echo(f"{p.case}: {p.state.replace('_', ' ')}{mentor}")
+        state = term("state", p.state).replace("_", " ")  # English: the code, spaced; Danish: the guide's word
+        mentor = " · " + _("mentor {mentor} ({role} mentor)").format(mentor=p.mentor, role=term("role", p.mentor_role))
+        click.echo(f"{p.case}: {state}{mentor if p.mentor else ''}")
 
     emit(summary(p), as_json, line)
 
@@ -62,7 +64,15 @@ def mentor_add(env: Env, mentor_id: str, name: str, kind: str, capacity: int, on
     """Add a mentor who can take on pathways."""
     m = env.app.add_mentor(mentor_id, name, kind, capacity, on=on)
     data = {"mentor": m.mentor, "name": m.name, "kind": m.kind, "capacity": m.capacity, "active": m.load}
-    emit(data, as_json, lambda: click.echo(f"mentor {m.mentor} added ({m.kind}, capacity {m.capacity})"))
+    emit(
+        data,
+        as_json,
+        lambda: click.echo(
+            _("mentor {mentor} added ({kind}, capacity {capacity})").format(
+                mentor=m.mentor, kind=term("kind", m.kind), capacity=m.capacity
+            )
+        ),
+    )
 
 
 @cli.group()
@@ -96,7 +106,11 @@ def partnership_add(
         "places": p.places,
         "price_per_place": p.price_per_place,
     }
-    emit(data, as_json, lambda: click.echo(f"partnership {p.partnership} added ({p.places} places)"))
+    # English has always said "(1 places)"; both forms stay as they were, Danish tells one from many.
+    added = ngettext(
+        "partnership {partnership} added ({places} places)", "partnership {partnership} added ({places} places)", p.places
+    )
+    emit(data, as_json, lambda: click.echo(added.format(partnership=p.partnership, places=p.places)))
 
 
 # --- referral ---------------------------------------------------------------------------
