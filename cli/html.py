@@ -4,7 +4,12 @@ Every chart is drawn by `_chart`: an <svg class="chart"> with a <title> and the 
 on it, a label on each axis naming its unit (class "axis-label x" and "axis-label y"), ticks on
 the value axis, and, where it draws marks of more than one look, a legend with a swatch of each
 look. The marks sit in <g class="plot">, the axes in <g class="axis">, the legend in
-<g class="legend">, so tests/test_report_html.py can hold every chart of the page to that."""
+<g class="legend">, so tests/test_report_html.py can hold every chart of the page to that.
+
+The page speaks the language of the run (`cli.i18n`): in Danish it is ``lang="da"``, its words
+are the catalogue's, dates in sentences read ``1. december 2026`` and decimals have a comma; in
+English it is as it always was. Sentences from the read models (`Text`, marked constants) are
+shown with `say`; code names (states, risk levels) with `term`."""
 
 from __future__ import annotations
 
@@ -15,6 +20,8 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from brobyg.cli.i18n import N_, _, current, long_date, number, pgettext, say, term
+from brobyg.cli.i18n import percent as percent_text
 from brobyg.projections.small_numbers import MIN_PEOPLE, NOTE, SUPPRESSED, Count, ratio
 
 STYLE = """
@@ -37,31 +44,97 @@ RUNNING, RUNNING_EDGE = "#fdf3d8", "#d9a521"  # the band behind a still-running 
 FONT = 12
 
 # The evaluation's horizons, the comparison first (the guide's effects are measured at four years).
-HORIZONS = {"4y": "4 years", "25w": "25 weeks", "1.5y": "1½ years", "2.5y": "2½ years"}
+HORIZONS = {"4y": N_("4 years"), "25w": N_("25 weeks"), "1.5y": N_("1½ years"), "2.5y": N_("2½ years")}
 FIGURES = {
-    "in_education": "in education (basic course or later)",
-    "started_basic_course": "started a basic course",
-    "completed_basic_course": "completed a basic course",
-    "completed_main_course": "completed a main course (qualified)",
-    "employed": "employed",
+    "in_education": N_("in education (basic course or later)"),
+    "started_basic_course": N_("started a basic course"),
+    "completed_basic_course": N_("completed a basic course"),
+    "completed_main_course": N_("completed a main course (qualified)"),
+    "employed": N_("employed"),
 }
-SO_FAR = "so far, all cohorts"
+SO_FAR = N_("so far, all cohorts")
 SMALL_COHORT = 30  # below this many pathways a cohort's share is shown with its interval
-FUNNEL_NOTE = (
+FUNNEL_NOTE = N_(
     "The last stages are not a narrowing funnel. An apprenticeship agreement (uddannelsesaftale) may start "
     "the main course (hovedforløb) directly: those young people are counted under apprenticeship and never "
     "under main course. “Main course” alone counts those who began it without an agreement, in school-based "
     "training; some of them secure an agreement later. So apprenticeship can be larger than main course."
 )
-SIMULATED_NOTE = (
+SIMULATED_NOTE = N_(
     "Simulated data. This store was made by brobyg’s simulator, not by a municipality’s work: "
     "the simulator carries out much of what the guide asks by construction, so a share near 100 % here "
     "shows how the measure is computed, not how well anyone practises the model."
 )
+# The titles cli/reports.py gives its pages: the page shows them in the run's language.
+PAGE_TITLES = (
+    N_("Outcomes"),
+    N_("Fidelity"),
+    N_("Capacity"),
+    N_("Bridging pathways: outcomes, risk, fidelity and capacity"),
+)
+
+
+def _label(key: str) -> str:
+    """A figure's or a stage's key (``basic_course_started``) as people read it: the words of the
+    key in English ("basic course started"), the guide's in Danish."""
+    labels = {
+        "referred": pgettext("report", "referred"),
+        "bridging": pgettext("report", "bridging"),
+        "basic_course_started": pgettext("report", "basic course started"),
+        "basic_course_completed": pgettext("report", "basic course completed"),
+        "main_course": pgettext("report", "main course"),
+        "apprenticeship": pgettext("report", "apprenticeship"),
+        "qualified": pgettext("report", "qualified"),
+        "in_education": pgettext("report", "in education"),
+        "started_basic_course": pgettext("report", "started basic course"),
+        "completed_basic_course": pgettext("report", "completed basic course"),
+        "completed_main_course": pgettext("report", "completed main course"),
+        "employed": pgettext("report", "employed"),
+        "dropped_out": pgettext("report", "dropped out"),
+        "withdrawn": pgettext("report", "withdrawn"),
+        "active": pgettext("report", "active"),
+    }
+    return labels.get(key, key.replace("_", " "))
+
+
+def _measure_label(key: str) -> str:
+    """A fidelity measure's short name for its bar (its key's words in English)."""
+    labels = {
+        "one_mentor": pgettext("fidelity", "one mentor"),
+        "weekly_contact": pgettext("fidelity", "weekly contact"),
+        "requests_answered": pgettext("fidelity", "requests answered"),
+        "same_mentor": pgettext("fidelity", "same mentor"),
+        "placements_planned": pgettext("fidelity", "placements planned"),
+        "absence_followed_up": pgettext("fidelity", "absence followed up"),
+        "cadence_agreed": pgettext("fidelity", "cadence agreed"),
+        "occupancy": pgettext("fidelity", "occupancy"),
+    }
+    return labels.get(key, key.replace("_", " "))
+
+
+def _said(text: Any) -> str:
+    """A sentence from the read models: as it is in English (a `Text` is its English sentence),
+    through the catalogue (`say`) in another language."""
+    return str(text) if current() == "en" else say(text)
+
+
+def _on(day_: Any) -> str:
+    """A date in a sentence (``2026-12-01``; ``1. december 2026``)."""
+    if isinstance(day_, str) and len(day_) == 10:
+        try:
+            day_ = dt.date.fromisoformat(day_)
+        except ValueError:
+            return day_
+    return long_date(day_) if isinstance(day_, dt.date) else str(day_)
+
+
+def _decimal(text: str) -> str:
+    """A number written by Python (``12.5``) with the decimal comma in Danish."""
+    return text.replace(".", ",") if current() == "da" else text
 
 
 def pct(share: float | None) -> str:
-    return "–" if share is None else f"{share * 100:.1f} %"
+    return "–" if share is None else percent_text(share * 100, 1)
 
 
 def shown(value: Count | float) -> str:
@@ -75,7 +148,7 @@ def days(value: Count | float) -> str:
 
 
 def interval(low: float | None, high: float | None) -> str:
-    return "–" if low is None or high is None else f"{low * 100:.1f}–{high * 100:.1f} %"
+    return "–" if low is None or high is None else f"{number(low * 100, 1)}–{number(high * 100, 1)} %"
 
 
 class Markup(str):
@@ -173,7 +246,7 @@ def _percent_ticks(top: float) -> list[float]:
 
 
 def _tick_text(value: float, percent: bool) -> str:
-    return f"{value * 100:g} %" if percent else f"{value:g}"
+    return _decimal(f"{value * 100:g} %" if percent else f"{value:g}")
 
 
 def _value_axis(
@@ -304,7 +377,7 @@ def cohort_chart(cohorts: Sequence[dict[str, Any]], series: Sequence[tuple[str, 
                 f'<rect x="{x0 + 1:.1f}" y="0" width="{group - 2:.1f}" height="{plot_h}" {_look(RUNNING, RUNNING_EDGE, 1, "3 2")}/>'
             )
         bar = group * 0.8 / max(len(series), 1)
-        for s, (_, key) in enumerate(series):
+        for s, (_name, key) in enumerate(series):
             value = ratio(c["funnel"][key], c["pathways"])
             if value is None:  # held back: no bar rather than a bar of 0
                 continue
@@ -323,11 +396,11 @@ def cohort_chart(cohorts: Sequence[dict[str, Any]], series: Sequence[tuple[str, 
                 f'font-size="11">{escape(names[g])} ({escape(counts[g])})</text>'
             )
     label_h = 36 if side_by_side else max((_w(f"{a} ({b})", 11) for a, b in zip(names, counts, strict=True)), default=0) + 14
-    legend = [(name, _box(COLOURS[s % len(COLOURS)])) for s, (name, _) in enumerate(series)]
+    legend = [(name, _box(COLOURS[s % len(COLOURS)])) for s, (name, _key) in enumerate(series)]
     if any(c.get("still_running", False) for c in cohorts):
         legend.append(
             (
-                "still running: some pathways still active or referred less than four years ago (shares will still grow)",
+                _("still running: some pathways still active or referred less than four years ago (shares will still grow)"),
                 _box(RUNNING, RUNNING_EDGE, 1, "3 2"),
             )
         )
@@ -335,28 +408,33 @@ def cohort_chart(cohorts: Sequence[dict[str, Any]], series: Sequence[tuple[str, 
         _vertical_axis((0, 0.25, 0.5, 0.75, 1.0), y, left, right, percent=True, extra="".join(ticks))
         + f'<g class="plot">{"".join(plot)}</g>'
         + "".join(labels)
-        + _y_label("share of the cohort’s pathways (%)", 14, plot_h / 2, rotated=True)
-        + _x_label("intake cohort (first referral); n = pathways in the cohort", (left + right) / 2, plot_h + label_h + 14)
+        + _y_label(_("share of the cohort’s pathways (%)"), 14, plot_h / 2, rotated=True)
+        + _x_label(_("intake cohort (first referral); n = pathways in the cohort"), (left + right) / 2, plot_h + label_h + 14)
     )
-    return _chart("Share of each intake cohort that has reached each stage, so far", width, body, plot_h + label_h + 22, legend)
+    return _chart(
+        _("Share of each intake cohort that has reached each stage, so far"), width, body, plot_h + label_h + 22, legend
+    )
 
 
 def horizons_chart(horizons: dict[str, Any], width: int = 900) -> str:
     """Each of the evaluation's figures here (a dot and its 95 % interval) beside the evaluation's
     participants and comparable group, the four-year comparison first."""
     keyed = [
-        (key, f"{HORIZONS[key]}: {FIGURES.get(name, name.replace('_', ' '))}", f, h["pathways"])
+        (key, f"{_(HORIZONS[key])}: {_(FIGURES[name]) if name in FIGURES else _label(name)}", f, h["pathways"])
         for key, h in ((k, horizons[k]) for k in HORIZONS if k in horizons)
         for name, f in h["figures"].items()
     ]
-    rows = [(label, f) for _, label, f, _ in keyed]
+    rows = [(label, f) for _key, label, f, _n in keyed]
     texts = [
-        (f"{pct(f['here'])} ({interval(f['low'], f['high'])})" if f["here"] is not None else "–") + f" of {shown(n)}"
-        for *_, f, n in keyed
+        _("{share} of {pathways}").format(
+            share=f"{pct(f['here'])} ({interval(f['low'], f['high'])})" if f["here"] is not None else "–", pathways=shown(n)
+        )
+        for *_rest, f, n in keyed
     ]
-    left = max([_w("after referral: outcome"), *(_w(label) for label, _ in rows)]) + 14
+    y_label = _("after referral: outcome")
+    left = max([_w(y_label), *(_w(label) for label, _f in rows)]) + 14
     right = width - max((_w(t) for t in texts), default=0) - 16
-    values = [f[k] for _, f in rows for k in ("here", "high", "participants", "comparison") if f.get(k) is not None]
+    values = [f[k] for _label, f in rows for k in ("here", "high", "participants", "comparison") if f.get(k) is not None]
     ticks = _percent_ticks(max(values, default=0.1))
 
     def x(v: float) -> float:
@@ -364,7 +442,7 @@ def horizons_chart(horizons: dict[str, Any], width: int = 900) -> str:
 
     row, first = 24, 22
     ys, y = [], float(first)
-    for i, (key, *_) in enumerate(keyed):
+    for i, (key, *_rest) in enumerate(keyed):
         y += 10 if i and key != keyed[i - 1][0] == "4y" else 0  # the four-year comparison set apart
         ys.append(y)
         y += row
@@ -389,22 +467,22 @@ def horizons_chart(horizons: dict[str, Any], width: int = 900) -> str:
             plot.append(f'<circle cx="{x(f["here"]):.1f}" cy="{mid}" r="5" {_look(COLOURS[0])}/>')
     legend = [
         (
-            "here, with its 95 % interval",
+            _("here, with its 95 % interval"),
             lambda x0, y0: (
                 _stroke(COLOURS[0], 2.5)(x0, y0) + f'<circle cx="{x0 + 8:.1f}" cy="{y0 + 6:.1f}" r="5" {_look(COLOURS[0])}/>'
             ),
         ),
-        ("bridging participants (the evaluation)", _box(COLOURS[1])),
-        ("comparable group (the evaluation; four years only)", _box("#ffffff", INK, 1.5)),
+        (_("bridging participants (the evaluation)"), _box(COLOURS[1])),
+        (_("comparable group (the evaluation; four years only)"), _box("#ffffff", INK, 1.5)),
     ]
     body = (
         f'<g class="grid">{"".join(grid)}</g><g class="axis">{"".join(axis)}</g><g class="plot">{"".join(plot)}</g>'
         + "".join(words)
-        + _y_label("after referral: outcome", 0, 12, rotated=False)
-        + _x_label("share of the pathways seen that long after their referral (%)", (left + right) / 2, bottom + 34)
+        + _y_label(y_label, 0, 12, rotated=False)
+        + _x_label(_("share of the pathways seen that long after their referral (%)"), (left + right) / 2, bottom + 34)
     )
     return _chart(
-        "Here beside the evaluation, each pathway seen a fixed time after its referral", width, body, bottom + 42, legend
+        _("Here beside the evaluation, each pathway seen a fixed time after its referral"), width, body, bottom + 42, legend
     )
 
 
@@ -421,7 +499,7 @@ def monthly_capacity_chart(p: dict[str, Any], width: int = 900) -> str:
     for key, weeks in months.items():
         most = [MIN_PEOPLE - 1 if o == SUPPRESSED else o for o in weeks if o is not None]
         drawn.append((key, SUPPRESSED in weeks, sum(most) / len(most) if most else 0.0))
-    ticks = _ticks(max([places, *(a for _, _, a in drawn)]), whole=True)
+    ticks = _ticks(max([places, *(a for _month, _held, a in drawn)]), whole=True)
     left, right, plot_h = 64, width - 8, 180
     col = (right - left) / max(len(drawn), 1)
 
@@ -447,26 +525,28 @@ def monthly_capacity_chart(p: dict[str, Any], width: int = 900) -> str:
         # The year under each January; the first month named too when a year's label does not follow close by.
         if month == 1 or (i == 0 and month <= 9):
             marks.append(f'<line x1="{x0:.1f}" x2="{x0:.1f}" y1="{plot_h}" y2="{plot_h + 6}" stroke="{INK}"/>')
-            name = str(year) if month == 1 else f"{year}-{month:02d}"
+            name = str(year) if month == 1 else (f"{month:02d}-{year}" if current() == "da" else f"{year}-{month:02d}")
             labels.append(f'<text x="{x0 + 2:.1f}" y="{plot_h + 18}" font-size="11">{name}</text>')
     plot.append(
         f'<line x1="{left:.1f}" x2="{right:.1f}" y1="{y(places):.1f}" y2="{y(places):.1f}" {_look(None, INK, 1.5, "5 3")}/>'
     )
     legend = [
-        ("occupied places, within the committed ones", _box(COLOURS[0])),
-        *([("above the committed places", _box(OVER))] if any(a > places for *_, a in drawn) else []),
-        (f"committed places ({places})", _stroke(INK, 1.5, "5 3")),
+        (_("occupied places, within the committed ones"), _box(COLOURS[0])),
+        *([(_("above the committed places"), _box(OVER))] if any(a > places for *_rest, a in drawn) else []),
+        (_("committed places ({places})").format(places=places), _stroke(INK, 1.5, "5 3")),
     ]
-    if any(held for _, held, _ in drawn):
-        legend.append(("a week of 1–4 occupied (held back): drawn at the most the month can be", _box(HELD)))
+    if any(held for _month, held, _average in drawn):
+        legend.append((_("a week of 1–4 occupied (held back): drawn at the most the month can be"), _box(HELD)))
     body = (
         _vertical_axis(ticks, y, left, right, percent=False, extra="".join(marks))
         + f'<g class="plot">{"".join(plot)}</g>'
         + "".join(labels)
-        + _y_label("occupied places (average week)", 14, plot_h / 2, rotated=True)
-        + _x_label("month (each column: the weeks starting in it)", (left + right) / 2, plot_h + 36)
+        + _y_label(_("occupied places (average week)"), 14, plot_h / 2, rotated=True)
+        + _x_label(_("month (each column: the weeks starting in it)"), (left + right) / 2, plot_h + 36)
     )
-    title = f"{p['partnership']}: occupied places by month against the {places} committed"
+    title = _("{partnership}: occupied places by month against the {places} committed").format(
+        partnership=p["partnership"], places=places
+    )
     return _chart(title, width, body, plot_h + 44, legend)
 
 
@@ -481,6 +561,10 @@ def _cohort_share(c: dict[str, Any], key: str) -> str:
     return pct(c[key])
 
 
+def _figure(name: str) -> str:
+    return _(FIGURES[name]) if name in FIGURES else name
+
+
 def _evaluation(o: dict[str, Any]) -> str:
     """The evaluation's comparison: the four-year horizon first and apart, the others beside it."""
     hs = o["horizons"]
@@ -488,18 +572,29 @@ def _evaluation(o: dict[str, Any]) -> str:
     if four := hs.get("4y"):
         by = ""
         if isinstance(o["as_of"], dt.date) and four.get("days") is not None:
-            by = f" (by {o['as_of'] - dt.timedelta(days=four['days'])})"
+            by = " (" + _("by {on}").format(on=_on(o["as_of"] - dt.timedelta(days=four["days"]))) + ")"
         parts.append(
-            "<h3>Beside the evaluation: each pathway four years after its referral</h3>"
-            f'<p class="note">The comparison with the evaluation: the {shown(four["pathways"])} pathways referred at least four '
-            f"years before {o['as_of']}{by}, each seen exactly four years after its referral, as the evaluation saw its "
-            "participants and a comparable group about four years after they started. The interval is the 95 % interval of "
-            "the share here: with few pathways it is wide, and a difference inside it may be chance.</p>"
+            "<h3>" + _("Beside the evaluation: each pathway four years after its referral") + "</h3>"
+            '<p class="note">'
+            + _(
+                "The comparison with the evaluation: the {pathways} pathways referred at least four years before {on}{by}, "
+                "each seen exactly four years after its referral, as the evaluation saw its participants and a comparable "
+                "group about four years after they started. The interval is the 95 % interval of the share here: with few "
+                "pathways it is wide, and a difference inside it may be chance."
+            ).format(pathways=shown(four["pathways"]), on=_on(o["as_of"]), by=by)
+            + "</p>"
             + table(
-                ["outcome after 4 years", "pathways", "here", "95 % interval", "bridging participants", "comparable group"],
+                [
+                    _("outcome after 4 years"),
+                    _("pathways"),
+                    _("here"),
+                    _("95 % interval"),
+                    _("bridging participants"),
+                    _("comparable group"),
+                ],
                 [
                     [
-                        FIGURES.get(name, name),
+                        _figure(name),
                         shown(four["pathways"]),
                         pct(f["here"]),
                         interval(f["low"], f["high"]),
@@ -514,15 +609,27 @@ def _evaluation(o: dict[str, Any]) -> str:
     others = [(key, hs[key]) for key in HORIZONS if key != "4y" and key in hs]
     if others:
         parts.append(
-            "<h3>On the way: the evaluation’s intermediate figures</h3>"
-            '<p class="muted">Each pathway seen exactly that long after its referral, over the pathways referred at least that '
-            "long ago. The evaluation gives these for its participants only (about).</p>"
+            "<h3>" + _("On the way: the evaluation’s intermediate figures") + "</h3>"
+            '<p class="muted">'
+            + _(
+                "Each pathway seen exactly that long after its referral, over the pathways referred at least that "
+                "long ago. The evaluation gives these for its participants only (about)."
+            )
+            + "</p>"
             + table(
-                ["after", "outcome", "pathways", "here", "95 % interval", "bridging participants", "comparable group"],
+                [
+                    _("after"),
+                    _("outcome"),
+                    _("pathways"),
+                    _("here"),
+                    _("95 % interval"),
+                    _("bridging participants"),
+                    _("comparable group"),
+                ],
                 [
                     [
-                        HORIZONS[key],
-                        FIGURES.get(name, name),
+                        _(HORIZONS[key]),
+                        _figure(name),
                         shown(h["pathways"]),
                         pct(f["here"]),
                         interval(f["low"], f["high"]),
@@ -538,9 +645,25 @@ def _evaluation(o: dict[str, Any]) -> str:
     return "".join(parts) + horizons_chart(hs)
 
 
+def _intake(cohort: str) -> str:
+    """The length of an intake cohort (``quarter``) as a sentence names it."""
+    names = {
+        "month": pgettext("cohort", "month"),
+        "quarter": pgettext("cohort", "quarter"),
+        "year": pgettext("cohort", "year"),
+    }
+    return names.get(cohort, cohort)
+
+
+def _state(code: str) -> str:
+    """A state as people read it: its code's words in English (``taster placement``), the guide's in Danish."""
+    return term("state", code).replace("_", " ")
+
+
 def outcomes_section(o: dict[str, Any]) -> str:
     cohorts = o["cohorts"]
     overall = o["overall"]
+    so_far = _(SO_FAR)
     funnel_keys = (
         "referred",
         "bridging",
@@ -554,91 +677,107 @@ def outcomes_section(o: dict[str, Any]) -> str:
     def stage(key: str) -> Bar:
         n = overall["funnel"][key]
         of = ratio(n, overall["pathways"])
-        return Bar(key.replace("_", " "), n if isinstance(n, int) else None, shown(n) + ("" if of is None else f"  ({pct(of)})"))
+        return Bar(_label(key), n if isinstance(n, int) else None, shown(n) + ("" if of is None else f"  ({pct(of)})"))
 
     funnel = hbar_chart(
-        f"The funnel {SO_FAR}: pathways that ever reached each stage",
+        _("The funnel so far, all cohorts: pathways that ever reached each stage"),
         [stage(k) for k in funnel_keys],
-        "pathways (count; in brackets the share of all)",
-        "stage",
+        _("pathways (count; in brackets the share of all)"),
+        _("stage"),
     )
     by_cohort = cohort_chart(
         cohorts,
-        [(k.replace("_", " "), k) for k in ("bridging", "basic_course_started", "basic_course_completed", "qualified")],
+        [(_label(k), k) for k in ("bridging", "basic_course_started", "basic_course_completed", "qualified")],
     )
     if o.get("horizons"):
         comparison = _evaluation(o)
     else:  # a report made before the horizons: only the shares so far, said to be so
         bench = o["benchmark"]
         comparison = (
-            f"<h3>The evaluation’s figures beside the shares {SO_FAR}</h3>"
-            '<p class="note">The shares here are over every cohort as of today, young people referred last month too; '
-            "the evaluation saw its participants about four years after they started.</p>"
+            "<h3>" + _("The evaluation’s figures beside the shares so far, all cohorts") + "</h3>"
+            '<p class="note">'
+            + _(
+                "The shares here are over every cohort as of today, young people referred last month too; "
+                "the evaluation saw its participants about four years after they started."
+            )
+            + "</p>"
             + table(
-                ["outcome", f"here, {SO_FAR}", "bridging participants", "comparable group"],
-                [
-                    [k.replace("_", " "), pct(overall[k]), pct(bench[k]["participants"]), pct(bench[k]["comparison"])]
-                    for k in bench
-                ],
+                [_("outcome"), _("here, so far, all cohorts"), _("bridging participants"), _("comparable group")],
+                [[_label(k), pct(overall[k]), pct(bench[k]["participants"]), pct(bench[k]["comparison"])] for k in bench],
                 numeric=(1, 2, 3),
             )
         )
     shares = ("completed_basic_course", "completed_main_course", "employed", "dropped_out", "withdrawn", "active")
+    running, complete = _("still running").replace(" ", "\u00a0"), _("complete")
     cohort_rows = [
-        [label, shown(c["pathways"]), "still\u00a0running" if c.get("still_running", False) else "complete",
+        [label, shown(c["pathways"]), running if c.get("still_running", False) else complete,
          *(_cohort_share(c, k) for k in shares)]
-        for label, c in [(SO_FAR, overall), *((c["cohort"], c) for c in cohorts)]
+        for label, c in [(so_far, overall), *((c["cohort"], c) for c in cohorts)]
     ]  # fmt: skip
     stays = [r for r in o["time_in_state_overall"] if r["median_days"] is not None]
     time_chart = hbar_chart(
-        f"Days spent in each state, stays that have ended ({SO_FAR})",
+        _("Days spent in each state, stays that have ended (so far, all cohorts)"),
         [
             Bar(
-                r["state"].replace("_", " "),
+                _state(r["state"]),
                 r["median_days"],
-                f"median {days(r['median_days'])}, 90th percentile {days(r['p90_days'])}",
+                _("median {median}, 90th percentile {p90}").format(median=days(r["median_days"]), p90=days(r["p90_days"])),
                 r["p90_days"],
             )
             for r in stays
         ],
-        "days",
-        "state",
-        legend=[("median", _box(COLOURS[0])), ("90th percentile", _stroke(INK, 1.5))],
+        _("days"),
+        _("state"),
+        legend=[(_("median"), _box(COLOURS[0])), (_("90th percentile"), _stroke(INK, 1.5))],
     )
     if not stays:  # every state's days are about fewer than 5 young people: no chart of nothing
-        time_chart = '<p class="muted">No state has ended stays of 5 or more young people yet.</p>'
+        time_chart = '<p class="muted">' + _("No state has ended stays of 5 or more young people yet.") + "</p>"
     return (
-        "<h2>Outcomes</h2>"
-        f'<p class="muted">{shown(overall["pathways"])} pathways, by intake {escape(o["cohort"])} (first referral), as of {o["as_of"]}.</p>'
+        "<h2>" + _("Outcomes") + "</h2>"
+        '<p class="muted">'
+        + _("{pathways} pathways, by intake {cohort} (first referral), as of {on}.").format(
+            pathways=shown(overall["pathways"]), cohort=escape(_intake(o["cohort"])), on=_on(o["as_of"])
+        )
+        + "</p>"
         + comparison
-        + f"<h3>The funnel, {SO_FAR}</h3>"
+        + "<h3>"
+        + _("The funnel, so far, all cohorts")
+        + "</h3>"
         + funnel
-        + f'<p class="note">{escape(FUNNEL_NOTE)}</p>'
-        + "<h3>The funnel by cohort, so far</h3>"
+        + f'<p class="note">{escape(_(FUNNEL_NOTE))}</p>'
+        + "<h3>"
+        + _("The funnel by cohort, so far")
+        + "</h3>"
         + by_cohort
-        + '<p class="muted">A cohort is still running while any of its pathways is active or was referred less than four years '
-        f"ago; its shares are not final. Below {SMALL_COHORT} pathways a share carries its 95 % interval.</p>"
+        + '<p class="muted">'
+        + _(
+            "A cohort is still running while any of its pathways is active or was referred less than four years "
+            "ago; its shares are not final. Below {small} pathways a share carries its 95 % interval."
+        ).format(small=SMALL_COHORT)
+        + "</p>"
         + table(
             [
-                "cohort",
-                "pathways",
-                "status",
-                "completed basic",
-                "completed main",
-                "employed",
-                "dropped out",
-                "withdrawn",
-                "active",
+                _("cohort"),
+                _("pathways"),
+                _("status"),
+                _("completed basic"),
+                _("completed main"),
+                pgettext("report", "employed"),
+                pgettext("report", "dropped out"),
+                pgettext("report", "withdrawn"),
+                pgettext("report", "active"),
             ],
             cohort_rows,
             numeric=(1, *range(3, 9)),
         )
-        + f"<h3>Time spent in each state ({SO_FAR}, stays that have ended)</h3>"
+        + "<h3>"
+        + _("Time spent in each state (so far, all cohorts, stays that have ended)")
+        + "</h3>"
         + time_chart
         + table(
-            ["cohort", "state", "stays", "median days", "90th percentile"],
+            [_("cohort"), _("state"), _("stays"), _("median days"), _("90th percentile")],
             [
-                [r["cohort"], r["state"], shown(r["stays"]), days(r["median_days"]), days(r["p90_days"])]
+                [r["cohort"], term("state", r["state"]), shown(r["stays"]), days(r["median_days"]), days(r["p90_days"])]
                 for r in o["time_in_state"]
             ],
             numeric=(2, 3, 4),
@@ -655,30 +794,40 @@ def risk_section(levels: dict[str, Count], rows: list[dict[str, Any]] | None = N
     """Active pathways per risk level (published counts); the list of the highest scores, by
     case and mentor, only when `rows` is given (--with-cases, a coordinator's working list)."""
     chart = hbar_chart(
-        "Active pathways by dropout risk level",
+        _("Active pathways by dropout risk level"),
         [
-            Bar(level, levels[level] if isinstance(levels[level], int) else None, shown(levels[level]))
+            Bar(term("level", level), levels[level] if isinstance(levels[level], int) else None, shown(levels[level]))
             for level in ("high", "medium", "low")
         ],
-        "active pathways (count)",
-        "risk level",
+        _("active pathways (count)"),
+        _("risk level"),
     )
-    head = "<h2>Dropout risk</h2>" + chart
+    head = "<h2>" + _("Dropout risk") + "</h2>" + chart
     if rows is None:
         return head + (
-            f'<p class="muted">{shown(levels["pathways"])} active pathways. The cases behind these counts are for '
-            "coordinators: <code>brobyg risk</code>, or this report with <code>--with-cases</code>.</p>"
+            '<p class="muted">'
+            + _(
+                "{pathways} active pathways. The cases behind these counts are for "
+                "coordinators: <code>brobyg risk</code>, or this report with <code>--with-cases</code>."
+            ).format(pathways=shown(levels["pathways"]))
+            + "</p>"
         )
     listed = risk_listed(rows)
     body = "".join(
-        f"<tr><td>{escape(r['case'])}</td><td>{escape(r['state'])}</td><td>{escape(r['mentor'] or '')}</td><td class=n>{r['score']}</td>"
-        f'<td class="{r["level"]}">{r["level"]}</td><td>{escape("; ".join(r["details"]))}</td><td>{escape("; ".join(r["actions"]))}</td></tr>'
+        f"<tr><td>{escape(r['case'])}</td><td>{escape(term('state', r['state']))}</td><td>{escape(r['mentor'] or '')}</td>"
+        f'<td class=n>{r["score"]}</td><td class="{r["level"]}">{escape(term("level", r["level"]))}</td>'
+        f"<td>{escape('; '.join(_said(d) for d in r['details']))}</td><td>{escape('; '.join(_said(a) for a in r['actions']))}</td></tr>"
         for r in listed
     )
+    columns = (_("case"), _("state"), _("mentor"), _("score"), _("level"), _("why"), _("action"))
     return (
         head
-        + f'<p class="muted">{len(rows)} active pathways; the {len(listed)} highest scores below.</p>'
-        + "<table><thead><tr><th>case</th><th>state</th><th>mentor</th><th>score</th><th>level</th><th>why</th><th>action</th></tr></thead>"
+        + '<p class="muted">'
+        + _("{pathways} active pathways; the {listed} highest scores below.").format(pathways=len(rows), listed=len(listed))
+        + "</p>"
+        + "<table><thead><tr>"
+        + "".join(f"<th>{c}</th>" for c in columns)
+        + "</tr></thead>"
         + f"<tbody>{body}</tbody></table>"
     )
 
@@ -687,46 +836,69 @@ def fidelity_section(f: dict[str, Any], simulated: bool = False) -> str:
     """The guide's fidelity measures; from a simulated store said to be simulated, in the heading,
     the chart's title and a note, since the simulator follows much of the guide by construction."""
     chart = hbar_chart(
-        "Share of each fidelity measure met" + (" (simulated data)" if simulated else ""),
-        [Bar(m["key"].replace("_", " "), m["share"], pct(m["share"])) for m in f["measures"]],
-        "share met (%)",
-        "measure",
+        _("Share of each fidelity measure met (simulated data)") if simulated else _("Share of each fidelity measure met"),
+        [Bar(_measure_label(m["key"]), m["share"], pct(m["share"])) for m in f["measures"]],
+        _("share met (%)"),
+        _("measure"),
         percent=True,
         maximum=1,
     )
-    rows = [[m["question"], m["measure"], shown(m["numerator"]), shown(m["denominator"]), pct(m["share"])] for m in f["measures"]]
+    rows = [
+        [m["question"], _said(m["measure"]), shown(m["numerator"]), shown(m["denominator"]), pct(m["share"])]
+        for m in f["measures"]
+    ]
     missing = "".join(f"<li>{escape(q)}</li>" for q in f["not_answerable"])
     return (
-        "<h2>Fidelity to the model" + (" (simulated)" if simulated else "") + "</h2>"
-        + (f'<p class="caveat">{escape(SIMULATED_NOTE)}</p>' if simulated else "")
+        "<h2>" + (_("Fidelity to the model (simulated)") if simulated else _("Fidelity to the model")) + "</h2>"
+        + (f'<p class="caveat">{escape(_(SIMULATED_NOTE))}</p>' if simulated else "")
         + chart
-        + table(["the guide asks", "measured as", "yes", "of", "share"], rows, numeric=(2, 3, 4))
-        + "<h3>Questions the event log cannot answer</h3><ul>"
+        + table([_("the guide asks"), _("measured as"), _("yes"), _("of"), _("share")], rows, numeric=(2, 3, 4))
+        + "<h3>" + _("Questions the event log cannot answer") + "</h3><ul>"
         + missing
         + "</ul>"
     )  # fmt: skip
 
 
 def capacity_section(rows: list[dict[str, Any]]) -> str:
-    parts = ["<h2>Capacity (committed places per partnership)</h2>"]
+    parts = ["<h2>" + _("Capacity (committed places per partnership)") + "</h2>"]
     for p in rows:
         parts.append(
-            f"<h3>{escape(p['partnership'])}: {escape(p['jobcentre'])} and {escape(p['school'])}</h3>"
-            f'<p class="muted">{p["places"]} committed places; now {shown(p["occupied_now"])} occupied; average occupancy {pct(p["average_occupancy"])}; '
-            f"{p['intake_gap_weeks']} of {p['weeks']} weeks with free places (intake gaps), {p['weeks_over']} over.</p>"
+            "<h3>"
+            + _("{partnership}: {jobcentre} and {school}").format(
+                partnership=escape(p["partnership"]), jobcentre=escape(p["jobcentre"]), school=escape(p["school"])
+            )
+            + "</h3>"
+            '<p class="muted">'
+            + _(
+                "{places} committed places; now {occupied} occupied; average occupancy {average}; "
+                "{gaps} of {weeks} weeks with free places (intake gaps), {over} over."
+            ).format(
+                places=p["places"],
+                occupied=shown(p["occupied_now"]),
+                average=pct(p["average_occupancy"]),
+                gaps=p["intake_gap_weeks"],
+                weeks=p["weeks"],
+                over=p["weeks_over"],
+            )
+            + "</p>"
         )
         parts.append(monthly_capacity_chart(p))
     return "".join(parts)
 
 
 def page(title: str, as_of: dt.date, sections: Sequence[str], simulated: bool = False) -> str:
+    """The whole page, in the run's language (its `lang` too); a title cli/reports.py gives in
+    English (`PAGE_TITLES`) is shown in that language."""
+    shown_title = _(title) if title in PAGE_TITLES else title
     return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>"
-        f'<h1>{escape(title)}</h1><p class="muted">As of {as_of}. Made by brobyg from the event log.</p>'
-        + ('<p class="caveat">Made from a simulated municipality (<code>brobyg simulate</code> or <code>brobyg demo</code>): '
-           "no real young people, and figures that follow from how the simulator was built.</p>" if simulated else "")
+        f'<!doctype html><html lang="{current()}"><head><meta charset="utf-8">'
+        f"<title>{escape(shown_title)}</title><style>{STYLE}</style></head><body>"
+        f'<h1>{escape(shown_title)}</h1><p class="muted">'
+        + _("As of {on}. Made by brobyg from the event log.").format(on=_on(as_of)) + "</p>"
+        + ('<p class="caveat">' + _(
+            "Made from a simulated municipality (<code>brobyg simulate</code> or <code>brobyg demo</code>): "
+            "no real young people, and figures that follow from how the simulator was built.") + "</p>" if simulated else "")
         + "".join(sections)
-        + f'<p class="muted">{escape(NOTE)}</p>'
+        + f'<p class="muted">{escape(_said(NOTE))}</p>'
         + "</body></html>"
     )  # fmt: skip
