@@ -17,11 +17,13 @@ from brobyg.cli.access_log import logged
 from brobyg.cli.app import Env, cli, reads
 from brobyg.cli.files import output_option, written_whole
 from brobyg.cli.html import shown
+from brobyg.cli.i18n import N_, Text, _, long_date, number, percent, say, term
 from brobyg.cli.output import emit, table
 from brobyg.cli.params import DATE
 from brobyg.cli.views import as_of_date, as_of_option
 from brobyg.engine.errors import NotAllowed
 from brobyg.projections import small_numbers as small
+from brobyg.projections.outcomes import COHORT_LABELS, FIGURE_LABELS, HORIZON_LABELS, SO_FAR
 
 FORMATS = click.Choice(["table", "json", "csv", "html"])
 
@@ -41,7 +43,7 @@ def _deliver(text: str, output: Path | None) -> None:
         return
     with written_whole(output) as out:
         out.write(text)
-    click.echo(f"wrote {output}", err=True)
+    click.echo(_("wrote {path}").format(path=output), err=True)
 
 
 def _render(
@@ -54,7 +56,7 @@ def _render(
     output: Path | None,
 ) -> None:
     if output is not None and fmt == "table" and not as_json:
-        raise click.UsageError("-o writes --format csv, json or html; a table is shown in the terminal")
+        raise click.UsageError(_("-o writes --format csv, json or html; a table is shown in the terminal"))
     if fmt in ("table", "csv") and not as_json and small.shows_held_back(data):
         human = _then_note(human)  # JSON carries the note as "suppressed", the HTML page at its foot
         rows = _then_note(rows, err=True)  # standard output stays CSV
@@ -78,7 +80,7 @@ def _render(
 def _then_note(f: Callable[[], Any], err: bool = False) -> Callable[[], Any]:
     def noted() -> Any:
         done = f()
-        click.echo(small.NOTE, err=err)
+        click.echo(say(small.NOTE), err=err)
         return done
 
     return noted
@@ -110,21 +112,36 @@ def outcomes(env: Env, cohort: str, as_of: dt.date | None, fmt: str, output: Pat
         o,
         lambda: outcome_rows(o),
         lambda: _outcome_tables(o),
-        lambda: html.page("Outcomes", on, [html.outcomes_section(o)]),
+        lambda: html.page(N_("Outcomes"), on, [html.outcomes_section(o)]),
         output,
     )
 
 
-# The order the horizons are shown in: the evaluation's own comparison first.
-HORIZON_NAMES = {"4y": "4 years", "25w": "25 weeks", "1.5y": "1½ years", "2.5y": "2½ years"}
-SO_FAR = "so far, all cohorts"
+# The order the horizons are shown in: the evaluation's own comparison first (in CSV, English).
+HORIZON_NAMES = dict(HORIZON_LABELS)
 COHORT_SHARES = ("completed_basic_course", "completed_main_course", "employed", "dropped_out", "withdrawn", "active")
 CSV_FIGURES = ("in_education", "started_basic_course", *COHORT_SHARES)
 SMALL_COHORT = 30  # below this many pathways, a cohort's shares are shown with their interval
 
 
+def _pct(share: float | None) -> str:
+    """A share of 0–1 as people read it: ``30.2 %``, in Danish ``30,2 %``; held back: a dash."""
+    return "–" if share is None else percent(share * 100)
+
+
 def _interval(low: float | None, high: float | None) -> str:
-    return "–" if low is None or high is None else f"{low * 100:.1f}–{high * 100:.1f} %"
+    return "–" if low is None or high is None else f"{number(low * 100)}–{number(high * 100)} %"
+
+
+def _figure(name: str) -> str:
+    """A figure's or share's name as people read it."""
+    return say(FIGURE_LABELS[name]) if name in FIGURE_LABELS else name.replace("_", " ")
+
+
+def _cohort(label: str) -> str:
+    """A cohort's label as people read it: ``2021-Q1``, in Danish ``2021K1`` (as Statistics Denmark writes a quarter)."""
+    year, quarter = label.partition("-Q")[::2]
+    return _("{year}-Q{quarter}").format(year=year, quarter=quarter) if quarter else label
 
 
 def _days(value: Any) -> str:
@@ -133,29 +150,29 @@ def _days(value: Any) -> str:
 
 
 def _outcome_tables(o: dict[str, Any]) -> None:
-    from brobyg.cli.html import pct
-
     on = o["as_of"]
     four = o["horizons"]["4y"]
     table(
-        f"The evaluation's comparison: each pathway four years after its referral ({shown(four['pathways'])} pathways referred by {on - dt.timedelta(days=four['days'])})",
-        ["outcome", "here", "95 % interval", "participants", "comparable group"],
+        _(
+            "The evaluation's comparison: each pathway four years after its referral ({pathways} pathways referred by {on})"
+        ).format(pathways=shown(four["pathways"]), on=long_date(on - dt.timedelta(days=four["days"]))),
+        [_("outcome"), _("here"), _("95 % interval"), _("participants"), _("comparable group")],
         [
-            [name.replace("_", " "), pct(f["here"]), _interval(f["low"], f["high"]), pct(f["participants"]), pct(f["comparison"])]
+            [_figure(name), _pct(f["here"]), _interval(f["low"], f["high"]), _pct(f["participants"]), _pct(f["comparison"])]
             for name, f in four["figures"].items()
         ],
     )
     table(
-        "On the way: each pathway seen that long after its referral",
-        ["after", "outcome", "pathways", "here", "95 % interval", "evaluation"],
+        _("On the way: each pathway seen that long after its referral"),
+        [_("after"), _("outcome"), _("pathways"), _("here"), _("95 % interval"), _("evaluation")],
         [
             [
-                HORIZON_NAMES[key],
-                name.replace("_", " "),
+                say(HORIZON_NAMES[key]),
+                _figure(name),
                 shown(h["pathways"]),
-                pct(f["here"]),
+                _pct(f["here"]),
                 _interval(f["low"], f["high"]),
-                f"about {pct(f['participants'])}",
+                _("about {share}").format(share=_pct(f["participants"])),
             ]
             for key, h in o["horizons"].items()
             if key != "4y"
@@ -166,26 +183,31 @@ def _outcome_tables(o: dict[str, Any]) -> None:
     def share(c: dict[str, Any], k: str) -> str:
         small_group = isinstance(c["pathways"], int) and c["pathways"] < SMALL_COHORT and c[k] is not None
         low, high = c["intervals"][k]["low"], c["intervals"][k]["high"]
-        return f"{pct(c[k])} ({low * 100:.0f}–{high * 100:.0f})" if small_group else pct(c[k])
+        return f"{_pct(c[k])} ({number(low * 100, 0)}–{number(high * 100, 0)})" if small_group else _pct(c[k])
 
     table(
-        f"Outcomes by {o['cohort']} of first referral as of {on}, so far: a cohort is still running while any of it is active or "
-        f"referred less than four years ago; below {SMALL_COHORT} pathways a share has its 95 % interval (in %)",
-        ["cohort", "pathways", "status", *(k.replace("_", " ") for k in COHORT_SHARES)],
+        _(
+            "Outcomes by {cohort} as of {on}, so far: a cohort is still running while any of it is active or "
+            "referred less than four years ago; below {few} pathways a share has its 95 % interval (in %)"
+        ).format(cohort=say(COHORT_LABELS[o["cohort"]]), on=long_date(on), few=SMALL_COHORT),
+        [_("cohort"), _("pathways"), _("status"), *(_figure(k) for k in COHORT_SHARES)],
         [
             [
                 label,
                 shown(c["pathways"]),
-                "still running" if c["still_running"] else "complete",
+                _("still running") if c["still_running"] else _("complete"),
                 *(share(c, k) for k in COHORT_SHARES),
             ]
-            for label, c in [(SO_FAR, o["overall"]), *((c["cohort"], c) for c in o["cohorts"])]
+            for label, c in [(say(SO_FAR), o["overall"]), *((_cohort(c["cohort"]), c) for c in o["cohorts"])]
         ],
     )
     table(
-        "Days in each state (ended stays)",
-        ["state", "stays", "median", "90th percentile"],
-        [[r["state"], shown(r["stays"]), _days(r["median_days"]), _days(r["p90_days"])] for r in o["time_in_state_overall"]],
+        _("Days in each state (ended stays)"),
+        [_("state"), _("stays"), _("median"), _("90th percentile")],
+        [
+            [term("state", r["state"]), shown(r["stays"]), _days(r["median_days"]), _days(r["p90_days"])]
+            for r in o["time_in_state_overall"]
+        ],
     )
 
 
@@ -227,14 +249,13 @@ def fidelity(env: Env, as_of: dt.date | None, fmt: str, output: Path | None, for
 
     def human() -> None:
         table(
-            f"Fidelity as of {on}",
-            ["measure", "yes", "of", "share"],
-            [
-                [m["measure"], html.shown(m["numerator"]), html.shown(m["denominator"]), html.pct(m["share"])]
-                for m in f["measures"]
-            ],
+            _("Fidelity as of {on}").format(on=long_date(on)),
+            [_("measure"), _("yes"), _("of"), _("share")],
+            [[say(m["measure"]), shown(m["numerator"]), shown(m["denominator"]), _pct(m["share"])] for m in f["measures"]],
         )
-        click.echo("Not answerable from the event log: " + "; ".join(q.split(":")[0] for q in f["not_answerable"]))
+        # the guide's own elements, in Danish in both languages
+        asked = "; ".join(q.split(":")[0] for q in f["not_answerable"])
+        click.echo(_("Not answerable from the event log: {questions}").format(questions=asked))
 
     _render(
         fmt,
@@ -242,7 +263,7 @@ def fidelity(env: Env, as_of: dt.date | None, fmt: str, output: Path | None, for
         f,
         lambda: [{k: v for k, v in m.items()} for m in f["measures"]],
         human,
-        lambda: html.page("Fidelity", on, [html.fidelity_section(f, simulated)], simulated),
+        lambda: html.page(N_("Fidelity"), on, [html.fidelity_section(f, simulated)], simulated),
         output,
     )
 
@@ -261,14 +282,22 @@ def capacity(env: Env, as_of: dt.date | None, fmt: str, output: Path | None, for
 
     def human() -> None:
         table(
-            f"Capacity as of {on}",
-            ["partnership", "places", "occupied now", "average occupancy", "weeks", "intake-gap weeks", "weeks over"],
+            _("Capacity as of {on}").format(on=long_date(on)),
+            [
+                _("partnership"),
+                _("places"),
+                _("occupied now"),
+                _("average occupancy"),
+                _("weeks"),
+                _("intake-gap weeks"),
+                _("weeks over"),
+            ],
             [
                 [
                     p["partnership"],
                     p["places"],
                     p["occupied_now"],
-                    html.pct(p["average_occupancy"]),
+                    _pct(p["average_occupancy"]),
                     p["weeks"],
                     p["intake_gap_weeks"],
                     p["weeks_over"],
@@ -277,7 +306,7 @@ def capacity(env: Env, as_of: dt.date | None, fmt: str, output: Path | None, for
             ],
         )
 
-    _render(fmt, as_json, rows_, rows, human, lambda: html.page("Capacity", on, [html.capacity_section(rows_)]), output)
+    _render(fmt, as_json, rows_, rows, human, lambda: html.page(N_("Capacity"), on, [html.capacity_section(rows_)]), output)
 
 
 @report.command("html")
@@ -311,7 +340,7 @@ def report_html(env: Env, output: Path, force: bool, cohort: str, with_cases: bo
     ]
     if with_cases:  # the page names these cases
         logged(env, "report html --with-cases", [r["case"] for r in html.risk_listed(risk)])
-    _deliver(html.page("Bridging pathways: outcomes, risk, fidelity and capacity", on, sections, simulated), output)
+    _deliver(html.page(N_("Bridging pathways: outcomes, risk, fidelity and capacity"), on, sections, simulated), output)
 
 
 def _may_list_cases(env: Env) -> None:
@@ -325,7 +354,11 @@ def _may_list_cases(env: Env) -> None:
     held = grant_of(app, app.login)
     if held is not None and held.role not in ("admin", "coordinator"):
         raise NotAllowed(
-            f"--with-cases lists cases and their mentors, for coordinators; the login {app.login} has the role {held.role}"
+            Text(
+                N_("--with-cases lists cases and their mentors, for coordinators; the login {login} has the role {role}"),
+                login=app.login,
+                role=held.role,
+            )
         )
 
 
@@ -339,35 +372,38 @@ def backtest(env: Env, as_of: dt.date, as_json: bool) -> None:
     became of those pathways: per level, how many there were and how many dropped out after that
     day, up to today; and the AUC of the score (0.5 is chance). It names no one: counts from 1 to
     4 read "<5", as in every report."""
-    from brobyg.cli import html
     from brobyg.projections.backtest import published
 
     today = env.today or dt.date.today()  # checked before the store is opened
     if as_of >= today:
         raise click.BadParameter(
-            f"{as_of} is not before today ({today}): a backtest needs days after it to see who dropped out",
+            _("{as_of} is not before today ({today}): a backtest needs days after it to see who dropped out").format(
+                as_of=long_date(as_of), today=long_date(today)
+            ),
             param_hint="'--as-of'",
         )
     b = published(env.read_models.backtest(as_of, today))
 
     def human() -> None:
         if b["pathways"] == 0:
-            click.echo(f"no active pathways as of {as_of}")
+            click.echo(_("no active pathways as of {on}").format(on=long_date(as_of)))
             return
         table(
-            f"Risk on {as_of}, dropped out by {today}",
-            ["level", "pathways", "later dropped out", "share"],
+            _("Risk on {on}, dropped out by {until}").format(on=long_date(as_of), until=long_date(today)),
+            [_("level"), _("pathways"), _("later dropped out"), _("share")],
             [
-                [level, html.shown(v["pathways"]), html.shown(v["dropped_out"]), html.pct(v["share"])]
+                [term("level", level), shown(v["pathways"]), shown(v["dropped_out"]), _pct(v["share"])]
                 for level, v in reversed(b["levels"].items())  # high first, as the risk list
             ],
         )
-        auc = "– (too few drop-outs or too few others to tell)" if b["auc"] is None else f"{b['auc']:.2f}"
+        auc = _("– (too few drop-outs or too few others to tell)") if b["auc"] is None else number(b["auc"], 2)
         click.echo(
-            f"AUC of the score over the {b['pathways']} pathways: {auc} "
-            "(0.5 is chance, a coin toss; 1: every later drop-out scored above all the others)"
+            _(
+                "AUC of the score over the {pathways} pathways: {auc} "
+                "(0.5 is chance, a coin toss; 1: every later drop-out scored above all the others)"
+            ).format(pathways=b["pathways"], auc=auc)
         )
         if small.shows_held_back(b):
-            click.echo(small.NOTE)
+            click.echo(say(small.NOTE))
 
     emit(b, as_json, human)

@@ -11,9 +11,24 @@ from dataclasses import dataclass
 from typing import Any
 
 from brobyg.domain.terms import BASIC_COURSE, BRIDGING, BRIDGING_STATES, EDUCATION_STATES
+from brobyg.engine.text import N_
 from brobyg.projections.indicators import absence_followed_up, critical_absence_starts, request_answered_in_time
 from brobyg.projections.policy import Policy
 from brobyg.projections.timeline import Timeline
+
+# Each measure's short name as people read it (English: the key with spaces), for a chart's bars.
+# The measure's own sentence (`measure`) is marked where it is made; the guide's question
+# (`question`) and NOT_ANSWERABLE are the guide's Danish, in both languages.
+MEASURE_NAMES = {
+    "one_mentor": N_("one mentor"),
+    "weekly_contact": N_("weekly contact"),
+    "requests_answered": N_("requests answered"),
+    "same_mentor": N_("same mentor"),
+    "placements_planned": N_("placements planned"),
+    "absence_followed_up": N_("absence followed up"),
+    "cadence_agreed": N_("cadence agreed"),
+    "occupancy": N_("occupancy"),
+}
 
 
 def _measure(key: str, question: str, measure: str, hits: int, of: int, people: int) -> dict[str, Any]:
@@ -140,7 +155,7 @@ def fidelity_of(parts: list[Part], on: dt.date, capacity_rows: list[dict[str, An
         _measure(
             "one_mentor",
             "Er den primære kontaktperson den røde tråd i forløbet, dvs. er med i den unges forløb fra start til slut?",
-            "pathways that started bridging with one mentor throughout (no handover)",
+            N_("pathways that started bridging with one mentor throughout (no handover)"),
             people("one_mentor"),
             bridged,
             bridged,
@@ -148,7 +163,7 @@ def fidelity_of(parts: list[Part], on: dt.date, capacity_rows: list[dict[str, An
         _measure(
             "weekly_contact",
             "Har den primære kontaktperson en sagsstamme, der muliggør en tæt dialog, ugentlige møder med den unge …?",
-            "full weeks of bridging with at least one mentor contact",
+            N_("full weeks of bridging with at least one mentor contact"),
             total("weeks_with_contact"),
             total("weeks"),
             people("weeks"),
@@ -156,7 +171,7 @@ def fidelity_of(parts: list[Part], on: dt.date, capacity_rows: list[dict[str, An
         _measure(
             "requests_answered",
             "… og respons inden for 24 timer ved behov?",
-            "requests answered by a contact within 24 hours",
+            N_("requests answered by a contact within 24 hours"),
             total("requests_answered"),
             total("requests_due"),
             people("requests_due"),
@@ -164,7 +179,7 @@ def fidelity_of(parts: list[Part], on: dt.date, capacity_rows: list[dict[str, An
         _measure(
             "same_mentor",
             "Fortsætter uddannelsesmentoren i sin rolle som fastholdelsesmentor, så den unge undgår \u201dbrud\u201d i relationen?",
-            "basic course starts where the education mentor continued as retention mentor",
+            N_("basic course starts where the education mentor continued as retention mentor"),
             total("mentor_continued"),
             total("basic_course_starts"),
             people("basic_course_starts"),
@@ -172,7 +187,7 @@ def fidelity_of(parts: list[Part], on: dt.date, capacity_rows: list[dict[str, An
         _measure(
             "placements_planned",
             "Har I sammen med den unge aftalt et formål med praktikken …? Sikrer I en fast kontaktperson …? Har I en klar aftale om opfølgning?",
-            "ended taster placements with purpose, contact person, the young person's wish and a follow-up",
+            N_("ended taster placements with purpose, contact person, the young person's wish and a follow-up"),
             total("placements_complete"),
             total("placements"),
             people("placements"),
@@ -180,7 +195,7 @@ def fidelity_of(parts: list[Part], on: dt.date, capacity_rows: list[dict[str, An
         _measure(
             "absence_followed_up",
             "Har I en konkret ansvarsfordeling mellem fagprofessionelle i forhold til, hvordan I håndterer fravær?",
-            "episodes of critical absence followed up by a contact within 2 school days",
+            N_("episodes of critical absence followed up by a contact within 2 school days"),
             total("absence_followed_up"),
             total("absence_episodes"),
             people("absence_episodes"),
@@ -188,7 +203,7 @@ def fidelity_of(parts: list[Part], on: dt.date, capacity_rows: list[dict[str, An
         _measure(
             "cadence_agreed",
             "Har I aftalt med den unge, hvordan og hvor ofte I skal have kontakt, når den unge starter på uddannelse?",
-            "pathways in education with a recorded contact cadence",
+            N_("pathways in education with a recorded contact cadence"),
             agreed,
             educated,
             educated,
@@ -196,7 +211,7 @@ def fidelity_of(parts: list[Part], on: dt.date, capacity_rows: list[dict[str, An
         _measure(
             "occupancy",
             "Indgå en forpligtende aftale om et fast antal brobygningspladser.",
-            "occupied place-weeks against committed place-weeks",
+            N_("occupied place-weeks against committed place-weeks"),
             occupied,
             committed,
             sum(row["pathways"] for row in capacity_rows),  # the young people who held the places

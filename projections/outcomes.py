@@ -27,6 +27,7 @@ from brobyg.domain.terms import (
     REFERRED,
     WITHDRAWN,
 )
+from brobyg.engine.text import N_
 from brobyg.projections.timeline import Timeline
 
 # The evaluation behind the guide, about four years after starting bridging.
@@ -72,6 +73,20 @@ HORIZONS: dict[str, tuple[int, tuple[Figure, ...]]] = {
             Figure("employed", _in((EMPLOYED,)), 0.26, 0.22),
         ),
     ),
+}
+# How people read each horizon and each figure or share (marked for the catalogue; English as
+# the tables have always shown them: the name with spaces). The order is the one shown: the
+# evaluation's own comparison first.
+HORIZON_LABELS = {"4y": N_("4 years"), "25w": N_("25 weeks"), "1.5y": N_("1½ years"), "2.5y": N_("2½ years")}
+FIGURE_LABELS = {
+    "in_education": N_("in education"),
+    "started_basic_course": N_("started basic course"),
+    "completed_basic_course": N_("completed basic course"),
+    "completed_main_course": N_("completed main course"),
+    "employed": N_("employed"),
+    "dropped_out": N_("dropped out"),
+    "withdrawn": N_("withdrawn"),
+    "active": N_("active"),
 }
 THE_COMPARISON = "4y"  # the horizon the guide's effects are measured at
 STILL_RUNNING_DAYS = HORIZONS[THE_COMPARISON][0]  # a cohort is still running until all are seen this long after
@@ -128,6 +143,16 @@ FUNNEL = (
     ("apprenticeship", APPRENTICESHIP),
     ("qualified", QUALIFIED),
 )
+# How people read each stage of the funnel (English: the key with spaces).
+FUNNEL_LABELS = {
+    "referred": N_("referred"),
+    "bridging": N_("bridging"),
+    "basic_course_started": N_("basic course started"),
+    "basic_course_completed": N_("basic course completed"),
+    "main_course": N_("main course"),
+    "apprenticeship": N_("apprenticeship"),
+    "qualified": N_("qualified"),
+}
 # Each share and the funnel count it is of the pathways.
 SHARE_OF = {
     "completed_basic_course": "basic_course_completed",
@@ -141,6 +166,14 @@ SHARES = tuple(SHARE_OF)
 # The funnel counts of final states; with those who end qualified they add up to the pathways.
 FINALS = ("employed", "dropped_out", "withdrawn", "active")
 COHORTS = ("month", "quarter", "year")
+# How people read a kind of cohort ("Outcomes by quarter of first referral").
+COHORT_LABELS = {
+    "month": N_("month of first referral"),
+    "quarter": N_("quarter of first referral"),
+    "year": N_("year of first referral"),
+}
+# The cohort named "so far" in the tables: all pathways, every cohort together.
+SO_FAR = N_("so far, all cohorts")
 
 
 def cohort_of(day: dt.date, cohort: str) -> str:

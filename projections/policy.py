@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from brobyg.engine.errors import InvalidInput
+from brobyg.engine.text import N_, Text
 
 DEFAULT = Path(__file__).with_name("policy.toml")
 
@@ -25,6 +26,21 @@ INDICATORS = (
     "bridging_past_13_weeks",
     "admission_requirement_not_met",
     "no_taster_placement",
+)
+
+
+# The actions the default policy file asks for, marked for the catalogue, so that the risk list
+# can show them in the reader's language (`say`); an action a steering group wrote into its own
+# copy of the file is shown as written.
+ACTIONS = (
+    N_("follow up the absence with a contact within 2 school days"),
+    N_("contact today"),
+    N_("answer the request today"),
+    N_("make sure the new mentor has met the young person"),
+    N_("plan the next step together: the transitions are where most drop out"),
+    N_("decide the next step: education, a placement or another plan"),
+    N_("plan upskilling in Danish and maths towards 02"),
+    N_("plan a taster placement"),
 )
 
 
@@ -71,7 +87,8 @@ def load_policy(path: str | os.PathLike[str] | None = None) -> Policy:
         data = tomllib.loads(source.read_text(encoding="utf-8"))
         return _policy(data)
     except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as e:
-        raise PolicyError(f"cannot use the policy file {source}: {e}") from None
+        why = e.args[0] if isinstance(e, ValueError) and e.args and isinstance(e.args[0], Text) else str(e)
+        raise PolicyError(Text("cannot use the policy file {source}: {why}", source=str(source), why=why)) from None
 
 
 def _policy(d: dict[str, Any]) -> Policy:
@@ -99,7 +116,7 @@ def _policy(d: dict[str, Any]) -> Policy:
         retention_years=int(d.get("personal_data", {}).get("retention_years", 5)),
     )
     if policy.retention_years < 1:
-        raise ValueError("retention_years is at least 1")
+        raise ValueError(Text("retention_years is at least 1"))
     if not 0 < policy.medium_from <= policy.high_from:
-        raise ValueError("risk levels need 0 < medium_from <= high_from")
+        raise ValueError(Text("risk levels need 0 < medium_from <= high_from"))
     return policy

@@ -23,9 +23,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from brobyg.engine.text import N_
+
 MIN_PEOPLE = 5
 SUPPRESSED = "<5"
-NOTE = (
+NOTE = N_(
     'Small numbers: a count from 1 to 4 is shown as "<5"; a share computed from fewer than 5 young people, or any '
     "figure that would reveal a count below 5, is left out (null in JSON, empty in CSV, \u2013 in tables), "
     "so that no young person can be singled out."
