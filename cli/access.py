@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from brobyg.cli.app import Env, cli, json_option
+from brobyg.cli.i18n import N_, _
 from brobyg.cli.output import emit, table
 from brobyg.cli.params import KEY, LINE
 from brobyg.engine.errors import NotAllowed
@@ -22,7 +23,7 @@ def access() -> None:
 
 def _postgres_only(env: Env) -> None:
     if env.app.store.is_sqlite:
-        raise NotAllowed("roles need a shared PostgreSQL store; on SQLite the file's permissions are the only guard")
+        raise NotAllowed(N_("roles need a shared PostgreSQL store; on SQLite the file's permissions are the only guard"))
 
 
 @access.command("grant")
@@ -38,7 +39,7 @@ def grant(env: Env, login: str, role: str, mentor_id: str | None, as_json: bool)
     from brobyg.projections.report_views import create_report_views
 
     if (role == "mentor") != (mentor_id is not None):
-        raise click.BadParameter("--mentor goes with --role mentor, and only with it", param_hint="'--mentor'")
+        raise click.BadParameter(_("--mentor goes with --role mentor, and only with it"), param_hint="'--mentor'")
     _postgres_only(env)
     app = env.app
     if mentor_id is not None:
@@ -50,7 +51,11 @@ def grant(env: Env, login: str, role: str, mentor_id: str | None, as_json: bool)
     emit(
         {"login": given.login, "role": given.role, "mentor": given.mentor},
         as_json,
-        lambda: click.echo(f"{login} is {role}" + (f" for {mentor_id}'s caseload" if mentor_id else "")),
+        lambda: click.echo(
+            _("{login} is {role} for {mentor}'s caseload").format(login=login, role=role, mentor=mentor_id)
+            if mentor_id
+            else _("{login} is {role}").format(login=login, role=role)
+        ),
     )
 
 
@@ -64,7 +69,11 @@ def revoke(env: Env, login: str, as_json: bool) -> None:
 
     _postgres_only(env)
     had = access.revoke(env.app, login)
-    emit({"login": login, "revoked": had}, as_json, lambda: click.echo(f"{login} {'has no role now' if had else 'had no role'}"))
+    emit(
+        {"login": login, "revoked": had},
+        as_json,
+        lambda: click.echo((_("{login} has no role now") if had else _("{login} had no role")).format(login=login)),
+    )
 
 
 @access.command("list")
@@ -79,8 +88,8 @@ def list_(env: Env, as_json: bool) -> None:
 
     def human() -> None:
         if not rows:
-            click.echo("no login has a role on this store (brobyg access grant LOGIN --role …)")
+            click.echo(_("no login has a role on this store (brobyg access grant LOGIN --role …)"))
             return
-        table("Access", ["login", "role", "mentor"], [[r["login"], r["role"], r["mentor"] or ""] for r in rows])
+        table(_("Access"), [_("login"), _("role"), _("mentor")], [[r["login"], r["role"], r["mentor"] or ""] for r in rows])
 
     emit(rows, as_json, human)

@@ -15,6 +15,7 @@ import click
 
 from brobyg.cli.app import Env, cli, json_option, reads
 from brobyg.cli.files import output_option, written_whole
+from brobyg.cli.i18n import N_, Text, _, ngettext
 from brobyg.cli.output import emit, local_time, table
 from brobyg.engine.errors import NotAllowed
 
@@ -36,13 +37,21 @@ def exported_cases(claims: list[tuple[str, str]]) -> list[str]:
 
 def admins_only(env: Env, what: str) -> None:
     """On PostgreSQL the access log and subject access are an admin's (the database lets only the
-    admin role read the log); on SQLite the file's permissions are the only guard."""
+    admin role read the log); on SQLite the file's permissions are the only guard. `what` is
+    marked with `N_` ("read the access log"): it is said in the run's language."""
     from brobyg.engine.access import role_name
     from brobyg.engine.identity import ADMIN_ROLE, is_admin
 
     app = env.app
     if not app.store.is_sqlite and not is_admin(app):
-        raise NotAllowed(f"the login {app.login} may not {what} (it is for members of {role_name(app, ADMIN_ROLE)})")
+        raise NotAllowed(
+            Text(
+                N_("the login {login} may not {what} (it is for members of {role})"),
+                login=app.login,
+                what=Text(what),
+                role=role_name(app, ADMIN_ROLE),
+            )
+        )
 
 
 @cli.command("access-log")
@@ -53,7 +62,7 @@ def access_log_(env: Env, case: str, as_json: bool) -> None:
     first; this look included. On PostgreSQL for admins only."""
     from brobyg.engine import access_log
 
-    admins_only(env, "read the access log")
+    admins_only(env, N_("read the access log"))
     p = env.app.pathway(case)
     logged(env, "access-log", [p.case])  # who was shown whom is itself about the person
     entries = access_log.entries(env.app, p.case)
@@ -61,9 +70,14 @@ def access_log_(env: Env, case: str, as_json: bool) -> None:
 
     def human() -> None:
         rows = [
-            [local_time(e.at, seconds=True), e.by if e.login == e.by else f"{e.by} (login {e.login})", e.command] for e in entries
+            [
+                local_time(e.at, seconds=True),
+                e.by if e.login == e.by else _("{by} (login {login})").format(by=e.by, login=e.login),
+                e.command,
+            ]
+            for e in entries
         ]
-        table(f"Access log of {p.case}", ["at", "by", "command"], rows)
+        table(_("Access log of {case}").format(case=p.case), [_("at"), _("by"), _("command")], rows)
 
     emit(data, as_json, human)
 
@@ -79,7 +93,7 @@ def subject_access_(env: Env, case: str, output: Path, force: bool, as_json: boo
     models' rows and the access log (this request included). On PostgreSQL for admins only."""
     from brobyg.projections.subject_access import subject_access
 
-    admins_only(env, "take a subject access")
+    admins_only(env, N_("take a subject access"))
     app = env.app
     p = app.pathway(case)
     with written_whole(output) as out:
@@ -89,8 +103,17 @@ def subject_access_(env: Env, case: str, output: Path, force: bool, as_json: boo
     emit(
         {"case": p.case, "file": str(output), "events": len(document["events"])},
         as_json,
-        lambda: click.echo(f"wrote everything held about {p.case} ({len(document['events'])} events) to {output}"),
+        lambda: click.echo(_wrote(p.case, len(document["events"]), output)),
     )
+
+
+def _wrote(case: str, events: int, output: Path) -> str:
+    # English says "events" whatever the count (as it always has); Danish has its own forms.
+    return ngettext(
+        "wrote everything held about {case} ({n} events) to {file}",
+        "wrote everything held about {case} ({n} events) to {file}",
+        events,
+    ).format(case=case, n=events, file=output)
 
 
 def _plain(value: Any) -> Any:

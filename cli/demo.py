@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from brobyg.cli.app import Env, cli
+from brobyg.cli.i18n import _
 
 
 @cli.command()
@@ -41,4 +42,9 @@ def demo(ctx: click.Context, pathways: int, seed: int, replace: bool) -> None:
         Path(store.eventsourcing_env["SQLITE_DBNAME"]).with_name("report.html") if store.is_sqlite else Path("brobyg-report.html")
     )
     ctx.invoke(reports.report_html, output=page, force=True, cohort="year", as_of=None)  # the demo's own page
-    click.echo(f"\nThe HTML report (outcomes by cohort, risk levels, time in state, fidelity, capacity): {page.resolve()}")
+    click.echo("")
+    click.echo(
+        _("The HTML report (outcomes by cohort, risk levels, time in state, fidelity, capacity): {page}").format(
+            page=page.resolve()
+        )
+    )

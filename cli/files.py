@@ -18,6 +18,7 @@ from typing import IO, Any
 
 import click
 
+from brobyg.cli.i18n import _
 from brobyg.engine.private_files import OWNER_ONLY_FILE
 
 # Eager, so that the file's check (a callback) already knows whether it may replace the file.
@@ -52,19 +53,25 @@ class OutputError(Exception):
     """The output file could not be written; nothing was left behind."""
 
 
+def _cannot_write(path: Path, e: OSError) -> str:
+    return _("cannot write {path}: {reason}; nothing was written").format(path=path, reason=e.strerror or e)
+
+
 def check_target(path: Path, force: bool, param_hint: str = "FILE") -> None:
     """Refuse, as a usage error, a target that is not in an existing folder, is not a regular
     file, or exists without --force."""
     if not path.parent.is_dir():
-        raise click.BadParameter(f"the folder {path.parent} does not exist", param_hint=param_hint)
+        raise click.BadParameter(_("the folder {folder} does not exist").format(folder=path.parent), param_hint=param_hint)
     try:
         mode = path.lstat().st_mode
     except FileNotFoundError:
         return
     if not stat.S_ISREG(mode):
-        raise click.BadParameter(f"{path} exists and is not a regular file; it is never replaced", param_hint=param_hint)
+        raise click.BadParameter(
+            _("{path} exists and is not a regular file; it is never replaced").format(path=path), param_hint=param_hint
+        )
     if not force:
-        raise click.BadParameter(f"{path} exists; add --force to replace it", param_hint=param_hint)
+        raise click.BadParameter(_("{path} exists; add --force to replace it").format(path=path), param_hint=param_hint)
 
 
 @contextlib.contextmanager
@@ -73,7 +80,7 @@ def written_whole(path: Path) -> Iterator[IO[str]]:
     try:
         fd, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
     except OSError as e:
-        raise OutputError(f"cannot write {path}: {e.strerror or e}; nothing was written") from None
+        raise OutputError(_cannot_write(path, e)) from None
     try:
         os.fchmod(fd, OWNER_ONLY_FILE)  # mkstemp's 0600 less the umask: exactly 0600
         with os.fdopen(fd, "w", encoding="utf-8") as out:
@@ -83,7 +90,7 @@ def written_whole(path: Path) -> Iterator[IO[str]]:
         os.replace(partial, path)
     except OSError as e:
         Path(partial).unlink(missing_ok=True)
-        raise OutputError(f"cannot write {path}: {e.strerror or e}; nothing was written") from None
+        raise OutputError(_cannot_write(path, e)) from None
     except BaseException:
         Path(partial).unlink(missing_ok=True)
         raise

@@ -26,9 +26,12 @@ LOCAL_ZONE = "Europe/Copenhagen"
 
 
 def local_time(at: dt.datetime, seconds: bool = False) -> str:
-    """`at` as Copenhagen's clock showed it, e.g. "2026-12-02 08:19 CET" (UTC, named, where the
-    system has no zone data)."""
+    """`at` as Copenhagen's clock showed it, e.g. "2026-12-02 08:19 CET", in Danish
+    "02-12-2026 08:19 CET", the date as `cli.i18n.day` writes it (UTC, named, where the system
+    has no zone data)."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from brobyg.cli.i18n import current
 
     try:
         zone: dt.tzinfo = ZoneInfo(LOCAL_ZONE)
@@ -36,12 +39,22 @@ def local_time(at: dt.datetime, seconds: bool = False) -> str:
         zone = dt.UTC
     if at.tzinfo is None:  # stored naive means UTC
         at = at.replace(tzinfo=dt.UTC)
-    return at.astimezone(zone).strftime(f"%Y-%m-%d %H:%M{':%S' if seconds else ''} %Z")
+    date = "%d-%m-%Y" if current() == "da" else "%Y-%m-%d"
+    return at.astimezone(zone).strftime(f"{date} %H:%M{':%S' if seconds else ''} %Z")
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:
-    """ "1 event", "2 events", "0 events" ("1 read model", "3 read models")."""
-    return f"{count} {word if count == 1 else many or word + 's'}"
+    """ "1 event", "2 events", "0 events" ("1 read model", "3 read models"), in the run's language.
+
+    The catalogue is asked for the pair ``"{n} event"`` / ``"{n} events"``: English is unchanged,
+    and another language has the noun if the pair is marked somewhere, as Babel extracts only
+    literal messages. So for people, write the pair out where it is used:
+    ``ngettext("{n} event", "{n} events", n).format(n=n)`` (or, in a longer sentence, that as a
+    named value: ``_("rebuilt {models} from {events}").format(models=…, events=…)``).
+    """
+    from brobyg.cli.i18n import ngettext as asked  # not `ngettext(`: Babel would try to extract the f-strings
+
+    return asked(f"{{n}} {word}", f"{{n}} {many or word + 's'}", count).format(n=count)
 
 
 def emit(data: Any, as_json: bool, human: Callable[[], None]) -> None:

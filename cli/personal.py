@@ -12,6 +12,7 @@ import click
 
 from brobyg.cli.access_log import admins_only
 from brobyg.cli.app import Env, cli, json_option
+from brobyg.cli.i18n import N_, _, current, day, long_date, ngettext, term
 from brobyg.cli.output import emit, table
 from brobyg.cli.params import DATE, TEXT
 
@@ -27,18 +28,22 @@ def erase(env: Env, case: str, reason: str, on: dt.date | None, as_json: bool) -
     about them read as [erased] everywhere, exports and backups of the store included. States,
     dates and figures stay, so every report is unchanged; the person may be referred again as
     new. Cannot be undone."""
-    admins_only(env, "erase a person's data")
+    admins_only(env, N_("erase a person's data"))
     if env.app.kept_in_clear(case):
         click.echo(
-            f"warning: {case} has personal fields stored in clear by a version before encryption; "
-            "erasure cannot remove them from the log (see the README's Personal data)",
+            _(
+                "warning: {case} has personal fields stored in clear by a version before encryption; "
+                "erasure cannot remove them from the log (see the README's Personal data)"
+            ).format(case=case),
             err=True,
         )
     p = env.app.erase(case, reason, on=on)
     emit(
         {"case": p.case, "state": p.state, "erased": p.erased},
         as_json,
-        lambda: click.echo(f"{p.case}: the person's data is erased (their key was destroyed on {p.erased})"),
+        lambda: click.echo(
+            _("{case}: the person's data is erased (their key was destroyed on {on})").format(case=p.case, on=long_date(p.erased))
+        ),
     )
 
 
@@ -50,7 +55,7 @@ def retention(env: Env, dry_run: bool, as_json: bool) -> None:
     """Erase every person whose pathway ended longer ago than the retention period
     (policy.toml, [personal_data] retention_years, 5 years by default), and list them. Running
     it again erases no one twice."""
-    admins_only(env, "erase persons past retention")
+    admins_only(env, N_("erase persons past retention"))
     years = env.read_models.policy.retention_years
     due = env.read_models.past_retention(env.app.clock.today())
     if not dry_run:
@@ -67,12 +72,34 @@ def retention(env: Env, dry_run: bool, as_json: bool) -> None:
 
 
 def _listed(due: list[dict[str, object]], years: int, dry_run: bool) -> None:
-    verb = "would be erased" if dry_run else "erased"
     if not due:
-        click.echo(f"no one has been kept longer than {years} years after their pathway ended; no one {verb}")
+        if dry_run:
+            said = _("no one has been kept longer than {years} years after their pathway ended; no one would be erased")
+        else:
+            said = _("no one has been kept longer than {years} years after their pathway ended; no one erased")
+        click.echo(said.format(years=years))
         return
+    n = len(due)
+    if dry_run:
+        title = ngettext(
+            "{n} person would be erased ({years} years after the pathway ended)",
+            "{n} persons would be erased ({years} years after the pathway ended)",
+            n,
+        )
+    else:
+        title = ngettext(
+            "{n} person erased ({years} years after the pathway ended)",
+            "{n} persons erased ({years} years after the pathway ended)",
+            n,
+        )
     table(
-        f"{len(due)} {'person' if len(due) == 1 else 'persons'} {verb} ({years} years after the pathway ended)",
-        ["case", "ended", "as"],
-        [[r["case"], r["ended"], str(r["state"]).replace("_", " ")] for r in due],
+        title.format(n=n, years=years),
+        [_("case"), _("ended"), _("as")],
+        [[r["case"], day(str(r["ended"])), _state(str(r["state"]))] for r in due],
     )
+
+
+def _state(code: str) -> str:
+    """A state as the table shows it: "taster placement" in English (as it always has been), the
+    guide's word in Danish."""
+    return code.replace("_", " ") if current() == "en" else term("state", code)

@@ -7,7 +7,8 @@ import datetime as dt
 import click
 
 from brobyg.cli.app import Env, cli, json_option
-from brobyg.cli.output import emit, plural, progress_bar
+from brobyg.cli.i18n import _, long_date, ngettext
+from brobyg.cli.output import emit, progress_bar
 from brobyg.cli.params import DATE
 
 
@@ -26,18 +27,20 @@ def simulate(env: Env, pathways: int, seed: int, start: dt.date | None, as_json:
     env.may_run_ahead = env.may_create = True
     app = env.app
     if app.count_events() or not app.mark_simulated():
-        raise click.UsageError(f"{app.store.display} already holds events; simulate into an empty store")
+        raise click.UsageError(_("{store} already holds events; simulate into an empty store").format(store=app.store.display))
     today = app.clock.today()
     start = start or today.replace(year=today.year - 6)
     if start >= today:
-        raise click.BadParameter("must lie before today", param_hint="'--start'")
+        raise click.BadParameter(_("must lie before today"), param_hint="'--start'")
     app.clock = Clock(today, simulated=True)  # recorded times follow the effective dates: same seed, same bytes
     app.rng.seed(seed)
     sim = Simulation(app, pathways, seed, start, today)
-    with progress_bar(f"simulating {plural(pathways, 'pathway')}", quiet=as_json) as advance:
+    with progress_bar(
+        ngettext("simulating {n} pathway", "simulating {n} pathways", pathways).format(n=pathways), quiet=as_json
+    ) as advance:
         result = sim.run(advance)
     # The read models are built now, as part of the simulation, not by whoever reads first.
-    with progress_bar("building the read models", quiet=as_json) as advance:
+    with progress_bar(_("building the read models"), quiet=as_json) as advance:
         env.read_models.catch_up(advance)
     data = {
         "pathways": result.pathways,
@@ -48,12 +51,21 @@ def simulate(env: Env, pathways: int, seed: int, start: dt.date | None, as_json:
         "mentors": len(sim.mentors),
         "partnerships": sim.partnerships,
     }
-    emit(
-        data,
-        as_json,
-        lambda: click.echo(
-            f"simulated {plural(result.pathways, 'pathway')} from {start} to {today}: {plural(result.events, 'event')}, "
-            f"{plural(len(sim.mentors), 'mentor')}, {plural(len(sim.partnerships), 'partnership')} "
-            f"({plural(result.refused, 'step')} refused by the rules)"
-        ),
-    )
+
+    def human() -> None:
+        counts = {
+            "pathways": ngettext("{n} pathway", "{n} pathways", result.pathways).format(n=result.pathways),
+            "events": ngettext("{n} event", "{n} events", result.events).format(n=result.events),
+            "mentors": ngettext("{n} mentor", "{n} mentors", len(sim.mentors)).format(n=len(sim.mentors)),
+            "partnerships": ngettext("{n} partnership", "{n} partnerships", len(sim.partnerships)).format(
+                n=len(sim.partnerships)
+            ),
+            "steps": ngettext("{n} step", "{n} steps", result.refused).format(n=result.refused),
+        }
+        click.echo(
+            _(
+                "simulated {pathways} from {start} to {today}: {events}, {mentors}, {partnerships} ({steps} refused by the rules)"
+            ).format(start=long_date(start), today=long_date(today), **counts)
+        )
+
+    emit(data, as_json, human)

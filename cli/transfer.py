@@ -14,7 +14,8 @@ import click
 from brobyg.cli.access_log import exported_cases, logged
 from brobyg.cli.app import Env, cli, json_option
 from brobyg.cli.files import output_argument, written_whole
-from brobyg.cli.output import emit, plural, progress_bar
+from brobyg.cli.i18n import N_, Text, _, ngettext
+from brobyg.cli.output import emit, progress_bar
 from brobyg.engine.errors import TransferError
 
 if TYPE_CHECKING:
@@ -37,9 +38,15 @@ def export_(env: Env, file: Path, force: bool, as_json: bool) -> None:
     if str(file) == "-":
         count = export_log(env.app, click.get_text_stream("stdout"), before_writing=log_every_case)
         return
-    with progress_bar("exporting", quiet=as_json) as advance, written_whole(file) as out:
+    with progress_bar(_("exporting"), quiet=as_json) as advance, written_whole(file) as out:
         count = export_log(env.app, out, advance, before_writing=log_every_case)
-    emit({"file": str(file), "events": count}, as_json, lambda: click.echo(f"exported {plural(count, 'event')} to {file}"))
+    emit(
+        {"file": str(file), "events": count},
+        as_json,
+        lambda: click.echo(
+            ngettext("exported {n} event to {file}", "exported {n} events to {file}", count).format(n=count, file=file)
+        ),
+    )
 
 
 @cli.command("import")
@@ -70,11 +77,17 @@ def import_(env: Env, file: Path, key_file: Path | None, as_json: bool) -> None:
             with file.open(encoding="utf-8", newline="") as lines:
                 count = _import(env, lines, source_key)
     except UnicodeDecodeError as e:
-        raise TransferError(f"{'standard input' if str(file) == '-' else file} is not UTF-8 text (byte {e.start})") from None
+        if str(file) == "-":
+            raise TransferError(Text(N_("standard input is not UTF-8 text (byte {byte})"), byte=e.start)) from None
+        raise TransferError(Text(N_("{file} is not UTF-8 text (byte {byte})"), file=str(file), byte=e.start)) from None
     emit(
         {"file": str(file), "events": count, "store": env.app.store.display},
         as_json,
-        lambda: click.echo(f"imported {plural(count, 'event')} into {env.app.store.display}"),
+        lambda: click.echo(
+            ngettext("imported {n} event into {store}", "imported {n} events into {store}", count).format(
+                n=count, store=env.app.store.display
+            )
+        ),
     )
 
 
@@ -99,6 +112,9 @@ def _rehearse(env: Env, log: object) -> None:
             try:
                 ReadModels(app).catch_up()
             except Exception as e:  # whatever the read models met: the file is what is wrong
-                raise TransferError(f"the read models cannot be built from the file ({' '.join(str(e).split())[:200]})") from None
+                problem = " ".join(str(e).split())[:200]
+                raise TransferError(
+                    Text(N_("the read models cannot be built from the file ({problem})"), problem=problem)
+                ) from None
         finally:
             app.close()
