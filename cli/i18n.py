@@ -104,7 +104,8 @@ def _(message: str) -> str:
 
 
 def ngettext(one: str, many: str, count: int) -> str:
-    _known(one)
+    if (one, 0) not in getattr(_State.catalogue, "_catalog", {}):  # a compiled plural is kept as (msgid, form)
+        _known(one)
     return _State.catalogue.ngettext(one, many, count)
 
 

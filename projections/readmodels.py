@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from brobyg.domain.application import Brobyg
 from brobyg.engine.read_models import ReadModelStatus, TrackedReadModels
+from brobyg.engine.text import N_
 from brobyg.projections import capacity, facts, fidelity, outcomes, settled
 from brobyg.projections.agenda import PARTS, agenda, streams_of
 from brobyg.projections.caseload import PARTS as CASELOAD_PARTS
@@ -99,7 +100,7 @@ class ReadModels:
         (eventsourcing's subscription); runs until interrupted (KeyboardInterrupt)."""
         if self.app.store.is_sqlite:
             raise FollowUnavailable(
-                "following needs PostgreSQL's notifications; on SQLite every reading command catches up by itself"
+                N_("following needs PostgreSQL's notifications; on SQLite every reading command catches up by itself")
             )
 
         def catch_up_and_tell() -> int:
