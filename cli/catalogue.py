@@ -194,8 +194,12 @@ def _write(catalog: Catalog) -> None:
 
 
 def compile_mo() -> None:
-    with MO.open("wb") as f:
+    """The .mo from the .po, written beside it and renamed into place (a running brobyg never
+    reads half a file)."""
+    part = MO.with_suffix(".mo.part")
+    with part.open("wb") as f:
         write_mo(f, read(), use_fuzzy=False)
+    part.replace(MO)
 
 
 def main(argv: list[str]) -> int:
