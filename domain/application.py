@@ -42,6 +42,7 @@ from brobyg.engine.commands import Changes
 from brobyg.engine.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound, Refused, Stale
 from brobyg.engine.rules import Violation, require
 from brobyg.engine.store import Store
+from brobyg.engine.text import N_, Term, Text
 
 A = TypeVar("A", bound=EventSourced)
 
@@ -72,19 +73,21 @@ class Brobyg(CommandApplication):
         stream = _case_stream(case)
         pathway = self.load(stream, Pathway) if stream is not None else None
         if pathway is None:
-            raise NotFound(f"no case {case!r} (brobyg refer … prints the case id)")
+            raise NotFound(Text("no case {case!r} (brobyg refer … prints the case id)", case=case))
         return pathway
 
     def mentor(self, mentor: str) -> Mentor:
         found = self.load(Mentor.id_for(mentor), Mentor)
         if found is None:
-            raise NotFound(f"no mentor {mentor!r} (brobyg mentor add {mentor} --name … --kind …)")
+            raise NotFound(Text("no mentor {mentor!r} (brobyg mentor add {mentor} --name … --kind …)", mentor=mentor))
         return found
 
     def partnership(self, partnership: str) -> Partnership:
         found = self.load(Partnership.id_for(partnership), Partnership)
         if found is None:
-            raise NotFound(f"no partnership {partnership!r} (brobyg partnership add {partnership} …)")
+            raise NotFound(
+                Text("no partnership {partnership!r} (brobyg partnership add {partnership} …)", partnership=partnership)
+            )
         return found
 
     # What a mentor's login may record, on the pathways they mentor (docs/domain.md, roles).
@@ -102,11 +105,20 @@ class Brobyg(CommandApplication):
         mine, login = self.only_for_mentor, self.login
         if not isinstance(aggregate, Pathway) or event not in self.MENTOR_RECORDS:
             raise NotAllowed(
-                f"the login {login} (role mentor, {mine}) records only contacts, requests, absences, assessments and cadences"
+                Text(
+                    "the login {login} (role mentor, {mentor}) records only contacts, requests, absences, assessments and cadences",
+                    login=login,
+                    mentor=mine,
+                )
             )
         if aggregate.mentor != mine:
             raise NotAllowed(
-                f"the login {login} (role mentor, {mine}) records only on their own caseload; {aggregate.case} is not on it"
+                Text(
+                    "the login {login} (role mentor, {mentor}) records only on their own caseload; {case} is not on it",
+                    login=login,
+                    mentor=mine,
+                    case=aggregate.case,
+                )
             )
 
     def _recordable(self, case: str) -> Pathway:
@@ -114,8 +126,12 @@ class Brobyg(CommandApplication):
         p = self.pathway(case)
         if p.erased:
             raise NotFound(
-                f"{p.case}: the person's data was erased on {p.erased}; nothing more is recorded "
-                "on this case (brobyg refer … starts a new one)"
+                Text(
+                    "{case}: the person's data was erased on {erased}; nothing more is recorded "
+                    "on this case (brobyg refer … starts a new one)",
+                    case=p.case,
+                    erased=p.erased,
+                )
             )
         return p
 
@@ -126,7 +142,7 @@ class Brobyg(CommandApplication):
 
     def _new(self, cls: type[A], event: type, id: Any, on: dt.date, **fields: Any) -> A:
         if self.only_for_mentor is not None:
-            raise NotAllowed(f"the login {self.login} (role mentor) records only on their own caseload")
+            raise NotAllowed(Text("the login {login} (role mentor) records only on their own caseload", login=self.login))
         return cls._create(
             event, id=id, on=on, actor=self.actor, login=self.login, timestamp=self.clock.recorded_at(on), **fields
         )
@@ -140,16 +156,16 @@ class Brobyg(CommandApplication):
         self, mentor: str, name: str, kind: str, capacity: int = DEFAULT_CAPACITY, on: dt.date | None = None
     ) -> Mentor:
         if not name.strip():
-            raise InvalidInput("the mentor's name is empty")
+            raise InvalidInput(N_("the mentor's name is empty"))
         if kind not in MENTOR_KINDS:
-            raise InvalidInput(f"mentor kind must be one of {MENTOR_KINDS}")
+            raise InvalidInput(Text("mentor kind must be one of {kinds}", kinds=str(MENTOR_KINDS)))
         if capacity < 1:
-            raise InvalidInput("capacity must be at least 1")
+            raise InvalidInput(N_("capacity must be at least 1"))
         when = self._on(on)
 
         def command() -> tuple[Mentor, Sequence[EventSourced]]:
             if self.load(Mentor.id_for(mentor), Mentor) is not None:
-                raise AlreadyExists(f"mentor {mentor!r} already exists")
+                raise AlreadyExists(Text("mentor {mentor!r} already exists", mentor=mentor))
             require(rules.r13_effective_date(when, self.clock.today(), None))
             m = self._new(
                 Mentor,
@@ -175,14 +191,14 @@ class Brobyg(CommandApplication):
         on: dt.date | None = None,
     ) -> Partnership:
         if not jobcentre.strip() or not school.strip():
-            raise InvalidInput("a partnership names both the jobcentre and the school")
+            raise InvalidInput(N_("a partnership names both the jobcentre and the school"))
         if places < 1:
-            raise InvalidInput("a partnership commits at least one place")
+            raise InvalidInput(N_("a partnership commits at least one place"))
         when = self._on(on)
 
         def command() -> tuple[Partnership, Sequence[EventSourced]]:
             if self.load(Partnership.id_for(partnership), Partnership) is not None:
-                raise AlreadyExists(f"partnership {partnership!r} already exists")
+                raise AlreadyExists(Text("partnership {partnership!r} already exists", partnership=partnership))
             require(rules.r13_effective_date(when, self.clock.today(), None))
             p = self._new(
                 Partnership,
@@ -220,12 +236,13 @@ class Brobyg(CommandApplication):
         def command() -> tuple[Pathway, Changes]:
             found: list[Violation] = []
             if not clean_person(person):
-                found.append(Violation("R1", "the referral names no person (PERSON)"))
+                found.append(Violation("R1", Text("the referral names no person (PERSON)")))
             if kui_contact is not None:
                 found += _kui_contact_violations(self.mentor(kui_contact))
                 found += rules.r1_kui_contact_under_25(born, when)
             if partnership is not None:
-                found += rules.r13_not_before(when, f"partnership {partnership}", self.partnership(partnership).since)
+                what = Text("partnership {partnership}", partnership=partnership)
+                found += rules.r13_not_before(when, what, self.partnership(partnership).since)
             args = {
                 "on": when,
                 "born": born,
@@ -336,19 +353,13 @@ class Brobyg(CommandApplication):
                 if not self.memory.recalled(p.id):  # what memory holds may be out of date
                     found_first.append(p.mentor)
             elif p.mentor != found_first[0]:
-                by = f" by {p.mentor_by}" if p.mentor_by else ""
-                if seen is not None:  # what the coordinator said they saw
-                    message = f"{p.case}'s mentor is {p.mentor or 'nobody'} (changed{by}), not {seen}"
-                else:
-                    now = f"handed to {p.mentor}" if p.mentor else "released from its mentor"
-                    message = f"{p.case} was {now} at the same moment{by}"
-                raise Refused([Violation("R3", f"{message}; look again (brobyg show {p.case})")])
+                raise Refused([Violation("R3", _changed_meanwhile(p, seen))])
             new = self.mentor(mentor)
             when = self._on(on)
             found = self._inside_state(p, when)
             if p.state == APPRENTICESHIP:
-                found.append(Violation("R7", f"mentoring of {p.case} ended when the apprenticeship was secured"))
-            found += rules.r13_not_before(when, f"mentor {new.mentor}", new.since)
+                found.append(Violation("R7", Text("mentoring of {case} ended when the apprenticeship was secured", case=p.case)))
+            found += rules.r13_not_before(when, Text("mentor {mentor}", mentor=new.mentor), new.since)
             found += rules.r3_right_mentor(p, new, reason, when)
             if p.mentor != new.mentor:
                 found += rules.r4_caseload_cap(new)
@@ -365,17 +376,20 @@ class Brobyg(CommandApplication):
             when = self._on(on)
             found = self._inside_state(p, when)
             if p.mentor is None:
-                found.append(Violation("R2", f"{p.case} has no mentor to release"))
+                found.append(Violation("R2", Text("{case} has no mentor to release", case=p.case)))
             elif p.state in RETENTION_MENTOR_STATES:
                 found += rules.r7_retention_mentor_stays(p)
             elif p.state != REFERRED:
                 found.append(
                     Violation(
                         "R2",
-                        f"from bridging on {p.case} keeps exactly one mentor: hand over instead (brobyg assign {p.case} MENTOR --reason …)",
+                        Text(
+                            "from bridging on {case} keeps exactly one mentor: hand over instead (brobyg assign {case} MENTOR --reason …)",
+                            case=p.case,
+                        ),
                     )
                 )
-            found += rules.r0_reason_given({"reason": reason}, "releasing the mentor")
+            found += rules.r0_reason_given({"reason": reason}, Text("releasing the mentor"))
             require(found)
             return p, [p, *self._release_mentor(p, reason.strip(), when)]
 
@@ -445,7 +459,10 @@ class Brobyg(CommandApplication):
             when = self._on(on)
             successor = self.mentor(mentor) if mentor and mentor != p.mentor else None
             extra = (
-                [*rules.r4_caseload_cap(successor), *rules.r13_not_before(when, f"mentor {successor.mentor}", successor.since)]
+                [
+                    *rules.r4_caseload_cap(successor),
+                    *rules.r13_not_before(when, Text("mentor {mentor}", mentor=successor.mentor), successor.since),
+                ]
                 if successor
                 else []
             )
@@ -520,19 +537,31 @@ class Brobyg(CommandApplication):
             found = rules.r13_effective_date(on, self.clock.today(), p.last_on)
         if p.state == QUALIFIED:
             found.append(
-                Violation("R0", f"{p.case} has ended (qualified): nothing more is recorded on it (brobyg history {p.case})")
+                Violation(
+                    "R0",
+                    Text("{case} has ended (qualified): nothing more is recorded on it (brobyg history {case})", case=p.case),
+                )
             )
         elif p.state not in ACTIVE_STATES:
-            found.append(Violation("R0", f"{p.case} has ended ({p.state}); re-refer it first (brobyg re-refer {p.case})"))
+            found.append(
+                Violation(
+                    "R0",
+                    Text(
+                        "{case} has ended ({state}); re-refer it first (brobyg re-refer {case})",
+                        case=p.case,
+                        state=Term("state", p.state),
+                    ),
+                )
+            )
         return found
 
     # --- facts inside a state --------------------------------------------------------
 
     def assess(self, case: str, subject: str, grade: int, on: dt.date | None = None) -> Pathway:
         if subject not in SUBJECTS:
-            raise InvalidInput(f"subject must be one of {SUBJECTS}")
+            raise InvalidInput(Text("subject must be one of {subjects}", subjects=str(SUBJECTS)))
         if grade not in GRADES.values():
-            raise InvalidInput(f"{grade} is not a grade on the 7-point scale")
+            raise InvalidInput(Text("{grade} is not a grade on the 7-point scale", grade=grade))
         return self._fact(case, on, Pathway.Assessed, subject=subject, grade=grade)
 
     def contact(self, case: str, channel: str = "meeting", on: dt.date | None = None) -> Pathway:
@@ -541,7 +570,11 @@ class Brobyg(CommandApplication):
             when = self._on(on)
             found = self._inside_state(p, when, late=True)
             if p.mentor is None and p.state in ACTIVE_STATES:  # every unmet rule, not just the first
-                found.append(Violation("R2", f"{p.case} has no mentor to record a contact for (brobyg assign {p.case} MENTOR)"))
+                found.append(
+                    Violation(
+                        "R2", Text("{case} has no mentor to record a contact for (brobyg assign {case} MENTOR)", case=p.case)
+                    )
+                )
             require(found)
             self._add_event(p, Pathway.ContactRecorded, when, mentor=p.mentor, channel=channel)
             return p, [p]
@@ -551,11 +584,11 @@ class Brobyg(CommandApplication):
     def agree_cadence(self, case: str, days: int, on: dt.date | None = None) -> Pathway:
         """Record the contact cadence agreed with the young person for after education starts (R10)."""
         if not 1 <= days <= 90:
-            raise InvalidInput("a contact cadence is between 1 and 90 days")
+            raise InvalidInput(N_("a contact cadence is between 1 and 90 days"))
 
         def with_mentor(p: Pathway) -> list[Violation]:
             if p.mentor is None and p.state in ACTIVE_STATES:
-                return [Violation("R10", f"{p.case} has no mentor to agree a contact cadence with")]
+                return [Violation("R10", Text("{case} has no mentor to agree a contact cadence with", case=p.case))]
             return []
 
         return self._fact(case, on, Pathway.CadenceAgreed, with_mentor, days=days)
@@ -565,11 +598,20 @@ class Brobyg(CommandApplication):
 
     def absence(self, case: str, days: int = 1, excused: bool = False, on: dt.date | None = None) -> Pathway:
         if days < 1:
-            raise InvalidInput("absence is at least one day")
+            raise InvalidInput(N_("absence is at least one day"))
 
         def at_school(p: Pathway) -> list[Violation]:
             if p.state in ACTIVE_STATES and p.state not in (*SCHOOL_STATES, APPRENTICESHIP):
-                return [Violation("R11", f"absence counts school days; {p.case} is {p.state}, not at school or in training")]
+                return [
+                    Violation(
+                        "R11",
+                        Text(
+                            "absence counts school days; {case} is {state}, not at school or in training",
+                            case=p.case,
+                            state=Term("state", p.state),
+                        ),
+                    )
+                ]
             return []
 
         return self._fact(case, on, Pathway.AbsenceRecorded, at_school, days=days, excused=excused)
@@ -591,7 +633,7 @@ class Brobyg(CommandApplication):
         state, or the pathway's latest transition, whose undo restores the state and the mentor
         arrangement from before it (caseloads included). The voided event stays in the history."""
         if not reason.strip():
-            raise InvalidInput("a void needs a reason (--reason)")
+            raise InvalidInput(N_("a void needs a reason (--reason)"))
 
         def command() -> tuple[Pathway, Sequence[EventSourced]]:
             p = self._recordable(case)
@@ -622,9 +664,11 @@ class Brobyg(CommandApplication):
         duplicate-referral claim, so every personal field reads as erased and they may be
         referred again as new. Running it again finishes an erasure that stopped half-way."""
         if not reason.strip():
-            raise InvalidInput("an erasure needs a reason (--reason)")
+            raise InvalidInput(N_("an erasure needs a reason (--reason)"))
         if self.only_for_mentor is not None:
-            raise NotAllowed(f"the login {self.login} (role mentor) may not erase a person's data; an admin does")
+            raise NotAllowed(
+                Text("the login {login} (role mentor) may not erase a person's data; an admin does", login=self.login)
+            )
         when = self._on(on)
 
         def command() -> tuple[tuple[Pathway, list[str]], Sequence[EventSourced]]:
@@ -667,8 +711,38 @@ def _case_stream(case: str) -> Any:
 
 def _kui_contact_violations(mentor: Mentor) -> list[Violation]:
     if mentor.kind != KUI:
-        return [Violation("R3", f"{mentor.mentor} is a LAB mentor, not a KUI contact person")]
+        return [Violation("R3", Text("{mentor} is a LAB mentor, not a KUI contact person", mentor=mentor.mentor))]
     return []
+
+
+def _changed_meanwhile(p: Pathway, seen: str | None) -> Text:
+    """R3: the pathway's mentor is not the one the coordinator saw, or changed while they looked."""
+    if seen is not None:  # what the coordinator said they saw
+        if p.mentor_by:
+            message = Text(
+                "{case}'s mentor is {mentor} (changed by {by}), not {seen}",
+                case=p.case,
+                mentor=p.mentor or Text("nobody"),
+                by=p.mentor_by,
+                seen=seen,
+            )
+        else:
+            message = Text(
+                "{case}'s mentor is {mentor} (changed), not {seen}", case=p.case, mentor=p.mentor or Text("nobody"), seen=seen
+            )
+    elif p.mentor:
+        message = (
+            Text("{case} was handed to {mentor} at the same moment by {by}", case=p.case, mentor=p.mentor, by=p.mentor_by)
+            if p.mentor_by
+            else Text("{case} was handed to {mentor} at the same moment", case=p.case, mentor=p.mentor)
+        )
+    else:
+        message = (
+            Text("{case} was released from its mentor at the same moment by {by}", case=p.case, by=p.mentor_by)
+            if p.mentor_by
+            else Text("{case} was released from its mentor at the same moment", case=p.case)
+        )
+    return Text("{message}; look again (brobyg show {case})", message=message, case=p.case)
 
 
 def _text(value: str | None) -> str | None:

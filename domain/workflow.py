@@ -20,6 +20,7 @@ from brobyg.domain.terms import (
     TASTER_PLACEMENT,
     WITHDRAWN,
 )
+from brobyg.engine.text import Text
 from brobyg.engine.workflow import Transition, Workflow
 
 TRANSITIONS = [
@@ -53,17 +54,17 @@ PATHWAY: Workflow[Pathway] = Workflow(
         "start_basic_course": [rules.r6_ready_for_education],
         "secure_apprenticeship": [rules.r9_apprenticeship_agreed],
         "qualify": [rules.r9_qualified_after_start],
-        "drop_out": [lambda p, args: rules.r0_reason_given(args, "dropping out")],
-        "withdraw": [lambda p, args: rules.r0_reason_given(args, "withdrawing")],
+        "drop_out": [lambda p, args: rules.r0_reason_given(args, Text("dropping out"))],
+        "withdraw": [lambda p, args: rules.r0_reason_given(args, Text("withdrawing"))],
         "re_refer": [lambda p, args: rules.r1_eligibility({"born": p.born, **args})],
     },
     # A trigger given from a state it has no edge from is refused by the rule it belongs to.
     order_rules={
-        "start_placement": ("R5", "taster placements happen during bridging, one at a time"),
-        "end_placement": ("R5", "there is no taster placement to end"),
-        "start_basic_course": ("R6", "education starts from bridging"),
-        "complete_basic_course": ("R8", "the basic course has to be started first"),
-        "start_main_course": ("R8", "the basic course must be completed first"),
-        "secure_apprenticeship": ("R8", "an apprenticeship follows the basic course"),
+        "start_placement": ("R5", Text("taster placements happen during bridging, one at a time")),
+        "end_placement": ("R5", Text("there is no taster placement to end")),
+        "start_basic_course": ("R6", Text("education starts from bridging")),
+        "complete_basic_course": ("R8", Text("the basic course has to be started first")),
+        "start_main_course": ("R8", Text("the basic course must be completed first")),
+        "secure_apprenticeship": ("R8", Text("an apprenticeship follows the basic course")),
     },
 )

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from brobyg.engine.errors import NotAllowed
+from brobyg.engine.text import Text
 
 ROLES = ("admin", "coordinator", "mentor", "analyst")
 ACCESS_TABLE = "brobyg_access"
@@ -84,7 +85,7 @@ def grant(app: Any, login: str, role: str, mentor: str | None) -> Grant:
         curs.execute("SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", (login,))
         row = curs.fetchone()
         if row is None or not row["rolcanlogin"]:
-            raise NotAllowed(f"there is no login {login} on this server (CREATE ROLE {login} LOGIN first)")
+            raise NotAllowed(Text("there is no login {login} on this server (CREATE ROLE {login} LOGIN first)", login=login))
         for other in ROLES:
             curs.execute(f"REVOKE {_q(role_name(app, other))} FROM {_q(login)}")
         curs.execute(f"GRANT {_q(role_name(app, role))} TO {_q(login)}")

@@ -24,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from brobyg.engine.errors import AccessNotLogged
+from brobyg.engine.text import Text
 
 TABLE = "brobyg_access_log"
 APPEND_ONLY = "brobyg_access_log_append_only"
@@ -69,7 +70,9 @@ def append(app: Any, command: str, cases: Iterable[str]) -> None:
             _insert_durably(conn, app.store.is_sqlite, rows)
     except sa.exc.SQLAlchemyError as e:
         reason = " ".join((str(getattr(e, "orig", None) or e).strip().splitlines() or [type(e).__name__])[0].split())
-        raise AccessNotLogged(f"the access log could not be written ({reason}), so nothing is shown") from None
+        raise AccessNotLogged(
+            Text("the access log could not be written ({reason}), so nothing is shown", reason=reason)
+        ) from None
 
 
 def _insert_durably(conn: sa.Connection, sqlite: bool, rows: list[dict[str, Any]]) -> None:
@@ -163,8 +166,11 @@ def _prepare(app: Any) -> None:
             if getattr(e.orig, "sqlstate", None) != "42501":  # PostgreSQL's insufficient_privilege: not the owner
                 raise
             raise AccessNotLogged(
-                f"the store has no access log yet and the login {app.login} may not create it (its owner does, with "
-                "brobyg access grant or any reading command), so nothing is shown"
+                Text(
+                    "the store has no access log yet and the login {login} may not create it (its owner does, with "
+                    "brobyg access grant or any reading command), so nothing is shown",
+                    login=app.login,
+                )
             ) from None
     _ready.add(app.sql_engine)
 

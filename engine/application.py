@@ -32,6 +32,7 @@ from brobyg.engine.memory import Memory
 from brobyg.engine.overrides import ApplicationOverrides, replay
 from brobyg.engine.personal import PersonalData, is_sealed
 from brobyg.engine.store import Store
+from brobyg.engine.text import N_
 
 # A store made by the simulator says so with this claim, so that it may run ahead of the real
 # date (R13); a claim goes wherever the store's events go, export and import included.
@@ -147,7 +148,7 @@ class CommandApplication(ApplicationOverrides):
                 # Someone saved one of these aggregates first: back off, reload, re-check.
                 self.retried += 1
                 time.sleep(random.uniform(0, min(0.01 * 2**attempt, 0.5)))  # spread the contenders out
-        raise Conflict("changed by someone else at the same moment; nothing was written, try again")
+        raise Conflict(N_("changed by someone else at the same moment; nothing was written, try again"))
 
     def _attempt(self, command: Command[T], from_memory: bool) -> T:
         with self.memory.deciding(from_memory) as reads:

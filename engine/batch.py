@@ -16,6 +16,7 @@ from eventsourcing.persistence import IntegrityError
 from brobyg.engine.aggregate import EventSourced
 from brobyg.engine.commands import Changes, Command
 from brobyg.engine.errors import Conflict
+from brobyg.engine.text import Text
 
 if TYPE_CHECKING:
     from brobyg.engine.application import CommandApplication
@@ -98,7 +99,10 @@ class Batch:
             self.discard()  # the save took the pending events off the copies: they no longer match the store
             if isinstance(e, IntegrityError):
                 raise Conflict(
-                    f"someone else wrote to the same records during a batch; the unsaved part is discarded ({e})"
+                    Text(
+                        "someone else wrote to the same records during a batch; the unsaved part is discarded ({problem})",
+                        problem=str(e),
+                    )
                 ) from None
             raise
         self.saved_events += self.pending

@@ -16,6 +16,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from brobyg.engine.overrides import SQLiteRecorderOverrides
+from brobyg.engine.text import N_
 
 CLAIMS_TABLE = "claims"
 
@@ -81,7 +82,7 @@ class SQLiteClaimingRecorder(SQLiteRecorderOverrides, SQLiteApplicationRecorder)
             c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             busy = c.fetchone()[0]
         if busy:
-            raise OSError("the erased key's old pages are still in the write-ahead log (a reader held it); run erase again")
+            raise OSError(N_("the erased key's old pages are still in the write-ahead log (a reader held it); run erase again"))
 
     def all_claims(self) -> list[tuple[str, str]]:
         with self.datastore.transaction(commit=False) as c:

@@ -17,6 +17,7 @@ from eventsourcing.persistence import Mapper, StoredEvent
 
 from brobyg.engine.errors import UntrustedEvent
 from brobyg.engine.personal import PersonalData
+from brobyg.engine.text import Text
 
 
 class EventTypes:
@@ -34,12 +35,12 @@ class EventTypes:
     def event_class(self, stored: StoredEvent) -> type[Any]:
         found = self.events.get(stored.topic)
         if found is None:
-            raise UntrustedEvent(f"{_where(stored)}: {stored.topic!r} is not a brobyg event type")
+            raise UntrustedEvent(Text("{where}: {topic!r} is not a brobyg event type", where=_where(stored), topic=stored.topic))
         return found
 
     def check_aggregate(self, stored: StoredEvent, topic: object) -> None:
         if not isinstance(topic, str) or topic not in self.aggregates:
-            raise UntrustedEvent(f"{_where(stored)}: {topic!r} is not a brobyg aggregate type")
+            raise UntrustedEvent(Text("{where}: {topic!r} is not a brobyg aggregate type", where=_where(stored), topic=topic))
 
 
 def _topic(cls: type) -> str:
@@ -50,7 +51,7 @@ def _topic(cls: type) -> str:
 
 
 def _where(stored: StoredEvent) -> str:
-    return f"stream {stored.originator_id} version {stored.originator_version}"
+    return Text("stream {stream} version {version}", stream=stored.originator_id, version=stored.originator_version)
 
 
 class ClosedMapper(Mapper[Any]):
@@ -82,7 +83,9 @@ class ClosedMapper(Mapper[Any]):
         event_class = self.event_types.event_class(stored_event)
         event = super().to_domain_event(stored_event)  # resolves only a registered topic now
         if type(event) is not event_class:
-            raise UntrustedEvent(f"{_where(stored_event)}: {stored_event.topic!r} resolved to another class")
+            raise UntrustedEvent(
+                Text("{where}: {topic!r} resolved to another class", where=_where(stored_event), topic=stored_event.topic)
+            )
         if "originator_topic" in vars(event):  # a creation event names the aggregate to create
             self.event_types.check_aggregate(stored_event, vars(event)["originator_topic"])
         if getattr(event_class, "PERSONAL", ()):

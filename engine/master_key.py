@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from brobyg.engine.errors import KeyFileError
 from brobyg.engine.private_files import create_private_file, private_directory
+from brobyg.engine.text import Text
 
 ENV = "BROBYG_KEY_FILE"
 HEADER = "brobyg-master-key-1"
@@ -71,7 +72,12 @@ class MasterKey:
             return self._wrapping.decrypt(blob[:NONCE], blob[NONCE:], stream.bytes)
         except (InvalidTag, ValueError):
             raise KeyFileError(
-                f"the data key of stream {stream} does not unwrap with the master key {self.path} ({self.fingerprint})"
+                Text(
+                    "the data key of stream {stream} does not unwrap with the master key {path} ({fingerprint})",
+                    stream=stream,
+                    path=self.path,
+                    fingerprint=self.fingerprint,
+                )
             ) from None
 
 
@@ -81,12 +87,16 @@ def load_master_key(path: Path | None = None, create: bool = True) -> MasterKey:
     path = path or key_file_path()
     if not path.exists():
         if not create:
-            raise KeyFileError(f"no master key at {path}; set {ENV} to the key file this store was written with")
+            raise KeyFileError(
+                Text("no master key at {path}; set {env} to the key file this store was written with", path=path, env=ENV)
+            )
         return _create(path)
     try:
         text = path.read_text(encoding="ascii").split()
     except (OSError, UnicodeDecodeError) as e:
-        raise KeyFileError(f"cannot read the master key {path}: {getattr(e, 'strerror', None) or e}") from None
+        raise KeyFileError(
+            Text("cannot read the master key {path}: {problem}", path=path, problem=str(getattr(e, "strerror", None) or e))
+        ) from None
     try:
         if len(text) != 2 or text[0] != HEADER:
             raise ValueError
@@ -94,7 +104,7 @@ def load_master_key(path: Path | None = None, create: bool = True) -> MasterKey:
         if len(secret) != 32:
             raise ValueError
     except ValueError:
-        raise KeyFileError(f"{path} is not a brobyg master key file") from None
+        raise KeyFileError(Text("{path} is not a brobyg master key file", path=path)) from None
     return MasterKey(secret, path)
 
 
@@ -114,7 +124,7 @@ def _create(path: Path) -> MasterKey:
     except FileExistsError:
         return load_master_key(path, create=False)
     except OSError as e:
-        raise KeyFileError(f"cannot create the master key {path}: {e.strerror}") from None
+        raise KeyFileError(Text("cannot create the master key {path}: {problem}", path=path, problem=e.strerror)) from None
     finally:
         temporary.unlink(missing_ok=True)
     return MasterKey(secret, path)

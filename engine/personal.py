@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from brobyg.engine.errors import KeyFileError, UntrustedEvent
 from brobyg.engine.master_key import MasterKey
+from brobyg.engine.text import Text
 
 ERASED = "[erased]"  # what an erased personal text reads as; an erased date reads as None
 SEALED = "aes256gcm"  # the one key of a sealed field's stored form: {"aes256gcm": base64(nonce + ciphertext)}
@@ -89,8 +90,13 @@ class PersonalData:
             master = self._load_master(held is None)
             if held is not None and held != master.fingerprint:
                 raise KeyFileError(
-                    f"the master key {master.path} ({master.fingerprint}) is not this store's ({held}); "
-                    "set BROBYG_KEY_FILE to the key file the store was written with; nothing was read or written"
+                    Text(
+                        "the master key {path} ({fingerprint}) is not this store's ({held}); "
+                        "set BROBYG_KEY_FILE to the key file the store was written with; nothing was read or written",
+                        path=master.path,
+                        fingerprint=master.fingerprint,
+                        held=held,
+                    )
                 )
             self._master, self._store_has_fingerprint = master, held is not None
         return self._master
@@ -210,7 +216,7 @@ class PersonalData:
         stream: UUID = event.originator_id
         key = self._key(stream)
         if key is None:
-            raise KeyFileError(f"no data key for stream {stream}: its personal data cannot be written")
+            raise KeyFileError(Text("no data key for stream {stream}: its personal data cannot be written", stream=stream))
         for name, value in values.items():
             text = value.isoformat() if isinstance(value, dt.date) else value
             nonce = os.urandom(NONCE)
@@ -232,7 +238,12 @@ class PersonalData:
                 text = key.decrypt(blob[:NONCE], blob[NONCE:], _context(stream, version, event_class, name)).decode("utf-8")
             except (InvalidTag, ValueError) as e:
                 raise UntrustedEvent(
-                    f"stream {stream}: the sealed {name} does not open with its key ({type(e).__name__})"
+                    Text(
+                        "stream {stream}: the sealed {name} does not open with its key ({problem})",
+                        stream=stream,
+                        name=name,
+                        problem=type(e).__name__,
+                    )
                 ) from None
             state[name] = dt.date.fromisoformat(text) if name in getattr(event_class, "PERSONAL_DATES", ()) else text
 
@@ -266,7 +277,14 @@ class PersonalData:
         try:
             return key.decrypt(sealed[:NONCE], sealed[NONCE:], _view_context(stream, field)).decode("utf-8")
         except (InvalidTag, ValueError) as e:
-            raise UntrustedEvent(f"stream {stream}: the read model's sealed {field} does not open ({type(e).__name__})") from None
+            raise UntrustedEvent(
+                Text(
+                    "stream {stream}: the read model's sealed {field} does not open ({problem})",
+                    stream=stream,
+                    field=field,
+                    problem=type(e).__name__,
+                )
+            ) from None
 
     def _view_key(self, stream: UUID) -> AESGCM | None:
         """The stream's data key, without asking the store again about a stream the last

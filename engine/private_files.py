@@ -14,6 +14,8 @@ import os
 import stat
 from pathlib import Path
 
+from brobyg.engine.text import Text
+
 OWNER_ONLY_FILE = 0o600
 OWNER_ONLY_FOLDER = 0o700
 OTHERS = 0o077  # the bits that let the group or anyone else in
@@ -67,8 +69,16 @@ def made_private(path: Path) -> str | None:
     try:
         path.chmod(private)
     except OSError as e:
-        return (
-            f"{path} is open to other accounts (mode {mode:04o}) and could not be made private "
-            f"({e.strerror or e}); its owner can run: chmod go-rwx {path}"
+        return Text(
+            "{path} is open to other accounts (mode {mode:04o}) and could not be made private "
+            "({problem}); its owner can run: chmod go-rwx {path}",
+            path=path,
+            mode=mode,
+            problem=str(e.strerror or e),
         )
-    return f"{path} was open to other accounts (mode {mode:04o}); made private ({private:04o}): it holds personal data"
+    return Text(
+        "{path} was open to other accounts (mode {mode:04o}); made private ({private:04o}): it holds personal data",
+        path=path,
+        mode=mode,
+        private=private,
+    )

@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from brobyg.engine.errors import StoreUrlError
 from brobyg.engine.private_files import create_private_file, made_private
+from brobyg.engine.text import N_, Text
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
@@ -187,7 +188,7 @@ class Store:
         if self.is_sqlite:
             folder = Path(self.eventsourcing_env["SQLITE_DBNAME"]).parent
             if not folder.is_dir():
-                raise StoreUrlError(f"the folder {folder} does not exist")
+                raise StoreUrlError(Text("the folder {folder} does not exist", folder=folder))
             self.keep_private()
             return
         if self.schema:
@@ -248,7 +249,7 @@ def parse_store_url(text: str) -> Store:
     """Turn what the user typed (``--db``) into a `Store`, or raise `StoreUrlError`."""
     text = text.strip()
     if not text:
-        raise StoreUrlError("the database URL is empty")
+        raise StoreUrlError(N_("the database URL is empty"))
     if text.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
         return _postgres(_parsed(text, "PostgreSQL"), text)
     lock_timeout = 30
@@ -256,22 +257,24 @@ def parse_store_url(text: str) -> Store:
         url = _parsed(text, "SQLite")
         options = {name: _last(value) for name, value in url.query.items() if _last(value)}  # blank values are no option
         if set(options) - {"lock_timeout"}:
-            raise StoreUrlError("the only SQLite URL option is lock_timeout=SECONDS")
+            raise StoreUrlError(N_("the only SQLite URL option is lock_timeout=SECONDS"))
         try:
             lock_timeout = int(options.get("lock_timeout", "30"))
         except ValueError:
-            raise StoreUrlError("lock_timeout is a whole number of seconds") from None
+            raise StoreUrlError(N_("lock_timeout is a whole number of seconds")) from None
         path = url.database or ""
     elif "://" in text:
         scheme = text.split("://", 1)[0]
-        raise StoreUrlError(f"unsupported database '{scheme}': use a file path, sqlite:///PATH or postgresql://…")
+        raise StoreUrlError(
+            Text("unsupported database '{scheme}': use a file path, sqlite:///PATH or postgresql://…", scheme=scheme)
+        )
     else:
         path = text
     if not path or path == ":memory:":
-        raise StoreUrlError("give a file path for SQLite (an in-memory database would forget everything)")
+        raise StoreUrlError(N_("give a file path for SQLite (an in-memory database would forget everything)"))
     resolved = Path(path).expanduser().resolve()
     if resolved.is_dir():
-        raise StoreUrlError(f"{resolved} is a directory, not a database file")
+        raise StoreUrlError(Text("{path} is a directory, not a database file", path=resolved))
     return Store(
         kind="sqlite",
         eventsourcing_env={
@@ -294,7 +297,7 @@ def _parsed(text: str, kind: str) -> URL:
     try:
         return make_url(text)
     except (ArgumentError, ValueError) as e:
-        raise StoreUrlError(f"bad {kind} URL: {e}") from None
+        raise StoreUrlError(Text("bad {kind} URL: {problem}", kind=kind, problem=str(e))) from None
 
 
 def _last(value: str | tuple[str, ...]) -> str:
@@ -307,7 +310,7 @@ def _postgres(url: URL, text: str) -> Store:
     port = url.port or 5432
     dbname = url.database or ""
     if not dbname:
-        raise StoreUrlError("the PostgreSQL URL names no database (postgresql://user@host:5432/DBNAME)")
+        raise StoreUrlError(N_("the PostgreSQL URL names no database (postgresql://user@host:5432/DBNAME)"))
     # SQLAlchemy drops options given no value; here ``?host=`` is a mistake to point out.
     given: dict[str, list[str]] = {
         name: list(value) if isinstance(value, tuple) else [value] for name, value in url.query.items()
@@ -318,25 +321,31 @@ def _postgres(url: URL, text: str) -> Store:
     unknown = set(given) - {"schema", "host"} - LIBPQ_OPTIONS
     if unknown:
         raise StoreUrlError(
-            f"unknown database URL option(s): {', '.join(sorted(unknown))} "
-            f"(schema=, host=, and libpq's {', '.join(sorted(LIBPQ_OPTIONS))})"
+            Text(
+                "unknown database URL option(s): {unknown} (schema=, host=, and libpq's {known})",
+                unknown=sorted(unknown),
+                known=sorted(LIBPQ_OPTIONS),
+            )
         )
     for option, values in given.items():
         if len(values) > 1:
-            raise StoreUrlError(f"the database URL gives {option}= more than once")
+            raise StoreUrlError(Text("the database URL gives {option}= more than once", option=option))
     query = {name: values[0] for name, values in given.items()}
     schema = query.get("schema")
     if schema is not None and not _SCHEMA.match(schema):
-        raise StoreUrlError(f"bad schema name {schema!r}: lower-case letters, digits and _ only")
+        raise StoreUrlError(Text("bad schema name {schema!r}: lower-case letters, digits and _ only", schema=schema))
     socket_folder = query.get("host")
     if socket_folder is not None:
         # libpq's way to a server on the same machine: its Unix socket, in this folder
         # (cheaper than TCP for every round trip).
         if url.host:
-            raise StoreUrlError("the database URL names the host twice (before the database and as ?host=)")
+            raise StoreUrlError(N_("the database URL names the host twice (before the database and as ?host=)"))
         if not socket_folder.startswith("/"):
             raise StoreUrlError(
-                f"?host= takes the folder of the server's socket, e.g. /var/run/postgresql, not {socket_folder!r}"
+                Text(
+                    "?host= takes the folder of the server's socket, e.g. /var/run/postgresql, not {folder!r}",
+                    folder=socket_folder,
+                )
             )
     libpq = {"fallback_application_name": "brobyg", "connect_timeout": "5"}  # PGAPPNAME or ?application_name= win
     libpq.update({name: value for name, value in query.items() if name in LIBPQ_OPTIONS})

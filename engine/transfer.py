@@ -31,6 +31,7 @@ from brobyg.engine.application import SIMULATED, CommandApplication
 from brobyg.engine.errors import AlreadyExists, KeyFileError, TransferError, UntrustedEvent
 from brobyg.engine.master_key import MasterKey
 from brobyg.engine.personal import FINGERPRINT_CLAIM, data_key_claim, stream_of_claim
+from brobyg.engine.text import N_, Text
 
 FORMAT = "brobyg-event-log"
 VERSION = 2  # 2: a last line holds the SHA-256 of the lines before it
@@ -92,7 +93,7 @@ def _a_moment(app: CommandApplication) -> tuple[int, list[tuple[str, str]]]:
         if again == claims:
             return head, claims
         claims = again
-    raise TransferError("the store changed throughout the export; try again when it is quieter")
+    raise TransferError(N_("the store changed throughout the export; try again when it is quieter"))
 
 
 @dataclass
@@ -108,15 +109,15 @@ def check_log(app: CommandApplication, lines: Iterable[str], source_key: MasterK
     numbered = _numbered(lines)
     first = next(numbered, None)
     if first is None:
-        raise TransferError(f"the file is empty; it is not a {FORMAT} file")
+        raise TransferError(Text("the file is empty; it is not a {format} file", format=FORMAT))
     header = _header(*first)
     checker = _Checker(app, source_key)
     digest = hashlib.sha256()
     signed: str | None = None
     for number, text, record in numbered:
-        where = f"line {number}"
+        where = Text("line {number}", number=number)
         if signed is not None:
-            raise TransferError(f"{where}: a line after the digest; the file was changed")
+            raise TransferError(Text("{where}: a line after the digest; the file was changed", where=where))
         if set(record) == {"sha256"} and header["version"] >= 2:
             signed = str(record["sha256"])
             continue
@@ -125,21 +126,32 @@ def check_log(app: CommandApplication, lines: Iterable[str], source_key: MasterK
             checker.claim(where, record)
         elif set(record) == {"stream", "version", "topic", "state"}:
             if checker.log.claims:
-                raise TransferError(f"{where}: an event after the claims; the file's lines are out of order")
+                raise TransferError(Text("{where}: an event after the claims; the file's lines are out of order", where=where))
             checker.event(where, record)
         else:
-            raise TransferError(f"{where}: neither an event nor a claim (keys: {', '.join(sorted(record)) or 'none'})")
+            keys = ", ".join(sorted(record))
+            raise TransferError(
+                Text("{where}: neither an event nor a claim (keys: {keys})", where=where, keys=keys)
+                if keys
+                else Text("{where}: neither an event nor a claim (keys: none)", where=where)
+            )
     log = checker.finish()
     if (len(log.events), checker.claims_read) != (header["events"], header["claims"]):
         raise TransferError(
-            f"the file announces {header['events']} events and {header['claims']} claims but holds "
-            f"{len(log.events)} and {checker.claims_read}: it is incomplete, nothing was imported"
+            Text(
+                "the file announces {events} events and {claims} claims but holds "
+                "{held_events} and {held_claims}: it is incomplete, nothing was imported",
+                events=header["events"],
+                claims=header["claims"],
+                held_events=len(log.events),
+                held_claims=checker.claims_read,
+            )
         )
     if header["version"] >= 2 and signed != digest.hexdigest():
         raise TransferError(
-            "the file ends without its digest: it is incomplete"
+            N_("the file ends without its digest: it is incomplete")
             if signed is None
-            else "the lines do not match the digest on the last line: the file was changed"
+            else N_("the lines do not match the digest on the last line: the file was changed")
         )
     return log
 
@@ -154,11 +166,11 @@ def import_log(
     events. `rehearse` may try the checked log elsewhere first (the command line builds the
     read models from it in a scratch store)."""
     if app.count_events():  # a quick answer; the insert checks again under the lock
-        raise AlreadyExists(f"{app.store.display} already holds events; import only into an empty store")
+        raise AlreadyExists(Text("{store} already holds events; import only into an empty store", store=app.store.display))
     log = check_log(app, lines, source_key)
     rehearse(log)
     if not app.recorder.insert_into_empty(log.events, log.claims):  # type: ignore[attr-defined]
-        raise AlreadyExists(f"{app.store.display} already holds events; import only into an empty store")
+        raise AlreadyExists(Text("{store} already holds events; import only into an empty store", store=app.store.display))
     return len(log.events)
 
 
@@ -169,11 +181,13 @@ def _numbered(lines: Iterable[str]) -> Iterator[tuple[int, str, dict[str, Any]]]
         try:
             record = json.loads(text, parse_constant=_no_constant)
         except (json.JSONDecodeError, ValueError) as e:
-            raise TransferError(f"line {number} is not JSON: {getattr(e, 'msg', e)}") from None
+            raise TransferError(
+                Text("line {number} is not JSON: {problem}", number=number, problem=str(getattr(e, "msg", e)))
+            ) from None
         except RecursionError:
-            raise TransferError(f"line {number} is nested too deeply to be an event or a claim") from None
+            raise TransferError(Text("line {number} is nested too deeply to be an event or a claim", number=number)) from None
         if not isinstance(record, dict):
-            raise TransferError(f"line {number} is not a JSON object")
+            raise TransferError(Text("line {number} is not a JSON object", number=number))
         yield number, text if text.endswith("\n") else text + "\n", record
 
 
@@ -185,11 +199,16 @@ def _header(number: int, text: str, record: dict[str, Any]) -> dict[str, Any]:
     version = record.get("version")
     if record.get("format") != FORMAT or not _is_int(version) or version not in READABLE:
         raise TransferError(
-            f"not a {FORMAT} file of version {' or '.join(map(str, READABLE))} (line {number} says what the file is)"
+            Text(
+                "not a {format} file of version {versions} (line {number} says what the file is)",
+                format=FORMAT,
+                versions=" or ".join(map(str, READABLE)),
+                number=number,
+            )
         )
     for key in ("events", "claims"):
         if not _is_int(record.get(key)) or record[key] < 0:
-            raise TransferError(f"line {number}: {key!r} is not a count")
+            raise TransferError(Text("line {number}: {key!r} is not a count", number=number, key=key))
     return record
 
 
@@ -212,7 +231,7 @@ class _Checker:
         self.claims_read = 0
         self.aggregates: dict[uuid.UUID, Any] = {}
         self.now = dt.datetime.now(dt.UTC)
-        self.first_ahead: str | None = None  # the first event recorded after now: only a simulated store has one
+        self.first_ahead: Text | None = None  # the first event recorded after now: only a simulated store has one
 
     def event(self, where: str, record: dict[str, Any]) -> None:
         self.lines.append((where, self._stored(where, record)))
@@ -221,9 +240,16 @@ class _Checker:
         try:
             event = self.app.mapper.to_domain_event(stored)
         except UntrustedEvent as e:
-            raise TransferError(f"{where}: {e}") from None
+            raise TransferError(Text("{where}: {problem}", where=where, problem=e.args[0] if e.args else str(e))) from None
         except Exception as e:  # whatever the decoding met: the line is what is wrong
-            raise TransferError(f"{where}: the state of a {stored.topic} event does not decode ({_one_line(e)})") from None
+            raise TransferError(
+                Text(
+                    "{where}: the state of a {topic} event does not decode ({problem})",
+                    where=where,
+                    topic=stored.topic,
+                    problem=_one_line(e),
+                )
+            ) from None
         _check_class_version(where, stored, type(event))
         _check_fields(where, event)
         self._check_times(where, event)
@@ -231,28 +257,43 @@ class _Checker:
         expected = 1 if before is None else before.version + 1
         if stored.originator_version != expected:
             raise TransferError(
-                f"{where}: stream {stored.originator_id} version {stored.originator_version} where version {expected} is due"
+                Text(
+                    "{where}: stream {stream} version {version} where version {expected} is due",
+                    where=where,
+                    stream=stored.originator_id,
+                    version=stored.originator_version,
+                    expected=expected,
+                )
             )
         creates = "originator_topic" in vars(event)
         if creates != (before is None):
             raise TransferError(
-                f"{where}: a {type(event).__qualname__} event cannot {'start' if before is None else 'continue'} a stream"
+                Text("{where}: a {event} event cannot start a stream", where=where, event=type(event).__qualname__)
+                if before is None
+                else Text("{where}: a {event} event cannot continue a stream", where=where, event=type(event).__qualname__)
             )
         problem = self.app.implausible(before, event)
         if problem:
-            raise TransferError(f"{where}: {problem}")
+            raise TransferError(Text("{where}: {problem}", where=where, problem=problem))
         try:
             self.aggregates[stored.originator_id] = event.mutate(before)
         except Exception as e:  # an event the aggregate cannot take is a bad line, not a crash
-            raise TransferError(f"{where}: a {type(event).__qualname__} event cannot be applied ({_one_line(e)})") from None
+            raise TransferError(
+                Text(
+                    "{where}: a {event} event cannot be applied ({problem})",
+                    where=where,
+                    event=type(event).__qualname__,
+                    problem=_one_line(e),
+                )
+            ) from None
         self.log.events.append(stored)
 
     def claim(self, where: str, record: dict[str, Any]) -> None:
         key, holder = record["claim"], record["holder"]
         if not (isinstance(key, str) and key and isinstance(holder, str) and holder):
-            raise TransferError(f"{where}: a claim needs a key and a holder")
+            raise TransferError(Text("{where}: a claim needs a key and a holder", where=where))
         if key in self.log.claims:
-            raise TransferError(f"{where}: the claim {key} is held twice")
+            raise TransferError(Text("{where}: the claim {key} is held twice", where=where, key=key))
         self.log.claims[key] = holder
         self.claims_read += 1
 
@@ -262,15 +303,20 @@ class _Checker:
         source = self.source_key or self.app.personal.master
         if fingerprint is not None and fingerprint != source.fingerprint:
             raise TransferError(
-                f"the file's personal data is sealed under master key {fingerprint}, not {source.fingerprint} "
-                f"({source.path}); give the source store's key file with --key-file"
+                Text(
+                    "the file's personal data is sealed under master key {fingerprint}, not {ours} "
+                    "({path}); give the source store's key file with --key-file",
+                    fingerprint=fingerprint,
+                    ours=source.fingerprint,
+                    path=source.path,
+                )
             )
         try:
             with self.app.personal.borrowing(data_keys, source):
                 for where, stored in self.lines:
                     self._follow(where, stored)
         except KeyFileError as e:
-            raise TransferError(str(e)) from None
+            raise TransferError(e.args[0] if e.args else str(e)) from None
         if self.first_ahead and file_claims.get(SIMULATED[0]) != SIMULATED[1]:
             raise TransferError(self.first_ahead)
         domain_claims = {k: v for k, v in file_claims.items() if stream_of_claim(k) is None and k != FINGERPRINT_CLAIM}
@@ -302,38 +348,57 @@ class _Checker:
             if stream is None:
                 continue
             if stream not in streams:
-                raise TransferError(f"the claim {key} is a data key for no stream in the file")
+                raise TransferError(Text("the claim {key} is a data key for no stream in the file", key=key))
             keys[stream] = holder
         fingerprint = claims.get(FINGERPRINT_CLAIM)
         if keys and fingerprint is None:
-            raise TransferError("the file holds data keys but does not say which master key wrapped them")
+            raise TransferError(N_("the file holds data keys but does not say which master key wrapped them"))
         return keys, fingerprint
 
     def _stored(self, where: str, record: dict[str, Any]) -> StoredEvent:
         stream, version, topic, state = record["stream"], record["version"], record["topic"], record["state"]
         if not isinstance(stream, str):
-            raise TransferError(f"{where}: the stream is not a UUID")
+            raise TransferError(Text("{where}: the stream is not a UUID", where=where))
         try:
             originator_id = uuid.UUID(stream)
         except ValueError:
-            raise TransferError(f"{where}: the stream {stream!r} is not a UUID") from None
+            raise TransferError(Text("{where}: the stream {stream!r} is not a UUID", where=where, stream=stream)) from None
         if not _is_int(version) or not 1 <= version <= MAX_VERSION:
-            raise TransferError(f"{where}: the version {version!r} is not a whole number from 1")
+            raise TransferError(
+                Text("{where}: the version {version!r} is not a whole number from 1", where=where, version=version)
+            )
         if not isinstance(topic, str) or not isinstance(state, str):
-            raise TransferError(f"{where}: the topic and the state are text")
+            raise TransferError(Text("{where}: the topic and the state are text", where=where))
         return StoredEvent(originator_id, version, topic, state.encode("utf-8"))
 
     def _check_times(self, where: str, event: Any) -> None:
         recorded: dt.datetime = event.timestamp
         if recorded.tzinfo is None or recorded < EARLIEST:
-            raise TransferError(f"{where}: recorded at {recorded.isoformat()}, before {EARLIEST.date()}")
+            raise TransferError(
+                Text(
+                    "{where}: recorded at {recorded}, before {earliest}",
+                    where=where,
+                    recorded=recorded.isoformat(),
+                    earliest=EARLIEST.date(),
+                )
+            )
         if recorded > self.now + CLOCK_SKEW and self.first_ahead is None:
-            self.first_ahead = (
-                f"{where}: recorded at {recorded.isoformat()}, after the real time; only a simulated store runs ahead of it (R13)"
+            self.first_ahead = Text(
+                "{where}: recorded at {recorded}, after the real time; only a simulated store runs ahead of it (R13)",
+                where=where,
+                recorded=recorded.isoformat(),
             )
         on: dt.date = event.on
         if not EARLIEST.date() <= on <= (recorded + CLOCK_SKEW).date():
-            raise TransferError(f"{where}: effective {on}, after it was recorded ({recorded.date()}) or before {EARLIEST.date()}")
+            raise TransferError(
+                Text(
+                    "{where}: effective {on}, after it was recorded ({recorded}) or before {earliest}",
+                    where=where,
+                    on=on,
+                    recorded=recorded.date(),
+                    earliest=EARLIEST.date(),
+                )
+            )
 
 
 def _check_class_version(where: str, stored: StoredEvent, cls: type) -> None:
@@ -341,7 +406,14 @@ def _check_class_version(where: str, stored: StoredEvent, cls: type) -> None:
     one would skip the upcasters)."""
     given = json.loads(stored.state).get("class_version", 1)
     if not _is_int(given) or not 1 <= given <= getattr(cls, "class_version", 1):
-        raise TransferError(f"{where}: class version {given!r} of a {cls.__qualname__} event is not one brobyg wrote")
+        raise TransferError(
+            Text(
+                "{where}: class version {given!r} of a {event} event is not one brobyg wrote",
+                where=where,
+                given=given,
+                event=cls.__qualname__,
+            )
+        )
 
 
 # Text fields hold what the command line accepts: a line or a note, never control characters.
@@ -352,10 +424,18 @@ ONE_LINE = {"actor", "login", "person", "case", "mentor", "name", "kind", "from_
 def _check_text(where: str, name: str, value: object) -> None:
     if isinstance(value, str):
         if len(value) > MAX_TEXT:
-            raise TransferError(f"{where}: {name} is {len(value)} characters long; at most {MAX_TEXT}")
+            raise TransferError(
+                Text(
+                    "{where}: {name} is {length} characters long; at most {most}",
+                    where=where,
+                    name=name,
+                    length=len(value),
+                    most=MAX_TEXT,
+                )
+            )
         allowed = "\t" if name in ONE_LINE else "\t\n"
         if any(ord(ch) < 32 and ch not in allowed for ch in value) or "\x7f" in value:
-            raise TransferError(f"{where}: {name} contains control characters")
+            raise TransferError(Text("{where}: {name} contains control characters", where=where, name=name))
 
 
 def _check_fields(where: str, event: Any) -> None:
@@ -365,22 +445,32 @@ def _check_fields(where: str, event: Any) -> None:
     state = vars(event)
     missing, extra = set(hints) - set(state), set(state) - set(hints) - {"originator_id"}
     if missing or extra:
-        what = "; ".join(
-            part
-            for part in (
-                f"missing {', '.join(sorted(missing))}" if missing else "",
-                f"unknown {', '.join(sorted(extra))}" if extra else "",
+        parts = [
+            *([Text("missing {fields}", fields=sorted(missing))] if missing else []),
+            *([Text("unknown {fields}", fields=sorted(extra))] if extra else []),
+        ]
+        what = parts[0] if len(parts) == 1 else Text("{before}; {after}", before=parts[0], after=parts[1])
+        raise TransferError(
+            Text(
+                "{where}: a {event} event with the wrong fields ({what})", where=where, event=type(event).__qualname__, what=what
             )
-            if part
         )
-        raise TransferError(f"{where}: a {type(event).__qualname__} event with the wrong fields ({what})")
     erased = getattr(type(event), "PERSONAL_DATES", ())  # sealed with a key the file lacks: read as None
     for name, hint in hints.items():
         if not _has_type(state[name], hint) and not (name in erased and state[name] is None):
-            raise TransferError(f"{where}: {name} = {state[name]!r:.80} is not a {_type_name(hint)}")
+            value = f"{state[name]!r:.80}"
+            raise TransferError(
+                Text(
+                    "{where}: {name} = {value} is not a {type}",
+                    where=where,
+                    name=name,
+                    value=value,
+                    type=_type_name(hint),
+                )
+            )
         _check_text(where, name, state[name])
     if not state["actor"].strip():
-        raise TransferError(f"{where}: no actor")
+        raise TransferError(Text("{where}: no actor", where=where))
 
 
 def _has_type(value: object, hint: Any) -> bool:

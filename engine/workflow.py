@@ -14,6 +14,7 @@ from typing import Any, Generic, TypeVar
 from transitions import Machine
 
 from brobyg.engine.rules import Violation
+from brobyg.engine.text import Term, Text
 
 S = TypeVar("S")
 
@@ -133,10 +134,24 @@ class Workflow(Generic[S]):
         target = self.target(state, trigger)
         if target is None:
             rule, why = self.order_rules.get(trigger, (self.workflow_rule, ""))
-            possible = ", ".join(self.sources(trigger))
-            message = f"{trigger.replace('_', '-')} is not possible from {state} (only from {possible})"
-            if why:
-                message += f": {why}"
+            command, here = trigger.replace("_", "-"), Term("state", state)
+            possible = [Term("state", s) for s in self.sources(trigger)]
+            message = (
+                Text(
+                    "{command} is not possible from {state} (only from {possible}): {why}",
+                    command=command,
+                    state=here,
+                    possible=possible,
+                    why=why,
+                )
+                if why
+                else Text(
+                    "{command} is not possible from {state} (only from {possible})",
+                    command=command,
+                    state=here,
+                    possible=possible,
+                )
+            )
             return TriggerCheck(trigger, None, [Violation(rule, message)])
         found = [v for guard in self.guards.get(trigger, ()) for v in guard(subject, args)]
         return TriggerCheck(trigger, target, found)
