@@ -8,6 +8,7 @@ import click
 
 from brobyg.cli.access_log import logged
 from brobyg.cli.app import Env, cli, reads
+from brobyg.cli.i18n import _, day, term
 from brobyg.cli.output import emit, table
 from brobyg.cli.params import KEY, TEXT
 from brobyg.cli.writing import mentor
@@ -50,16 +51,34 @@ def find(
 
     def human() -> None:
         if not rows:
-            where = "" if include_ended or state else " among active pathways (--all: ended ones too)"
-            click.echo(f"no case found{where}")
+            if include_ended or state:
+                click.echo(_("no case found"))
+            else:
+                click.echo(_("no case found among active pathways (--all: ended ones too)"))
             return
+        from brobyg.engine.personal import ERASED  # not for `--help`
+
         table(
             None,
-            ["case", "person", "born", "state", "mentor", "since"],
-            [[r["case"], r["person"], r["born"], r["state"], r["mentor"], r["since"]] for r in shown],
+            [_("case"), _("person"), _("born"), _("state"), _("mentor"), _("since")],
+            [
+                [
+                    r["case"],
+                    _("[erased]") if r["person"] == ERASED else r["person"],
+                    day(r["born"]),
+                    term("state", r["state"]),
+                    r["mentor"],
+                    day(r["since"]),
+                ]
+                for r in shown
+            ],
         )
         if len(shown) < len(rows):
-            click.echo(f"the first {len(shown)} of {len(rows)}; --limit 0 shows all, TEXT and the options narrow")
+            click.echo(
+                _("the first {shown} of {total}; --limit 0 shows all, TEXT and the options narrow").format(
+                    shown=len(shown), total=len(rows)
+                )
+            )
 
     emit(rows, as_json, human)
 
@@ -73,8 +92,8 @@ def mentor_list(env: Env, as_json: bool) -> None:
     def human() -> None:
         table(
             None,
-            ["mentor", "name", "kind", "capacity", "load"],
-            [[r["mentor"], r["name"], r["kind"], r["capacity"], r["load"]] for r in rows],
+            [_("mentor"), _("name"), _("kind"), _("capacity"), _("load")],
+            [[r["mentor"], r["name"], term("kind", r["kind"]), r["capacity"], r["load"]] for r in rows],
         )
 
     emit(rows, as_json, human)

@@ -9,6 +9,7 @@ import click
 
 from brobyg.cli.access_log import logged
 from brobyg.cli.app import Env, cli, json_option, reads
+from brobyg.cli.i18n import _, day, long_date, ngettext, pgettext, say, term
 from brobyg.cli.output import emit, local_time, table
 from brobyg.cli.writing import summary
 
@@ -23,10 +24,13 @@ def _grades(p: Pathway) -> dict[str, str]:
     return {subject: grade_text(grade) for subject, grade in sorted(p.grades.items())}
 
 
-def _next(app: Brobyg, case: str) -> list[dict[str, Any]]:
+def _next(app: Brobyg, case: str) -> tuple[list[dict[str, Any]], list[list[str]]]:
+    """The next steps as JSON has them, and each step's reasons as people read them (the rule
+    id, then the rule's sentence in the reader's language)."""
     from brobyg.domain import queries  # the rules and the application: not for `--help`
 
-    return [
+    steps = queries.next_steps(app, case)
+    data = [
         {
             "trigger": step.trigger,
             "command": step.trigger.replace("_", "-"),
@@ -35,8 +39,21 @@ def _next(app: Brobyg, case: str) -> list[dict[str, Any]]:
             "blocked_by": sorted({v.rule for v in step.violations}),
             "reasons": [str(v) for v in step.violations],
         }
-        for step in queries.next_steps(app, case)
+        for step in steps
     ]
+    return data, [[f"{v.rule}: {say(v.message)}" for v in step.violations] for step in steps]
+
+
+def _state(state: str | None) -> str:
+    """A state in a sentence: in English the code with spaces (`taster placement`), in Danish the guide's word."""
+    return term("state", state).replace("_", " ")
+
+
+def _person(name: str | None) -> str | None:
+    """A person reference; an erased one in the reader's language."""
+    from brobyg.engine.personal import ERASED  # not for `--help`
+
+    return _("[erased]") if name == ERASED else name
 
 
 @cli.command()
@@ -52,7 +69,7 @@ def show(env: Env, case: str, as_json: bool) -> None:
 
     app = env.app
     p = app.pathway(case)
-    steps = _next(app, p.case)
+    steps, reasons = _next(app, p.case)
     today = app.clock.today()
     # Contacts, requests, absence and risk from the read models, as `agenda` and `risk` see them.
     situation = env.read_models.situation(p.id.hex, today)
@@ -86,33 +103,62 @@ def show(env: Env, case: str, as_json: bool) -> None:
     logged(env, "show", [p.case])
 
     def human() -> None:
-        mentor = f"{p.mentor}, {data['mentor_name']} ({p.mentor_role} mentor)" if p.mentor else "none"
-        admission = "admission met" if not unmet else "admission not met: " + "; ".join(unmet)
+        none = _("none")
+        mentor = (
+            _("{mentor}, {name} ({role} mentor)").format(
+                mentor=p.mentor, name=data["mentor_name"], role=term("role", p.mentor_role)
+            )
+            if p.mentor
+            else none
+        )
+        admission = (
+            _("admission met")
+            if not unmet
+            else _("admission not met: {missing}").format(missing="; ".join(say(u) for u in unmet))
+        )
+        readiness = _("{readiness}, referred via {via}").format(readiness=term("readiness", p.readiness), via=term("via", p.via))
+        grades = ", ".join(f"{term('subject', s)} {g}" for s, g in data["grades"].items()) or _("none recorded")
         lines = [
-            ("Case", f"{p.case}: {p.state.replace('_', ' ')}, episode {p.episode}"),
-            ("Person", f"{p.person}, born {p.born} (age {data['age']})" if p.born else f"{ERASED} on {p.erased}"),
-            ("Readiness", f"{p.readiness}, referred via {p.via}" + (f": {p.justification}" if p.justification else "")),
-            ("Mentor", mentor),
-            ("KUI contact", p.kui_contact or "none"),
-            ("Partnership", p.partnership or "none"),
-            ("Grades", (", ".join(f"{s} {g}" for s, g in data["grades"].items()) or "none recorded") + f" ({admission})"),
+            (_("Case"), _("{case}: {state}, episode {episode}").format(case=p.case, state=_state(p.state), episode=p.episode)),
+            (
+                _("Person"),
+                _("{person}, born {born} (age {age})").format(person=p.person, born=day(p.born), age=data["age"])
+                if p.born
+                else _("{erased} on {on}").format(erased=_("[erased]"), on=day(p.erased)),
+            ),
+            (_("Readiness"), readiness + (f": {p.justification}" if p.justification else "")),
+            (_("Mentor"), mentor),
+            (_("KUI contact"), p.kui_contact or none),
+            (_("Partnership"), p.partnership or none),
+            (_("Grades"), f"{grades} ({admission})"),
             *_situation_lines(situation, today),
         ]
         if p.placement:
-            lines.append(("Placement", f"{p.placement['host']} ({p.placement['host_kind']}), {p.placement['purpose']}"))
+            lines.append(
+                (
+                    _("Placement"),
+                    f"{p.placement['host']} ({term('host', p.placement['host_kind'])}), "
+                    + term("purpose", p.placement["purpose"]),
+                )
+            )
         if p.programme:
-            lines.append(("Programme", p.programme))
+            lines.append((_("Programme"), p.programme))
         if p.employer:
-            starts = f", starts {p.apprenticeship_starts}" if p.apprenticeship_starts else ""
-            lines.append(("Employer", f"{p.employer}{starts}"))
+            employer = (
+                _("{employer}, starts {on}").format(employer=p.employer, on=day(p.apprenticeship_starts))
+                if p.apprenticeship_starts
+                else p.employer
+            )
+            lines.append((_("Employer"), employer))
         if p.exit_reason:
-            lines.append(("Reason", p.exit_reason))
-        lines.append(("Key dates", ", ".join(f"{s.replace('_', ' ')} {d}" for s, d in p.entered.items())))
+            lines.append((_("Reason"), p.exit_reason))
+        lines.append((_("Key dates"), ", ".join(f"{_state(s)} {day(d)}" for s, d in p.entered.items())))
+        width = max(12, *(len(label) + 1 for label, _text in lines))  # English: 12, as it always was
         for label, text in lines:
-            click.echo(f"{label:<12} {text}")
-        click.echo("Next steps")
-        for step in steps:
-            verdict = "allowed" if step["allowed"] else "blocked: " + "; ".join(step["reasons"])
+            click.echo(f"{label:<{width}} {text}")
+        click.echo(_("Next steps"))
+        for step, why in zip(steps, reasons, strict=True):
+            verdict = _("allowed") if step["allowed"] else _("blocked: {reasons}").format(reasons="; ".join(why))
             click.echo(f"  {step['command']:<24} {verdict}")
 
     emit(data, as_json, human)
@@ -123,24 +169,42 @@ def _situation_lines(s: dict[str, Any], today: dt.date) -> list[tuple[str, str]]
     lines = []
     if s["last_contact"] or s["next_contact_due"]:
         due = s["next_contact_due"]
-        late = f", overdue by {(today - due).days} day{'' if (today - due).days == 1 else 's'}" if due and due < today else ""
-        next_due = f"; next due {due} (every {s['contact_every_days']} days{late})" if due else ""
-        lines.append(("Contact", (f"last {s['last_contact']}" if s["last_contact"] else "none yet") + next_due))
+        late = ""
+        if due and due < today:
+            n = (today - due).days
+            late = ngettext(", overdue by {n} day", ", overdue by {n} days", n).format(n=n)
+        next_due = (
+            _("; next due {on} (every {every} days{late})").format(on=day(due), every=s["contact_every_days"], late=late)
+            if due
+            else ""
+        )
+        last = _("last {on}").format(on=day(s["last_contact"])) if s["last_contact"] else _("none yet")
+        lines.append((_("Contact"), last + next_due))
     if s["open_requests"]:
-        lines.append(("Requests", ", ".join(f"{r['on']} (answer by {r['due']})" for r in s["open_requests"])))
+        answer = _("{on} (answer by {due})")
+        lines.append((_("Requests"), ", ".join(answer.format(on=day(r["on"]), due=day(r["due"])) for r in s["open_requests"])))
     a = s["absence"]
     if a["unexcused_days"]:
-        critical = " (critical)" if a["critical"] else ""
-        lines.append(("Absence", f"{a['unexcused_days']} of the last {a['school_days']} school days unexcused{critical}"))
+        critical = _(" (critical)") if a["critical"] else ""
+        absence = _("{unexcused} of the last {days} school days unexcused").format(
+            unexcused=a["unexcused_days"], days=a["school_days"]
+        )
+        lines.append((_("Absence"), absence + critical))
     if s["risk"]:
         r = s["risk"]
-        lines.append(("Risk", f"{r['level']} (score {r['score']})" + (": " + "; ".join(r["details"]) if r["details"] else "")))
+        level = _("{level} (score {score})").format(level=term("level", r["level"]), score=r["score"])
+        lines.append((_("Risk"), level + (": " + "; ".join(say(d) for d in r["details"]) if r["details"] else "")))
     if s["handovers"]:
-        said = {"assigned": "assigned {to}", "handover": "handed to {to}", "released": "released {from}"}
-        lines.append(("Mentors", ", ".join(said[c["kind"]].format(**c) + f" {c['on']}" for c in s["handovers"])))
+        said = {"assigned": _("assigned {to}"), "handover": _("handed to {to}"), "released": _("released {from}")}
+        lines.append((_("Mentors"), ", ".join(said[c["kind"]].format(**c) + f" {day(c['on'])}" for c in s["handovers"])))
     if s["placement_history"]:
-        shown = [f"{p['host_kind']}, {p['purpose']} {p['started']}–{p['ended'] or 'running'}" for p in s["placement_history"]]
-        lines.append(("Placements", "; ".join(shown)))
+        running = _("running")
+        shown = [
+            f"{term('host', p['host_kind'])}, {term('purpose', p['purpose'])} "
+            f"{day(p['started'])}–{day(p['ended']) if p['ended'] else running}"
+            for p in s["placement_history"]
+        ]
+        lines.append((_("Placements"), "; ".join(shown)))
     return lines
 
 
@@ -168,26 +232,81 @@ def history(env: Env, case: str, as_json: bool) -> None:
     ]
 
     def human() -> None:
+        labels = _field_labels()
         rows = [
             [
                 e.no,
-                e.on,
+                day(e.on),
                 local_time(e.recorded_at),
                 _by(e.actor, e.login),
-                e.event + (" (voided)" if e.voided else ""),
-                ", ".join(f"{k}={_plain(k, v)}" for k, v in e.fields.items() if v not in (None, "") and k != "case")
-                + (f" — voided by {e.voided['by']}: {e.voided['reason']}" if e.voided else ""),
+                term("event", e.event) + (_(" (voided)") if e.voided else ""),
+                ", ".join(
+                    f"{labels.get(k, k)}={_plain(k, v)}" for k, v in e.fields.items() if v not in (None, "") and k != "case"
+                )
+                + (
+                    _(" — voided by {by}: {reason}").format(by=e.voided["by"], reason=_person(e.voided["reason"]))
+                    if e.voided
+                    else ""
+                ),
             ]
             for e in entries
         ]
-        table(None, ["#", "on", "recorded", "by", "event", "details"], rows)
+        table(None, ["#", _("on"), _("recorded"), _("by"), _("event"), _("details")], rows)
 
     emit(data, as_json, human)
 
 
 def _by(actor: str, login: str | None) -> str:
     """The actor, and the account that wrote the event where that is someone else."""
-    return actor if login in (None, actor) else f"{actor} (login {login})"
+    return actor if login in (None, actor) else _("{actor} (login {login})").format(actor=actor, login=login)
+
+
+# An event's fields whose values are code names, and the context they are looked up under.
+_FIELD_TERMS = {
+    "new_state": "state",
+    "readiness": "readiness",
+    "via": "via",
+    "host_kind": "host",
+    "purpose": "purpose",
+    "subject": "subject",
+    "channel": "channel",
+    "kind": "kind",
+}
+
+
+def _field_labels() -> dict[str, str]:
+    """An event's field names as people read them: in English the names themselves."""
+    return {
+        "new_state": pgettext("field", "new_state"),
+        "person": pgettext("field", "person"),
+        "born": pgettext("field", "born"),
+        "readiness": pgettext("field", "readiness"),
+        "justification": pgettext("field", "justification"),
+        "via": pgettext("field", "via"),
+        "kui_contact": pgettext("field", "kui_contact"),
+        "partnership": pgettext("field", "partnership"),
+        "school": pgettext("field", "school"),
+        "host": pgettext("field", "host"),
+        "host_kind": pgettext("field", "host_kind"),
+        "contact": pgettext("field", "contact"),
+        "purpose": pgettext("field", "purpose"),
+        "wish": pgettext("field", "wish"),
+        "follow_up": pgettext("field", "follow_up"),
+        "programme": pgettext("field", "programme"),
+        "employer": pgettext("field", "employer"),
+        "starts": pgettext("field", "starts"),
+        "reason": pgettext("field", "reason"),
+        "mentor": pgettext("field", "mentor"),
+        "from_mentor": pgettext("field", "from_mentor"),
+        "to_mentor": pgettext("field", "to_mentor"),
+        "subject": pgettext("field", "subject"),
+        "grade": pgettext("field", "grade"),
+        "channel": pgettext("field", "channel"),
+        "text": pgettext("field", "text"),
+        "days": pgettext("field", "days"),
+        "excused": pgettext("field", "excused"),
+        "voided_no": pgettext("field", "voided_no"),
+    }
 
 
 def _plain(key: str, value: Any) -> str:
@@ -195,7 +314,11 @@ def _plain(key: str, value: Any) -> str:
 
     if key == "grade":
         return grade_text(value)
-    return value.isoformat() if isinstance(value, dt.date) else str(value)
+    if key in _FIELD_TERMS and isinstance(value, str):
+        return term(_FIELD_TERMS[key], value)
+    if isinstance(value, bool):
+        return _("True") if value else _("False")
+    return day(value) if isinstance(value, dt.date) else _person(str(value)) or ""
 
 
 @cli.command("next")
@@ -203,17 +326,24 @@ def _plain(key: str, value: Any) -> str:
 @reads
 def next_(env: Env, case: str, as_json: bool) -> None:
     """Each trigger from the current state: allowed, or the rules that block it."""
-    steps = _next(env.app, case)
+    steps, reasons = _next(env.app, case)
     logged(env, "next", [env.app.pathway(case).case])  # what blocks a case tells about the person
 
     def human() -> None:
         if not steps:
             p = env.app.pathway(case)
-            why = f"the person's data was erased on {p.erased}" if p.erased else f"it has ended ({p.state.replace('_', ' ')})"
-            click.echo(f"no next steps for {p.case}: {why}")
+            why = (
+                _("the person's data was erased on {on}").format(on=long_date(p.erased))
+                if p.erased
+                else _("it has ended ({state})").format(state=_state(p.state))
+            )
+            click.echo(_("no next steps for {case}: {why}").format(case=p.case, why=why))
             return
-        rows = [[s["command"], s["target"], "allowed" if s["allowed"] else "blocked", "; ".join(s["reasons"])] for s in steps]
-        table(None, ["command", "leads to", "", "why not"], rows)
+        rows = [
+            [s["command"], term("state", s["target"]), _("allowed") if s["allowed"] else _("blocked"), "; ".join(why)]
+            for s, why in zip(steps, reasons, strict=True)
+        ]
+        table(None, [_("command"), _("leads to"), "", _("why not")], rows)
 
     emit(steps, as_json, human)
 

@@ -13,6 +13,7 @@ import click
 
 from brobyg.cli.access_log import logged
 from brobyg.cli.app import Env, cli, reads
+from brobyg.cli.i18n import _, day, long_date, say, term
 from brobyg.cli.output import emit, table
 from brobyg.cli.params import DATE
 
@@ -24,6 +25,18 @@ def as_of_date(env: Env, as_of: dt.date | None) -> dt.date:
 
 def as_of_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--as-of", type=DATE, help="Compute as of this date [default: today].")(f)
+
+
+def _person(name: str | None) -> str | None:
+    """A person reference beside a case id; an erased one in the reader's language."""
+    from brobyg.engine.personal import ERASED  # not for `--help`
+
+    return _("[erased]") if name == ERASED else name
+
+
+def _said(sentences: list[str]) -> str:
+    """Sentences from the read models (reasons, actions), each in the reader's language."""
+    return "; ".join(say(s) if s else s for s in sentences)
 
 
 @cli.command()
@@ -45,18 +58,18 @@ def caseload(env: Env, mentor_id: str | None, as_of: dt.date | None, as_json: bo
 
     def human() -> None:
         if not rows:
-            click.echo("no mentors yet (brobyg mentor add MENTOR --name … --kind …)")
+            click.echo(_("no mentors yet (brobyg mentor add MENTOR --name … --kind …)"))
             return
         table(
-            f"Caseloads as of {on}",
-            ["mentor", "kind", "active", "capacity", "by state", "contacts overdue", "requests unanswered"],
+            _("Caseloads as of {on}").format(on=long_date(on)),
+            [_("mentor"), _("kind"), _("active"), _("capacity"), _("by state"), _("contacts overdue"), _("requests unanswered")],
             [
                 [
                     r["mentor"],
-                    r["kind"],
+                    term("kind", r["kind"]),
                     r["active"],
                     r["capacity"],
-                    ", ".join(f"{k} {v}" for k, v in r["by_state"].items()),
+                    ", ".join(f"{term('state', k)} {v}" for k, v in r["by_state"].items()),
                     r["contacts_overdue"],
                     r["requests_unanswered"],
                 ]
@@ -66,19 +79,19 @@ def caseload(env: Env, mentor_id: str | None, as_of: dt.date | None, as_json: bo
         if mentor_id:
             for r in rows:
                 if not r["cases"]:
-                    click.echo(f"no active pathways for {r['mentor']} as of {on}")
+                    click.echo(_("no active pathways for {mentor} as of {on}").format(mentor=r["mentor"], on=long_date(on)))
                     continue
                 table(
                     None,
-                    ["case", "person", "state", "role", "contact overdue (days)", "unanswered requests"],
+                    [_("case"), _("person"), _("state"), _("role"), _("contact overdue (days)"), _("unanswered requests")],
                     [
                         [
                             c["case"],
-                            names.get(c["case"]),
-                            c["state"],
-                            c["role"],
+                            _person(names.get(c["case"])),
+                            term("state", c["state"]),
+                            term("role", c["role"]),
                             c["contact_overdue_days"] or "",
-                            ", ".join(c["unanswered_requests"]),
+                            ", ".join(day(d) for d in c["unanswered_requests"]),
                         ]
                         for c in r["cases"]
                     ],
@@ -104,27 +117,41 @@ def risk(env: Env, level: str | None, limit: int, as_of: dt.date | None, as_json
 
     def human() -> None:
         if not rows:
-            click.echo(f"no active pathways{f' at level {level}' if level else ''} as of {on}")
+            if level:
+                click.echo(
+                    _("no active pathways at level {level} as of {on}").format(level=term("level", level), on=long_date(on))
+                )
+            else:
+                click.echo(_("no active pathways as of {on}").format(on=long_date(on)))
             return
+        title = (
+            _("Dropout risk as of {on} (level {level})").format(on=long_date(on), level=term("level", level))
+            if level
+            else _("Dropout risk as of {on}").format(on=long_date(on))
+        )
         table(
-            f"Dropout risk as of {on}" + (f" (level {level})" if level else ""),
-            ["case", "person", "state", "mentor", "score", "level", "why", "action"],
+            title,
+            [_("case"), _("person"), _("state"), _("mentor"), _("score"), _("level"), _("why"), _("action")],
             [
                 [
                     r["case"],
-                    names.get(r["case"]),
-                    r["state"],
+                    _person(names.get(r["case"])),
+                    term("state", r["state"]),
                     r["mentor"],
                     r["score"],
-                    r["level"],
-                    "; ".join(r["details"]),
-                    "; ".join(r["actions"]),
+                    term("level", r["level"]),
+                    _said(r["details"]),
+                    _said(r["actions"]),
                 ]
                 for r in shown
             ],
         )
         if len(shown) < len(rows):
-            click.echo(f"the {len(shown)} highest of {len(rows)}; --limit 0 shows all, --level filters")
+            click.echo(
+                _("the {shown} highest of {total}; --limit 0 shows all, --level filters").format(
+                    shown=len(shown), total=len(rows)
+                )
+            )
 
     emit(rows, as_json, human)
 
@@ -160,14 +187,22 @@ def agenda(env: Env, mentor_id: str | None, as_of: dt.date | None, days: int, as
 
     def human() -> None:
         until = on + dt.timedelta(days=days)
-        whose = f" for {mentor}" if mentor else ""
+        dates = {"start": long_date(on), "until": long_date(until)}
         if not data:
-            click.echo(f"nothing is due{whose} from {on} to {until}")
+            if mentor:
+                click.echo(_("nothing is due for {mentor} from {start} to {until}").format(mentor=mentor, **dates))
+            else:
+                click.echo(_("nothing is due from {start} to {until}").format(**dates))
             return
+        title = (
+            _("Due for {mentor} by {until} (as of {start})").format(mentor=mentor, **dates)
+            if mentor
+            else _("Due by {until} (as of {start})").format(**dates)
+        )
         table(
-            f"Due{whose} by {until} (as of {on})",
-            ["due", "case", "person", "mentor", "what", "rule"],
-            [[r["due"], r["case"], r["person"], r["mentor"] or "", r["what"], r["rule"]] for r in data],
+            title,
+            [_("due"), _("case"), _("person"), _("mentor"), _("what"), _("rule")],
+            [[day(r["due"]), r["case"], _person(r["person"]), r["mentor"] or "", say(r["what"]), r["rule"]] for r in data],
         )
 
     emit(data, as_json, human)

@@ -5,7 +5,8 @@ per rule); the agenda only asks each of them *when*: a contact's due date (R10),
 answer day (R10), critical absence's follow-up day (R11), the end of the typical 13 weeks of
 bridging (R12), an apprenticeship's agreed start and trial period (R9), a running taster
 placement waiting for its follow-up note (R5). Items carry no personal field: the command line
-adds the person's name when it shows them.
+adds the person's name when it shows them. An item's `what` is an English sentence (a `Text`,
+JSON shows it as it is) that the command line says in the reader's language.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from brobyg.domain.terms import APPRENTICESHIP, TASTER_PLACEMENT
+from brobyg.engine.text import N_, Text
 from brobyg.projections import facts
 from brobyg.projections.indicators import (
     absence_follow_up_due,
@@ -37,12 +39,12 @@ PARTS = ("transitions", "mentor_changes", "contacts", "requests", "absences", "p
 URGENCY = ("absence", "request", "contact", "bridging", "apprenticeship_start", "placement", "trial")
 
 
-def _days(n: int) -> str:
-    return f"{n} day{'' if n == 1 else 's'}"
+def _days(n: int) -> Text:
+    return Text("{n} day", n=n) if n == 1 else Text("{n} days", n=n)
 
 
 def _overdue(due: dt.date, on: dt.date) -> str:
-    return f", overdue by {_days((on - due).days)}" if due < on else ""
+    return Text(", overdue by {days}", days=_days((on - due).days)) if due < on else ""
 
 
 def responsible_mentor(t: Timeline, on: dt.date) -> str | None:
@@ -61,31 +63,45 @@ def items(t: Timeline, on: dt.date, until: dt.date, policy: Policy) -> list[dict
     state = t.state_on(on)
     for day in absence_not_followed_up(t, on, policy)[:1]:  # one contact follows up every episode since
         due = absence_follow_up_due(day, policy)
-        found.append(("absence", due, f"follow up critical absence (critical since {day}){_overdue(due, on)}", "R11"))
+        what = Text("follow up critical absence (critical since {since}){overdue}", since=day, overdue=_overdue(due, on))
+        found.append(("absence", due, what, "R11"))
     waiting = open_requests(t, on)
     if waiting:
         due = request_due(waiting[0], policy)
-        more = f" and {len(waiting) - 1} more" if len(waiting) > 1 else ""
-        found.append(("request", due, f"answer the request of {waiting[0]}{more}{_overdue(due, on)}", "R10"))
+        more = Text(" and {count} more", count=len(waiting) - 1) if len(waiting) > 1 else ""
+        what = Text("answer the request of {on}{more}{overdue}", on=waiting[0], more=more, overdue=_overdue(due, on))
+        found.append(("request", due, what, "R10"))
     cadence = contact_cadence(t, on, policy)
     if cadence is not None and cadence.due <= until:
-        last = f"last {cadence.last}" if cadence.last in t.contact_dates(on) else f"none since {cadence.last}"
-        what = f"contact (every {_days(cadence.days)}; {last}){_overdue(cadence.due, on)}"
+        last = (
+            Text("last {on}", on=cadence.last)
+            if cadence.last in t.contact_dates(on)
+            else Text("none since {on}", on=cadence.last)
+        )
+        what = Text(
+            "contact (every {every}; {last}){overdue}", every=_days(cadence.days), last=last, overdue=_overdue(cadence.due, on)
+        )
         found.append(("contact", cadence.due, what, "R10"))
     flagged_after = bridging_flagged_after(t, on, policy)
     if flagged_after is not None and flagged_after <= until:
         weeks = policy.bridging_flag_after_weeks
-        when = f"past {weeks} weeks" if flagged_after < on else f"reaches {weeks} weeks"
-        found.append(("bridging", flagged_after, f"bridging {when}: decide the next step", "R12"))
+        what = (
+            Text("bridging past {weeks} weeks: decide the next step", weeks=weeks)
+            if flagged_after < on
+            else Text("bridging reaches {weeks} weeks: decide the next step", weeks=weeks)
+        )
+        found.append(("bridging", flagged_after, what, "R12"))
     if state == TASTER_PLACEMENT:
         started = max(p.on for p in t.placements_started(on))
-        found.append(("placement", on, f"taster placement since {started}: end it with a follow-up note", "R5"))
+        what = Text("taster placement since {on}: end it with a follow-up note", on=started)
+        found.append(("placement", on, what, "R5"))
     if state == APPRENTICESHIP:
         starts = apprenticeship_starts(t, on)
         if on <= starts <= until:
-            found.append(("apprenticeship_start", starts, "the apprenticeship starts: check in on the first days", "R9"))
+            found.append(("apprenticeship_start", starts, N_("the apprenticeship starts: check in on the first days"), "R9"))
         elif starts < on < trial_ends(starts, policy):
-            found.append(("trial", on, f"apprenticeship in its trial period until {trial_ends(starts, policy)}", "R9"))
+            what = Text("apprenticeship in its trial period until {until}", until=trial_ends(starts, policy))
+            found.append(("trial", on, what, "R9"))
     mentor = responsible_mentor(t, on)
     return [
         {"case": t.case, "mentor": mentor, "due": due, "what": what, "rule": rule, "kind": kind}

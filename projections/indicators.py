@@ -14,6 +14,7 @@ from brobyg.domain.terms import (
     BRIDGING_STATES,
     EDUCATION_STATES,
 )
+from brobyg.engine.text import N_, Text
 from brobyg.projections.policy import Policy
 from brobyg.projections.timeline import (
     Timeline,
@@ -25,6 +26,9 @@ from brobyg.projections.timeline import (
 
 @dataclass(frozen=True)
 class Finding:
+    """An indicator present, and what it is about: an English sentence (a `Text`, or a marked
+    constant) that the command line says in the reader's language."""
+
     indicator: str
     detail: str
 
@@ -145,17 +149,17 @@ def transition_window(t: Timeline, on: dt.date, policy: Policy) -> str | None:
     if state in BRIDGING_STATES and BRIDGING in entered:
         weeks = (on - entered[BRIDGING]).days / 7
         if policy.bridging_flag_after_weeks - policy.last_weeks_of_bridging <= weeks <= policy.bridging_flag_after_weeks:
-            return "the last weeks of bridging"
+            return N_("the last weeks of bridging")
     elif state == BASIC_COURSE and (on - entered[BASIC_COURSE]).days < 7 * policy.first_weeks_of_basic_course:
-        return "the first weeks of the basic course"
+        return N_("the first weeks of the basic course")
     elif state == AWAITING_MAIN_COURSE:
-        return "waiting for the main course or an apprenticeship"
+        return N_("waiting for the main course or an apprenticeship")
     elif state == APPRENTICESHIP:
         starts = apprenticeship_starts(t, on)
         if on < starts:
-            return "waiting for the apprenticeship to start"
+            return N_("waiting for the apprenticeship to start")
         if on < trial_ends(starts, policy):
-            return "the trial period of the apprenticeship"
+            return N_("the trial period of the apprenticeship")
     return None
 
 
@@ -183,16 +187,21 @@ def findings(t: Timeline, on: dt.date, policy: Policy) -> list[Finding]:
     found: list[Finding] = []
     state, entered = t.state_on(on), t.entered(on)
     if state in ABSENCE_WATCHED_STATES and critical_absence(unexcused_absent_days(t, on), on, policy):
-        found.append(Finding("critical_absence", "critical absence under the absence policy"))
+        found.append(Finding("critical_absence", N_("critical absence under the absence policy")))
     overdue = contact_overdue(t, on, policy)
     if overdue is not None:
-        found.append(Finding("contact_overdue", f"contact overdue by {overdue} day{'' if overdue == 1 else 's'}"))
+        late = (
+            Text("contact overdue by {days} day", days=overdue)
+            if overdue == 1
+            else Text("contact overdue by {days} days", days=overdue)
+        )
+        found.append(Finding("contact_overdue", late))
     unanswered = unanswered_requests(t, on, policy)
     if unanswered:
-        found.append(Finding("unanswered_request", f"request of {unanswered[0]} not answered"))
+        found.append(Finding("unanswered_request", Text("request of {on} not answered", on=unanswered[0])))
     handover = t.last_handover(on)
     if handover is not None and (on - handover).days <= policy.mentor_change_days:
-        found.append(Finding("recent_mentor_change", f"new mentor since {handover}"))
+        found.append(Finding("recent_mentor_change", Text("new mentor since {on}", on=handover)))
     window = transition_window(t, on, policy)
     if window:
         found.append(Finding("transition_window", window))
@@ -200,9 +209,9 @@ def findings(t: Timeline, on: dt.date, policy: Policy) -> list[Finding]:
         days = (on - entered[BRIDGING]).days
         flagged_after = bridging_flagged_after(t, on, policy)
         if flagged_after is not None and on > flagged_after:
-            found.append(Finding("bridging_past_13_weeks", f"bridging for {days // 7} weeks"))
+            found.append(Finding("bridging_past_13_weeks", Text("bridging for {weeks} weeks", weeks=days // 7)))
         if not t.admission_met(on):
-            found.append(Finding("admission_requirement_not_met", "not yet 02 in both Danish and maths"))
+            found.append(Finding("admission_requirement_not_met", N_("not yet 02 in both Danish and maths")))
         if days > 7 * policy.placement_expected_weeks and not t.placements_started(on):
-            found.append(Finding("no_taster_placement", f"no taster placement after {days // 7} weeks"))
+            found.append(Finding("no_taster_placement", Text("no taster placement after {weeks} weeks", weeks=days // 7)))
     return found

@@ -1,5 +1,11 @@
 """Dropout risk: a transparent score per active pathway, with its named indicators and the
-action each asks for. Weights and levels come from the policy file."""
+action each asks for. Weights and levels come from the policy file.
+
+Reasons (`details`) and actions are English sentences in the rows (JSON shows them as they
+are); the command line says them in the reader's language: a reason is a `Text` or a marked
+constant (`indicators.findings`), an action is the policy file's own wording, which the
+catalogue holds for the shipped policy (`policy.ACTIONS`).
+"""
 
 from __future__ import annotations
 
