@@ -124,6 +124,8 @@ def say(text: Any) -> str:
     if isinstance(text, Term):
         return pgettext(text.context, str(text))
     if isinstance(text, Text):
+        if _State.language == "en":
+            return str(text)  # the English sentence exactly as the layer that made it wrote it
         return _(text.template).format(**{k: shown(v) for k, v in text.values.items()})
     return _(str(text))
 
