@@ -148,7 +148,9 @@ def update() -> None:
     """The .po holds exactly the template's messages, keeping every translation it has."""
     fresh = template()
     catalog = read() if PO.exists() else Catalog(locale="da", domain=DOMAIN)
+    created = catalog.creation_date
     catalog.update(fresh, no_fuzzy_matching=True)
+    catalog.creation_date = created  # a date that changes on every update would only be noise in diffs
     catalog.obsolete.clear()
     _write(catalog)
 
