@@ -33,3 +33,4 @@ def test_the_wheel_installs_one_top_level_package_brobyg(tmp_path: Path) -> None
     assert installed == {"brobyg"}
     assert {n.split("/")[1] for n in names if n.startswith("brobyg/")} >= {"engine", "domain", "projections", "cli", "simulator"}
     assert "brobyg/projections/policy.toml" in names
+    assert "brobyg/cli/locale/da/LC_MESSAGES/brobyg.mo" in names  # compiled by the build (setup.py)
