@@ -7,6 +7,7 @@ import datetime as dt
 
 import click
 
+from brobyg.cli import params
 from brobyg.cli.app import Env, cli, writes
 from brobyg.cli.params import TEXT
 from brobyg.cli.writing import changed
@@ -14,7 +15,7 @@ from brobyg.cli.writing import changed
 
 @cli.command()
 @click.argument("case")
-@click.argument("no", metavar="NO", type=click.IntRange(min=1))
+@click.argument("no", metavar="NO", type=params.IntRange(min=1))
 @click.option(
     "--reason", required=True, type=TEXT, help="Why it is voided (a grade typed wrong, a contact that did not happen…)."
 )

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import click
 
+from brobyg.cli import params
 from brobyg.cli.app import Env, cli
 from brobyg.cli.i18n import _
 
 
 @cli.command()
-@click.option("--pathways", type=click.IntRange(1, 100_000), default=400, show_default=True, help="How many young people.")
-@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--pathways", type=params.IntRange(1, 100_000), default=400, show_default=True, help="How many young people.")
+@click.option("--seed", type=params.INTEGER, default=1, show_default=True)
 @click.option("--replace", is_flag=True, help="Start from an empty SQLite file, replacing the one given by --db.")
 @click.pass_context
 def demo(ctx: click.Context, pathways: int, seed: int, replace: bool) -> None:

@@ -18,6 +18,7 @@ from typing import IO, Any
 
 import click
 
+from brobyg.cli import params
 from brobyg.cli.i18n import _
 from brobyg.engine.private_files import OWNER_ONLY_FILE
 
@@ -36,7 +37,7 @@ def output_option(help: str, required: bool = False) -> Callable[[Callable[..., 
 
     def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
         f = click.option(
-            "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=required, callback=_checked, help=help
+            "--output", "-o", type=params.Path(dir_okay=False, path_type=Path), required=required, callback=_checked, help=help
         )(f)
         return force_option(f)
 
@@ -45,7 +46,7 @@ def output_option(help: str, required: bool = False) -> Callable[[Callable[..., 
 
 def output_argument(f: Callable[..., Any]) -> Callable[..., Any]:
     """`FILE` (- for standard output) and `--force`, the file checked before any work is done."""
-    f = click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path), callback=_checked)(f)
+    f = click.argument("file", type=params.Path(dir_okay=False, allow_dash=True, path_type=Path), callback=_checked)(f)
     return force_option(f)
 
 

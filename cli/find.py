@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from brobyg.cli import params
 from brobyg.cli.access_log import logged
 from brobyg.cli.app import Env, cli, reads
 from brobyg.cli.i18n import _, day, term
@@ -33,7 +34,7 @@ class StateType(click.Choice):
 @click.option("--state", type=StateType(), help="Only cases in this state (an outcome state looks among ended ones).")
 @click.option("--all", "include_ended", is_flag=True, help="Ended pathways too, not only active ones.")
 @click.option(
-    "--limit", type=click.IntRange(0), default=50, show_default=True, help="Rows in the table (0: all); --json lists all."
+    "--limit", type=params.IntRange(0), default=50, show_default=True, help="Rows in the table (0: all); --json lists all."
 )
 @reads
 def find(

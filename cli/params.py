@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 import click
 
-from brobyg.cli.i18n import _, current
+from brobyg.cli.i18n import N_, _, current
 from brobyg.domain.terms import DANISH, GRADES, MATHS, SUBJECTS
 
 MAX_TEXT = 2000
@@ -116,3 +116,35 @@ class LineType(TextType):
 
 
 LINE = LineType()
+
+
+# click names its types in its messages ("'x' is not a valid integer range."): named in the
+# run's language here, as the rest of the message is.
+N_("integer"), N_("integer range")
+
+
+class Integer(click.types.IntParamType):
+    @property  # type: ignore[override]
+    def name(self) -> str:
+        return _("integer")
+
+
+class IntRange(click.IntRange):
+    @property  # type: ignore[override]
+    def name(self) -> str:
+        return _("integer range")
+
+
+class Path(click.Path):
+    """click's Path, whose "file", "directory" or "path" is said in the run's language."""
+
+    @property  # type: ignore[override]
+    def name(self) -> str:
+        return _(self._name)
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._name = value
+
+
+INTEGER = Integer()

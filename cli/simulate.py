@@ -6,6 +6,7 @@ import datetime as dt
 
 import click
 
+from brobyg.cli import params
 from brobyg.cli.app import Env, cli, json_option
 from brobyg.cli.i18n import _, long_date, ngettext
 from brobyg.cli.output import emit, progress_bar
@@ -13,8 +14,8 @@ from brobyg.cli.params import DATE
 
 
 @cli.command()
-@click.option("--pathways", required=True, type=click.IntRange(1, 1_000_000), help="How many young people to refer.")
-@click.option("--seed", type=int, default=1, show_default=True, help="The same seed gives the same database content.")
+@click.option("--pathways", required=True, type=params.IntRange(1, 1_000_000), help="How many young people to refer.")
+@click.option("--seed", type=params.INTEGER, default=1, show_default=True, help="The same seed gives the same database content.")
 @click.option("--start", type=DATE, help="The first week of intake [default: six years before today].")
 @json_option
 @click.pass_obj

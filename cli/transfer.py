@@ -11,6 +11,7 @@ from typing import IO, TYPE_CHECKING
 
 import click
 
+from brobyg.cli import params
 from brobyg.cli.access_log import exported_cases, logged
 from brobyg.cli.app import Env, cli, json_option
 from brobyg.cli.files import output_argument, written_whole
@@ -50,10 +51,10 @@ def export_(env: Env, file: Path, force: bool, as_json: bool) -> None:
 
 
 @cli.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path))
+@click.argument("file", type=params.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path))
 @click.option(
     "--key-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=params.Path(exists=True, dir_okay=False, path_type=Path),
     help="The master key file of the store the log was exported from, if not this store's "
     "(its data keys are then wrapped again with this store's key).",
 )

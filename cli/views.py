@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from brobyg.cli import params
 from brobyg.cli.access_log import logged
 from brobyg.cli.app import Env, cli, reads
 from brobyg.cli.i18n import _, day, long_date, say, term
@@ -103,7 +104,7 @@ def caseload(env: Env, mentor_id: str | None, as_of: dt.date | None, as_json: bo
 @cli.command()
 @click.option("--level", type=click.Choice(["low", "medium", "high"]), help="Only this level.")
 @click.option(
-    "--limit", type=click.IntRange(0), default=50, show_default=True, help="Rows in the table (0: all); --json lists all."
+    "--limit", type=params.IntRange(0), default=50, show_default=True, help="Rows in the table (0: all); --json lists all."
 )
 @as_of_option
 @reads
@@ -159,7 +160,7 @@ def risk(env: Env, level: str | None, limit: int, as_of: dt.date | None, as_json
 @cli.command()
 @click.option("--mentor", "mentor_id", metavar="MENTOR", help="Only this mentor's items [default: every mentor's].")
 @as_of_option
-@click.option("--days", type=click.IntRange(0), default=7, show_default=True, help="Also what falls due this many days ahead.")
+@click.option("--days", type=params.IntRange(0), default=7, show_default=True, help="Also what falls due this many days ahead.")
 @reads
 def agenda(env: Env, mentor_id: str | None, as_of: dt.date | None, days: int, as_json: bool) -> None:
     """What is due today (or --as-of) and in the next days, most urgent first: contacts and

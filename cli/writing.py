@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from brobyg.cli import params
 from brobyg.cli.app import Env, cli, writes
 from brobyg.cli.i18n import _, ngettext, term
 from brobyg.cli.output import emit
@@ -58,7 +59,7 @@ def mentor() -> None:
 @click.argument("mentor_id", metavar="MENTOR", type=KEY)
 @click.option("--name", required=True, type=TEXT, help="The mentor's name.")
 @click.option("--kind", required=True, type=click.Choice(MENTOR_KINDS), help="KUI contact person or LAB mentor.")
-@click.option("--capacity", type=click.IntRange(1, 500), default=20, show_default=True, help="Active pathways at most (R4).")
+@click.option("--capacity", type=params.IntRange(1, 500), default=20, show_default=True, help="Active pathways at most (R4).")
 @writes
 def mentor_add(env: Env, mentor_id: str, name: str, kind: str, capacity: int, on: dt.date | None, as_json: bool) -> None:
     """Add a mentor who can take on pathways."""
@@ -84,8 +85,8 @@ def partnership() -> None:
 @click.argument("partnership_id", metavar="PARTNERSHIP", type=KEY)
 @click.option("--jobcentre", required=True, type=TEXT, help="The jobcentre (KUI) side.")
 @click.option("--school", required=True, type=TEXT, help="The vocational school.")
-@click.option("--places", required=True, type=click.IntRange(1, 100_000), help="Committed number of places.")
-@click.option("--price-per-place", type=click.IntRange(0, 10_000_000), help="Agreed price per place (DKK).")
+@click.option("--places", required=True, type=params.IntRange(1, 100_000), help="Committed number of places.")
+@click.option("--price-per-place", type=params.IntRange(0, 10_000_000), help="Agreed price per place (DKK).")
 @writes
 def partnership_add(
     env: Env,
@@ -267,7 +268,7 @@ def contact(env: Env, case: str, channel: str, on: dt.date | None, as_json: bool
 
 @cli.command()
 @click.argument("case")
-@click.option("--days", required=True, type=click.IntRange(1, 90), help="Days between contacts at most.")
+@click.option("--days", required=True, type=params.IntRange(1, 90), help="Days between contacts at most.")
 @writes
 def cadence(env: Env, case: str, days: int, on: dt.date | None, as_json: bool) -> None:
     """Record the contact cadence agreed with the young person for after education starts (R10; default 14 days)."""
@@ -285,7 +286,7 @@ def request(env: Env, case: str, text: str | None, on: dt.date | None, as_json: 
 
 @cli.command()
 @click.argument("case")
-@click.option("--days", type=click.IntRange(1, 200), default=1, show_default=True, help="School days absent.")
+@click.option("--days", type=params.IntRange(1, 200), default=1, show_default=True, help="School days absent.")
 @click.option("--excused", is_flag=True, help="The absence was excused.")
 @writes
 def absence(env: Env, case: str, days: int, excused: bool, on: dt.date | None, as_json: bool) -> None:
