@@ -11,7 +11,7 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from brobyg.domain.terms import (
     APPRENTICESHIP,
@@ -28,7 +28,9 @@ from brobyg.domain.terms import (
     WITHDRAWN,
 )
 from brobyg.engine.text import N_
-from brobyg.projections.timeline import Timeline
+
+if TYPE_CHECKING:  # the command line imports this module's labels: no SQLAlchemy for --help
+    from brobyg.projections.timeline import Timeline
 
 # The evaluation behind the guide, about four years after starting bridging.
 BENCHMARK = {

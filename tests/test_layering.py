@@ -66,3 +66,19 @@ def test_the_check_sees_a_forbidden_import(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text("import os\n\ndef f():\n    from brobyg.projections.timeline import Timeline\n    import rich.table\n")
     assert imports_of(sample) == ["os", "brobyg.projections.timeline", "rich.table"]
+
+
+def test_the_command_line_starts_without_the_heavy_libraries() -> None:
+    """`brobyg --help` (and loading any command) imports no database, event-store, table or
+    locale-data library: each command imports what it uses when it runs."""
+    import subprocess
+    import sys
+
+    heavy = ("sqlalchemy", "eventsourcing", "rich", "babel", "psycopg", "cryptography")
+    loaded = subprocess.run(
+        [sys.executable, "-c", f"import sys, brobyg.cli.main; print(*[m for m in {heavy!r} if m in sys.modules])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert loaded == []
