@@ -318,7 +318,23 @@ def _plain(key: str, value: Any) -> str:
         return term(_FIELD_TERMS[key], value)
     if isinstance(value, bool):
         return _("True") if value else _("False")
+    if key == "reason" and isinstance(value, str):
+        return _reason(value)
     return day(value) if isinstance(value, dt.date) else _person(str(value)) or ""
+
+
+def _reason(value: str) -> str:
+    """A reason brobyg itself recorded (the mentor released by an apprenticeship or an outcome,
+    or restored by an undo: domain.application) as people read it; one someone typed, as typed."""
+    import re
+
+    if value == "apprenticeship secured":
+        return _("apprenticeship secured")
+    if ended := re.fullmatch(r"pathway ended \((\w+)\)", value):
+        return _("pathway ended ({state})").format(state=term("state", ended[1]))
+    if undo := re.fullmatch(r"undo of #(\d+)", value):
+        return _("undo of #{no}").format(no=undo[1])
+    return _person(value)
 
 
 @cli.command("next")
