@@ -77,12 +77,16 @@ class TrackedReadModels:
         models: Iterable[ReadModel],
         page_size: int = 2000,
         schema: int = 1,
+        rebuild_page_size: int = 20_000,
         on_recreated: Callable[[], None] = lambda: None,
     ) -> None:
         self.app = app
         self.engine = engine
         self.models = list(models)
         self.page_size = page_size
+        # A rebuild reads the whole log: larger pages, so fewer transactions (each a commit,
+        # and each model's work per page: the people's current state, the settled pathways).
+        self.rebuild_page_size = rebuild_page_size
         self.schema = schema
         self.on_recreated = on_recreated
         self._created = False
@@ -138,29 +142,30 @@ class TrackedReadModels:
             positions = {name: position for name, position in conn.execute(sa.select(tracking.c.view, tracking.c.position))}
         return [ReadModelStatus(v.name, positions.get(v.name, 0), head) for v in self.models]
 
-    def catch_up(self, progress: Callable[[int, int], None] | None = None) -> int:
-        """Process every new notification; returns how many were processed."""
+    def catch_up(self, progress: Callable[[int, int], None] | None = None, page_size: int | None = None) -> int:
+        """Process every new notification, `page_size` at a time (default: the usual pages);
+        returns how many were processed."""
         self._ensure_tables()
         head = self.head()
         done = 0
         while True:
-            n = self._page()
+            n = self._page(page_size or self.page_size)
             if n == 0:
                 return done
             done += n
             if progress:
                 progress(done, head)
 
-    def _page(self) -> int:
+    def _page(self, page_size: int) -> int:
         try:
-            return self._page_in_one_transaction()
+            return self._page_in_one_transaction(page_size)
         except BaseException:
             self._position = -1
             for v in self.models:  # whatever they collected or remember was not committed
                 v.discard()
             raise
 
-    def _page_in_one_transaction(self) -> int:
+    def _page_in_one_transaction(self, page_size: int) -> int:
         names = [v.name for v in self.models]
         with self.engine.begin() as conn:
             # Writing the tracking rows first takes the write lock (SQLite) or the row
@@ -174,7 +179,7 @@ class TrackedReadModels:
                 # Someone else has caught up since our last page: what the read models remember is stale.
                 for v in self.models:
                     v.discard()
-            notifications = self.app.recorder.select_notifications(start=start, limit=self.page_size)
+            notifications = self.app.recorder.select_notifications(start=start, limit=page_size)
             if not notifications:
                 return 0
             prepare = getattr(self.app.mapper, "prepare", None)
@@ -202,4 +207,4 @@ class TrackedReadModels:
                 for table in reversed(v.tables):
                     conn.execute(table.delete())
             conn.execute(tracking.update().where(tracking.c.view.in_([v.name for v in self.models])).values(position=0))
-        return self.catch_up(progress)
+        return self.catch_up(progress, max(self.page_size, self.rebuild_page_size))

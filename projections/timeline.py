@@ -7,6 +7,7 @@ before D", taken in stream order, is what was true on D.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -223,12 +224,18 @@ def school_days_from(start: dt.date, count: int) -> list[dt.date]:
 
 def school_days_until(end: dt.date, count: int) -> list[dt.date]:
     """The last `count` school days up to and including `end`, oldest first."""
+    return list(_school_days_until(end, count))
+
+
+@functools.lru_cache(maxsize=8192)
+def _school_days_until(end: dt.date, count: int) -> tuple[dt.date, ...]:
+    # Remembered: every pathway's absence checks ask about the same few thousand days.
     days, day = [], end
     while len(days) < count:
         if is_school_day(day):
             days.append(day)
         day -= dt.timedelta(days=1)
-    return days[::-1]
+    return tuple(days[::-1])
 
 
 def add_school_days(start: dt.date, count: int) -> dt.date:

@@ -50,7 +50,7 @@ def simulate(url: str, seed: int) -> None:
 
 def catch_up(url: str, seed: int) -> None:
     read_models = ReadModels(make_app(url, seed=seed))
-    read_models.tracked.page_size = 50
+    read_models.tracked.page_size = read_models.tracked.rebuild_page_size = 50
     print("ready", flush=True)
     while True:
         read_models.rebuild()
