@@ -17,6 +17,7 @@ from brobyg.domain.partnership import Partnership
 from brobyg.domain.pathway import Pathway
 from brobyg.engine.personal import PersonalData
 from brobyg.engine.read_models import metadata
+from brobyg.engine.rows import insert_rows
 from brobyg.projections.people import People
 from brobyg.projections.policy import Policy
 
@@ -106,21 +107,22 @@ partnerships = sa.Table(
 
 
 class _Collecting:
-    """A read model that collects rows per table during a page and inserts them in bulk."""
+    """A read model that collects rows per table during a page and inserts them in bulk: each
+    row a tuple of the table's columns in their declared order (`engine.rows`)."""
 
     def __init__(self) -> None:
         self.discard()
 
     def discard(self) -> None:
-        self.rows: dict[sa.Table, list[dict[str, Any]]] = defaultdict(list)
+        self.rows: dict[sa.Table, list[tuple[Any, ...]]] = defaultdict(list)
 
-    def add(self, table: sa.Table, **row: Any) -> None:
+    def add(self, table: sa.Table, *row: Any) -> None:
         self.rows[table].append(row)
 
     def flush(self, conn: sa.Connection) -> None:
         for table in self.tables:  # in declared order: parents before children
             if self.rows.get(table):
-                conn.execute(table.insert(), self.rows[table])
+                insert_rows(conn, table, self.rows[table])
         self.rows = defaultdict(list)
 
     tables: tuple[sa.Table, ...] = ()
@@ -135,54 +137,39 @@ class PathwayFacts(_Collecting):
     def handle(self, conn: sa.Connection, event: Any) -> None:
         if not isinstance(event, Pathway.Event):
             return
+        # Each row's values in its table's column order: stream, seq, on, then the table's own.
         stream, seq, on = event.originator_id.hex, event.originator_version, event.on
-        key = {"stream": stream, "seq": seq, "on": on}
         if isinstance(event, Pathway.Referred):
-            self.add(pathways, stream=stream, case=event.case, partnership=event.partnership, referred_on=on)
+            self.add(pathways, stream, event.case, event.partnership, on)  # stream, case, partnership, referred_on
         if isinstance(event, Pathway.Transitioned):
             episode = self._episode(conn, stream, event)
             starts = event.starts if isinstance(event, Pathway.ApprenticeshipSecured) else None
-            self.add(transitions, **key, episode=episode, state=event.new_state, apprenticeship_starts=starts)
+            self.add(transitions, stream, seq, on, episode, event.new_state, starts)  # episode, state, apprenticeship_starts
+            # kind, host_kind, purpose, contact_named, wish_given, follow_up_given
             if isinstance(event, Pathway.PlacementStarted):
-                self.add(
-                    placements,
-                    **key,
-                    kind="start",
-                    host_kind=event.host_kind,
-                    purpose=event.purpose,
-                    contact_named=bool(event.contact.strip()),
-                    wish_given=bool(event.wish.strip()),
-                    follow_up_given=None,
-                )
+                named, wish = bool(event.contact.strip()), bool(event.wish.strip())
+                self.add(placements, stream, seq, on, "start", event.host_kind, event.purpose, named, wish, None)
             elif isinstance(event, Pathway.PlacementEnded):
-                self.add(
-                    placements,
-                    **key,
-                    kind="end",
-                    host_kind=None,
-                    purpose=None,
-                    contact_named=None,
-                    wish_given=None,
-                    follow_up_given=bool(event.follow_up.strip()),
-                )
+                self.add(placements, stream, seq, on, "end", None, None, None, None, bool(event.follow_up.strip()))
+        # mentor_changes: mentor, kind, with_reason
         elif isinstance(event, Pathway.MentorAssigned):
-            self.add(mentor_changes, **key, mentor=event.mentor, kind="assigned", with_reason=bool(event.reason))
+            self.add(mentor_changes, stream, seq, on, event.mentor, "assigned", bool(event.reason))
         elif isinstance(event, Pathway.MentorHandedOver):
-            self.add(mentor_changes, **key, mentor=event.to_mentor, kind="handover", with_reason=bool(event.reason))
+            self.add(mentor_changes, stream, seq, on, event.to_mentor, "handover", bool(event.reason))
         elif isinstance(event, Pathway.MentorReleased):
-            self.add(mentor_changes, **key, mentor=None, kind="released", with_reason=True)
+            self.add(mentor_changes, stream, seq, on, None, "released", True)
         elif isinstance(event, Pathway.ContactRecorded):
-            self.add(contacts, **key, mentor=event.mentor, channel=event.channel)
+            self.add(contacts, stream, seq, on, event.mentor, event.channel)  # mentor, channel
         elif isinstance(event, Pathway.RequestRecorded):
-            self.add(requests, **key)
+            self.add(requests, stream, seq, on)
         elif isinstance(event, Pathway.AbsenceRecorded):
-            self.add(absences, **key, days=event.days, excused=event.excused)
+            self.add(absences, stream, seq, on, event.days, event.excused)  # days, excused
         elif isinstance(event, Pathway.Assessed):
-            self.add(assessments, **key, subject=event.subject, grade=event.grade)
+            self.add(assessments, stream, seq, on, event.subject, event.grade)  # subject, grade
         elif isinstance(event, Pathway.CadenceAgreed):
-            self.add(cadences, **key, days=event.days)
+            self.add(cadences, stream, seq, on, event.days)  # days
         elif isinstance(event, Pathway.PersonErased):
-            self.add(erasures, **key)
+            self.add(erasures, stream, seq, on)
         elif isinstance(event, Pathway.Voided):
             self._void(conn, stream, event.voided_no)
 
@@ -226,7 +213,7 @@ class MentorFacts(_Collecting):
 
     def handle(self, conn: sa.Connection, event: Any) -> None:
         if isinstance(event, Mentor.Added):
-            self.add(mentors, mentor=event.mentor, name=event.name, kind=event.kind, capacity=event.capacity, added_on=event.on)
+            self.add(mentors, event.mentor, event.name, event.kind, event.capacity, event.on)  # in the columns' order
 
 
 class PartnershipFacts(_Collecting):
@@ -235,15 +222,8 @@ class PartnershipFacts(_Collecting):
 
     def handle(self, conn: sa.Connection, event: Any) -> None:
         if isinstance(event, Partnership.Added):
-            self.add(
-                partnerships,
-                partnership=event.partnership,
-                jobcentre=event.jobcentre,
-                school=event.school,
-                places=event.places,
-                price_per_place=event.price_per_place,
-                added_on=event.on,
-            )
+            e = event  # in the columns' order
+            self.add(partnerships, e.partnership, e.jobcentre, e.school, e.places, e.price_per_place, e.on)
 
 
 def all_read_models(personal: PersonalData | None = None, policy: Policy | None = None) -> list[Any]:
