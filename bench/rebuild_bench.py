@@ -1,12 +1,15 @@
 """Rebuild every read model from the log of an existing store; compare with a raw floor:
 reading and decoding the same log, page by page, with nothing written.
 
-    .venv/bin/python bench/rebuild_bench.py --db /tmp/brobyg-bench-…/sim10000.sqlite
+    .venv/bin/python bench/rebuild_bench.py --db /tmp/brobyg-bench-…/sim10000.sqlite [--rounds 5]
+
+With several rounds (each a rebuild and then the floor), the medians of the rounds are printed.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 
 from common import app_for, peak_memory_mb, timed, timed_with_cpu
 
@@ -46,10 +49,14 @@ def rebuild_and_floor(url: str) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True)
+    parser.add_argument("--rounds", type=int, default=1, help="rebuild and floor this many times; print the medians")
     args = parser.parse_args()
-    run = rebuild_and_floor(args.db)
-    events, floor_seconds, processed, seconds = (run[k] for k in ("floor_events", "floor_seconds", "processed", "seconds"))
+    runs = [rebuild_and_floor(args.db) for _ in range(args.rounds)]
+    events, processed = runs[0]["floor_events"], runs[0]["processed"]
+    seconds, floor_seconds = (statistics.median(run[k] for run in runs) for k in ("seconds", "floor_seconds"))
     print(f"events={events} processed={processed}")
+    if args.rounds > 1:
+        print(f"rounds: {args.rounds}; rebuild {min(r['seconds'] for r in runs):.1f}–{max(r['seconds'] for r in runs):.1f} s")
     print(f"rebuild: {seconds:.1f} s, {processed / seconds:,.0f} events/s")
     print(f"raw floor (read and decode the log): {floor_seconds:.1f} s, {events / floor_seconds:,.0f} events/s")
     print(f"ratio: {floor_seconds / seconds:.1%} of the floor; peak memory {peak_memory_mb():.0f} MB")

@@ -19,8 +19,8 @@ from brobyg.projections.policy import Policy
 from brobyg.projections.timeline import (
     Timeline,
     add_school_days,
+    last_school_days,
     school_days_from,
-    school_days_until,
 )
 
 
@@ -99,7 +99,7 @@ def unexcused_absent_days(t: Timeline, on: dt.date) -> set[dt.date]:
 
 def critical_absence(absent: set[dt.date], on: dt.date, policy: Policy) -> bool:
     """R11: consecutive unexcused school days, or too large a share of the last school days."""
-    window = school_days_until(on, policy.absence_window_school_days)
+    window = last_school_days(on, policy.absence_window_school_days)
     flags = [day in absent for day in window]
     if sum(flags) > policy.absence_share_above * len(window):
         return True
@@ -120,7 +120,7 @@ def critical_absence_starts(t: Timeline, on: dt.date, policy: Policy, after: dt.
     absent = unexcused_absent_days(t, on)
     starts = []
     for day in sorted(d for d in absent if after is None or d > after):
-        previous = school_days_until(day - dt.timedelta(days=1), 1)[0]
+        previous = last_school_days(day - dt.timedelta(days=1), 1)[0]
         if critical_absence(absent, day, policy) and not critical_absence(absent, previous, policy):
             starts.append(day)
     return starts

@@ -224,12 +224,13 @@ def school_days_from(start: dt.date, count: int) -> list[dt.date]:
 
 def school_days_until(end: dt.date, count: int) -> list[dt.date]:
     """The last `count` school days up to and including `end`, oldest first."""
-    return list(_school_days_until(end, count))
+    return list(last_school_days(end, count))
 
 
 @functools.lru_cache(maxsize=8192)
-def _school_days_until(end: dt.date, count: int) -> tuple[dt.date, ...]:
-    # Remembered: every pathway's absence checks ask about the same few thousand days.
+def last_school_days(end: dt.date, count: int) -> tuple[dt.date, ...]:
+    """`school_days_until` as a tuple, remembered: every pathway's absence checks ask about the
+    same few thousand days."""
     days, day = [], end
     while len(days) < count:
         if is_school_day(day):
