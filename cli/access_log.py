@@ -25,7 +25,7 @@ def logged(env: Env, command: str, cases: Iterable[str]) -> None:
     `AccessNotLogged` stops the command before it shows anything."""
     from brobyg.engine import access_log
 
-    access_log.append(env.app, command, cases)
+    access_log.append(env.reader, command, cases)
 
 
 def exported_cases(claims: list[tuple[str, str]]) -> list[str]:

@@ -35,6 +35,7 @@ from brobyg.engine.errors import (
 
 if TYPE_CHECKING:
     from brobyg.domain.application import Brobyg
+    from brobyg.engine.reader import Reader
     from brobyg.engine.store import Store
     from brobyg.projections.readmodels import ReadModels
 
@@ -69,6 +70,7 @@ class Env:
         self.may_create = False  # set by the commands that write: reading never creates a store
         self.new_store: Store | None = None  # a store this command created, removed again if it fails
         self.new_schema = False
+        self.warned_private = False  # the store's file permissions checked (and any warning shown)
 
     @property
     def db(self) -> str:
@@ -104,9 +106,14 @@ class Env:
                 if self.today is not None and self.today > dt.date.today() and not self.may_run_ahead:
                     raise click.BadParameter(_ahead_message(self.today), param_hint="'--today'")
                 self.new_store, self.new_schema = store, not store.schema_exists()
-            elif store.is_sqlite:  # a new file is made private as it is made; an old one may not be
+            elif store.is_sqlite and not self.warned_private:  # a new file is made private as it is made; an old one may not be
                 _warn(store.keep_private())
-            app = Brobyg(store, Clock(self.today), self.actor)
+                self.warned_private = True
+            reader = vars(self).get("reader")
+            personal = reader.personal if reader is not None and reader is not vars(self).get("app") else None
+            app = Brobyg(store, Clock(self.today), self.actor, personal=personal)
+            if personal is not None:
+                reader.adopt(app)
         except StoreUrlError as e:
             raise click.BadParameter(say(e.args[0]) if e.args else str(e), param_hint="'--db'") from None
         if not store.is_sqlite:
@@ -119,10 +126,42 @@ class Env:
         return app
 
     @cached_property
+    def reader(self) -> Brobyg | Reader:
+        """What a reading command reads through: on SQLite a `Reader`, which builds the application
+        only when something more than the read models is asked of it (a catch-up, an aggregate);
+        otherwise the application. It checks what `app` checks, in the same order."""
+        if "app" in vars(self) or self.may_create:
+            return self.app
+        from brobyg.engine.clock import Clock
+        from brobyg.engine.errors import StoreUrlError
+        from brobyg.engine.reader import Reader
+        from brobyg.engine.store import parse_store_url
+
+        try:
+            store = parse_store_url(self.db)
+        except StoreUrlError:
+            return self.app  # which says so
+        if not store.is_sqlite or not store.exists(""):  # on SQLite, whether the file is there
+            return self.app
+        _warn(store.keep_private())
+        self.warned_private = True
+        reader = Reader(store, Clock(self.today), self.actor, lambda: self.app)
+        try:
+            ready = reader.ready()
+        except Exception:  # a file that is no store: the application says what is wrong, as always
+            ready = False
+        if not ready:  # tables an older brobyg did not make: the application makes them
+            return self.app
+        reader.personal.check_master()  # the wrong key file or none: said before anything is read
+        if self.today is not None and self.today > dt.date.today() and not self.may_run_ahead and not reader.is_simulated():
+            raise click.BadParameter(_ahead_message(self.today), param_hint="'--today'")
+        return reader
+
+    @cached_property
     def read_models(self) -> ReadModels:
         from brobyg.projections.readmodels import ReadModels
 
-        return ReadModels(self.app)
+        return ReadModels(self.reader)
 
 
 def _no_store(store: Store) -> Text:

@@ -21,7 +21,7 @@ from brobyg.cli.params import DATE
 
 def as_of_date(env: Env, as_of: dt.date | None) -> dt.date:
     """The date a view or report is computed for: --as-of, or today."""
-    return as_of or env.app.clock.today()
+    return as_of or env.reader.clock.today()
 
 
 def as_of_option(f: Callable[..., Any]) -> Callable[..., Any]:

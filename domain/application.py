@@ -40,6 +40,7 @@ from brobyg.engine.application import CommandApplication
 from brobyg.engine.clock import Clock
 from brobyg.engine.commands import Changes
 from brobyg.engine.errors import AlreadyExists, InvalidInput, NotAllowed, NotFound, Refused, Stale
+from brobyg.engine.personal import PersonalData
 from brobyg.engine.rules import Violation, require
 from brobyg.engine.store import Store
 from brobyg.engine.text import N_, Term, Text
@@ -54,8 +55,15 @@ class Brobyg(CommandApplication):
     only_for_mentor: str | None = None  # a mentor's login: the mentor whose caseload it records on
     aggregates = (Pathway, Mentor, Partnership)
 
-    def __init__(self, store: Store, clock: Clock | None = None, actor: str = "system", seed: int | None = None) -> None:
-        super().__init__(store, clock, actor)
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock | None = None,
+        actor: str = "system",
+        seed: int | None = None,
+        personal: PersonalData | None = None,
+    ) -> None:
+        super().__init__(store, clock, actor, personal)
         self.rng = random.Random(seed)
 
     def implausible(self, before: EventSourced | None, event: Any) -> str | None:

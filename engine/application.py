@@ -52,13 +52,16 @@ class CommandApplication(ApplicationOverrides):
     open_batch: Batch | None = None  # while `batch` is open, `run` and `load` go through it
     aggregates: tuple[type[EventSourced], ...] = ()  # the only types ever read from the log
 
-    def __init__(self, store: Store, clock: Clock | None = None, actor: str = "system") -> None:
+    def __init__(
+        self, store: Store, clock: Clock | None = None, actor: str = "system", personal: PersonalData | None = None
+    ) -> None:
         store.prepare()
         self.store = store
         self.memory = Memory(self)
         self.clock = clock or Clock()
         self.actor = actor
-        self.personal = PersonalData(self._claims_held, lambda create: load_master_key(create=create))
+        # `personal`: a reader's (`engine.reader`), whose lookups come here once the application is built.
+        self.personal = personal or PersonalData(self._claims_held, lambda create: load_master_key(create=create))
         # A long-running process (a service, a simulation) keeps recently used aggregates
         # and, on each load, reads only the events saved since (eventsourcing's fast-forward),
         # instead of replaying a whole pathway for every command.
@@ -78,6 +81,10 @@ class CommandApplication(ApplicationOverrides):
     def events_table(cls) -> str:
         """The events table's name on PostgreSQL (eventsourcing names it after the application)."""
         return f"{cls.name.lower()}_events"
+
+    def log_head(self) -> int:
+        """The notification log's last id (on PostgreSQL the settled head: `engine.overrides`)."""
+        return self.recorder.max_notification_id() or 0
 
     def is_simulated(self) -> bool:
         return self.recorder.holder(SIMULATED[0]) is not None  # type: ignore[attr-defined]

@@ -11,10 +11,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
-from eventsourcing.application import Application
+
+if TYPE_CHECKING:  # a reader (`engine.reader`) builds the application only when a catch-up needs it
+    from eventsourcing.application import Application
 
 metadata = sa.MetaData()
 
@@ -133,7 +135,7 @@ class TrackedReadModels:
         metadata.create_all(conn, tables=[t for v in self.models for t in v.tables])
 
     def head(self) -> int:
-        return self.app.recorder.max_notification_id() or 0
+        return int(self.app.log_head())
 
     def status(self) -> list[ReadModelStatus]:
         self._ensure_tables()
@@ -147,6 +149,8 @@ class TrackedReadModels:
         returns how many were processed."""
         self._ensure_tables()
         head = self.head()
+        if self._caught_up(head):  # one query and no page read: `engine.reader` builds no application then
+            return 0
         done = 0
         while True:
             n = self._page(page_size or self.page_size)
@@ -155,6 +159,12 @@ class TrackedReadModels:
             done += n
             if progress:
                 progress(done, head)
+
+    def _caught_up(self, head: int) -> bool:
+        names = [v.name for v in self.models]
+        with self.engine.connect() as conn:
+            positions = list(conn.execute(sa.select(tracking.c.position).where(tracking.c.view.in_(names))).scalars())
+        return len(positions) == len(names) and min(positions, default=head) >= head
 
     def _page(self, page_size: int) -> int:
         try:

@@ -11,11 +11,10 @@ import datetime as dt
 import signal
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from brobyg.domain.application import Brobyg
 from brobyg.engine.read_models import ReadModelStatus, TrackedReadModels
 from brobyg.engine.text import N_
 from brobyg.projections import capacity, facts, fidelity, outcomes, settled
@@ -27,6 +26,10 @@ from brobyg.projections.policy import Policy, load_policy
 from brobyg.projections.risk import risk
 from brobyg.projections.situation import situation
 from brobyg.projections.timeline import FACTS, load_timelines
+
+if TYPE_CHECKING:
+    from brobyg.domain.application import Brobyg
+    from brobyg.engine.reader import Reader
 
 Progress = Callable[[int, int], None]
 
@@ -70,7 +73,7 @@ def ctrl_c_between_catch_ups() -> Iterator[Callable[[Callable[[], int]], int]]:
 class ReadModels:
     """The read models of one store, and the questions asked of them."""
 
-    def __init__(self, app: Brobyg, policy: Policy | None = None) -> None:
+    def __init__(self, app: Brobyg | Reader, policy: Policy | None = None) -> None:
         self.app = app
         self.policy = policy or load_policy()
         self.engine: sa.Engine = app.sql_engine
