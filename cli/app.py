@@ -118,7 +118,11 @@ class Env:
             raise click.BadParameter(say(e.args[0]) if e.args else str(e), param_hint="'--db'") from None
         if not store.is_sqlite:
             _who_acts(self, app)
-        app.personal.check_master()  # the wrong key file or none: said before anything is read or written
+        try:
+            app.personal.check_master()  # the wrong key file or none: said before anything is read or written
+        except BaseException:
+            app.close()
+            raise
         real = dt.date.today()
         if self.today is not None and self.today > real and not self.may_run_ahead and not app.is_simulated():
             app.close()
@@ -151,11 +155,27 @@ class Env:
         except Exception:  # a file that is no store: the application says what is wrong, as always
             ready = False
         if not ready:  # tables an older brobyg did not make: the application makes them
+            reader.sql_engine.dispose()
             return self.app
-        reader.personal.check_master()  # the wrong key file or none: said before anything is read
-        if self.today is not None and self.today > dt.date.today() and not self.may_run_ahead and not reader.is_simulated():
-            raise click.BadParameter(_ahead_message(self.today), param_hint="'--today'")
+        try:
+            reader.personal.check_master()  # the wrong key file or none: said before anything is read
+            if self.today is not None and self.today > dt.date.today() and not self.may_run_ahead and not reader.is_simulated():
+                raise click.BadParameter(_ahead_message(self.today), param_hint="'--today'")
+        except BaseException:
+            reader.sql_engine.dispose()
+            raise
         return reader
+
+    def close(self) -> None:
+        """Close the store's connections as the command ends (on SQLite the last one to close
+        folds the write-ahead log back into the file), not whenever the interpreter gets to them."""
+        reader, app = vars(self).get("reader"), vars(self).get("app")
+        for opened in {id(o): o for o in (reader, app) if o is not None}.values():
+            engine = vars(opened).get("sql_engine")
+            if engine is not None:
+                engine.dispose()
+        if app is not None:
+            app.close()
 
     @cached_property
     def read_models(self) -> ReadModels:
@@ -318,6 +338,9 @@ class BrobygGroup(TranslatedHelp, click.Group):
             if not (isinstance(e, SystemExit) and e.code in (0, None)) and isinstance(ctx.obj, Env):
                 _remove_if_new(ctx.obj)
             raise
+        finally:
+            if isinstance(ctx.obj, Env):
+                ctx.obj.close()
 
     def _invoke(self, ctx: click.Context) -> Any:
         try:
