@@ -1,0 +1,122 @@
+"""Start-up of reading commands on a small store: each as a whole process (median of 5) beside a
+floor, and where the imports' time goes (`python -X importtime`).
+
+The store is the demo's (400 pathways, seed 1), built once in --folder and reused. Target
+(issue 16): `--help` and every `--json` read under 0.25 s. The floor is a bare Python process,
+in the same run, that imports sqlite3 and runs the same kind of SELECT the command needs (the
+read models' positions and the log's head, then the rows: the people and their transitions for
+the lists, one stream's events for show and history, the settled parts for the report; none for
+`--help`). Rounds are interleaved (every command, then its floor, five times).
+
+    .venv/bin/python bench/startup.py [--db PATH] [--folder DIR] [--repeat 5] [--top 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections import defaultdict
+from pathlib import Path
+
+from brobyg.engine.aggregate import STREAM_NAMESPACE
+
+BROBYG = str(Path(sys.executable).with_name("brobyg"))
+TARGET = 0.25
+HEAD = "c.execute('SELECT view, position FROM view_tracking').fetchall(); c.execute('SELECT max(rowid) FROM stored_events').fetchall()"
+LISTS = (
+    "c.execute(\"SELECT * FROM rm_people WHERE state NOT IN ('apprenticeship', 'employed', 'dropped_out', 'withdrawn')\").fetchall(); "
+    "c.execute('SELECT * FROM rm_transitions').fetchall(); c.execute('SELECT * FROM rm_contacts').fetchall()"
+)
+STREAM = "c.execute('SELECT * FROM stored_events WHERE originator_id = ?', ({stream!r},)).fetchall()"
+REPORT = "c.execute('SELECT * FROM rm_settled').fetchall(); c.execute('SELECT * FROM rm_transitions').fetchall()"
+# Whether these were imported at all, beside the biggest packages.
+WATCHED = ("sqlalchemy", "eventsourcing.application", "rich", "babel", "psycopg", "cryptography")
+
+
+# As an installed brobyg runs: with its compiled bytecode (an editable install under
+# PYTHONDONTWRITEBYTECODE would compile brobyg's own source on every run).
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def run(argv: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, check=True, capture_output=True, env=ENV)
+    return time.perf_counter() - start
+
+
+def floor(db: str, query: str | None) -> list[str]:
+    code = f"import sqlite3; c = sqlite3.connect({db!r})" + (f"; {HEAD}; {query}" if query else "")
+    return [sys.executable, "-c", code]
+
+
+def imports(argv: list[str]) -> tuple[float, dict[str, float], set[str]]:
+    """The seconds `-X importtime` counts, per top-level package, and the watched modules imported."""
+    code = f"import sys; sys.argv = {['brobyg', *argv[1:]]!r}; from brobyg.cli.main import main; main()"
+    done = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, env=ENV)
+    per: dict[str, float] = defaultdict(float)
+    seen: set[str] = set()
+    for line in done.stderr.splitlines():
+        m = re.match(r"import time:\s+(\d+) \|\s+\d+ \|\s*(\S+)$", line)
+        if not m:
+            continue
+        name = m[2]
+        per[name.split(".")[0] if not name.startswith("brobyg.") else ".".join(name.split(".")[:2])] += int(m[1]) / 1e6
+        seen.update(w for w in WATCHED if name == w or name.startswith(w + "."))
+    return sum(per.values()), per, seen
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", help="an existing SQLite store [default: the demo's, in --folder]")
+    parser.add_argument("--folder", default="/tmp/brobyg-bench-startup")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--top", type=int, default=8, help="packages listed per command by import time")
+    args = parser.parse_args()
+    db = args.db
+    if db is None:
+        folder = Path(args.folder)
+        folder.mkdir(mode=0o700, exist_ok=True)
+        db = str(folder / "demo.sqlite")
+        if not Path(db).exists():
+            subprocess.run([BROBYG, "--db", db, "demo"], check=True, capture_output=True, cwd=folder, env=ENV)
+    base = [BROBYG, "--db", db, "--as", "bench"]
+    risk = json.loads(subprocess.run([*base, "risk", "--json"], check=True, capture_output=True, text=True, env=ENV).stdout)
+    case = risk[0]["case"]
+    stream = uuid.uuid5(STREAM_NAMESPACE, f"case:{case}").hex  # its stream id, as brobyg derives it (engine.aggregate)
+    commands = {
+        "brobyg --help": ([BROBYG, "--help"], None),
+        "caseload --json": ([*base, "caseload", "--json"], LISTS),
+        "risk --json": ([*base, "risk", "--json"], LISTS),
+        "agenda --json": ([*base, "agenda", "--json"], LISTS),
+        "show CASE --json": ([*base, "show", case, "--json"], STREAM.format(stream=stream)),
+        "history CASE --json": ([*base, "history", case, "--json"], STREAM.format(stream=stream)),
+        "report outcomes --json": ([*base, "report", "outcomes", "--json"], REPORT),
+    }
+    times: dict[str, list[float]] = defaultdict(list)
+    floors: dict[str, list[float]] = defaultdict(list)
+    for _ in range(args.repeat):
+        for name, (argv, query) in commands.items():
+            times[name].append(run(argv))
+            floors[name].append(run(floor(db, query)))
+    print(f"store: {db} (case {case}); python {sys.version.split()[0]}, {os.cpu_count()} cores; median of {args.repeat}")
+    print(f"{'command':24} {'time':>7} {'floor':>7} {'ratio':>6}  target < {TARGET} s")
+    for name in commands:
+        t, f = statistics.median(times[name]), statistics.median(floors[name])
+        print(f"{name:24} {t:6.3f}s {f:6.3f}s {t / f:5.1f}x  {'met' if t < TARGET else 'missed'}")
+    print("\nimports (-X importtime, seconds by package; importtime's own overhead included):")
+    for name, (argv, _query) in commands.items():
+        total, per, seen = imports(argv)
+        top = sorted(per.items(), key=lambda kv: -kv[1])[: args.top]
+        print(f"{name:24} {total:5.3f}s: " + ", ".join(f"{k} {v:.3f}" for k, v in top))
+        print(f"{'':24} imported: {', '.join(w for w in WATCHED if w in seen) or 'none of ' + ', '.join(WATCHED)}")
+
+
+if __name__ == "__main__":
+    main()
