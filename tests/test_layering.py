@@ -88,8 +88,9 @@ def test_the_command_line_starts_without_the_heavy_libraries() -> None:
 def test_a_json_read_on_a_caught_up_store_builds_no_application(tmp_path: Path, command: list[str]) -> None:
     """On SQLite, a `--json` list or report whose read models are caught up reads them without
     building the event-sourced application (`engine.reader`), and prints no table (rich) in no
-    locale (Babel); after a write it catches up, and so builds it."""
+    locale (Babel), in Danish too; after a write it catches up, and so builds it."""
     import json
+    import os
     import subprocess
     import sys
 
@@ -100,7 +101,7 @@ def test_a_json_read_on_a_caught_up_store_builds_no_application(tmp_path: Path, 
     refer = ["refer", "Jens H.", "--born", "2004-03-02", "--readiness", "education-ready", "--kui-contact", "sara"]
     assert run_cli(db, *refer, "--on", "2026-09-01").exit_code == 0
 
-    def loaded() -> tuple[list[str], object]:
+    def loaded(lang: str = "en") -> tuple[list[str], object]:
         heavy = ("eventsourcing.application", "brobyg.domain.application", "rich", "babel")
         code = (
             "import sys\n"
@@ -109,7 +110,8 @@ def test_a_json_read_on_a_caught_up_store_builds_no_application(tmp_path: Path, 
             "try:\n    main()\nexcept SystemExit as e:\n    assert e.code in (0, None), e.code\n"
             f"print(*[m for m in {heavy!r} if m in sys.modules], file=sys.stderr)\n"
         )
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        env = {**os.environ, "BROBYG_LANG": lang}
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
         return done.stderr.split(), json.loads(done.stdout)
 
     behind, first = loaded()  # the read models catch up on the log: the application decodes it
@@ -117,3 +119,4 @@ def test_a_json_read_on_a_caught_up_store_builds_no_application(tmp_path: Path, 
     caught_up, again = loaded()
     assert caught_up == []
     assert again == first
+    assert loaded("da") == ([], first)
