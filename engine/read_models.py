@@ -217,4 +217,25 @@ class TrackedReadModels:
                 for table in reversed(v.tables):
                     conn.execute(table.delete())
             conn.execute(tracking.update().where(tracking.c.view.in_([v.name for v in self.models])).values(position=0))
-        return self.catch_up(progress, max(self.page_size, self.rebuild_page_size))
+        analyzed = self.engine.dialect.name != "postgresql"
+
+        def after_page(done: int, head: int) -> None:
+            nonlocal analyzed
+            if not analyzed:
+                self._analyze()
+                analyzed = True
+            if progress:
+                progress(done, head)
+
+        return self.catch_up(after_page, max(self.page_size, self.rebuild_page_size))
+
+    def _analyze(self) -> None:
+        """Give PostgreSQL's planner the read models' statistics after a rebuild's first page. A
+        table emptied and filled again within a rebuild has none until autovacuum gets to it, and
+        without them every later page's reads by stream (the settled pathways' facts, the people's
+        current state; 500 streams a query) scan the whole table."""
+        schema = self.engine.get_execution_options().get("schema_translate_map", {}).get(None)
+        prefix = '"' + schema.replace('"', '""') + '".' if schema else ""
+        names = ", ".join(f'{prefix}"{table.name}"' for v in self.models for table in v.tables)
+        with self.engine.begin() as conn:
+            conn.execute(sa.text(f"ANALYZE {names}"))
