@@ -365,7 +365,7 @@ def cohort_chart(cohorts: Sequence[dict[str, Any]], series: Sequence[tuple[str, 
     def y(v: float) -> float:
         return plot_h * (1 - v)
 
-    names = [str(c["cohort"]) for c in cohorts]
+    names = [cohort_name(str(c["cohort"])) for c in cohorts]
     counts = [f"n = {shown(c['pathways'])}" for c in cohorts]
     side_by_side = group >= max((_w(t, 11) for t in [*names, *counts]), default=0) + 4
     plot, labels, ticks = [], [], []
@@ -645,6 +645,12 @@ def _evaluation(o: dict[str, Any]) -> str:
     return "".join(parts) + horizons_chart(hs)
 
 
+def cohort_name(label: str) -> str:
+    """A cohort's label as people read it: ``2021-Q1``, in Danish ``2021K1`` (as Statistics Denmark writes a quarter)."""
+    year, quarter = label.partition("-Q")[::2]
+    return _("{year}-Q{quarter}").format(year=year, quarter=quarter) if quarter else label
+
+
 def _intake(cohort: str) -> str:
     """The length of an intake cohort (``quarter``) as a sentence names it."""
     names = {
@@ -712,7 +718,7 @@ def outcomes_section(o: dict[str, Any]) -> str:
     cohort_rows = [
         [label, shown(c["pathways"]), running if c.get("still_running", False) else complete,
          *(_cohort_share(c, k) for k in shares)]
-        for label, c in [(so_far, overall), *((c["cohort"], c) for c in cohorts)]
+        for label, c in [(so_far, overall), *((cohort_name(c["cohort"]), c) for c in cohorts)]
     ]  # fmt: skip
     stays = [r for r in o["time_in_state_overall"] if r["median_days"] is not None]
     time_chart = hbar_chart(
@@ -777,7 +783,13 @@ def outcomes_section(o: dict[str, Any]) -> str:
         + table(
             [_("cohort"), _("state"), _("stays"), _("median days"), _("90th percentile")],
             [
-                [r["cohort"], term("state", r["state"]), shown(r["stays"]), days(r["median_days"]), days(r["p90_days"])]
+                [
+                    cohort_name(r["cohort"]),
+                    term("state", r["state"]),
+                    shown(r["stays"]),
+                    days(r["median_days"]),
+                    days(r["p90_days"]),
+                ]
                 for r in o["time_in_state"]
             ],
             numeric=(2, 3, 4),

@@ -16,7 +16,7 @@ import click
 from brobyg.cli.access_log import logged
 from brobyg.cli.app import Env, cli, reads
 from brobyg.cli.files import output_option, written_whole
-from brobyg.cli.html import shown
+from brobyg.cli.html import cohort_name, shown
 from brobyg.cli.i18n import N_, Text, _, long_date, number, percent, say, term
 from brobyg.cli.output import emit, table
 from brobyg.cli.params import DATE
@@ -138,12 +138,6 @@ def _figure(name: str) -> str:
     return say(FIGURE_LABELS[name]) if name in FIGURE_LABELS else name.replace("_", " ")
 
 
-def _cohort(label: str) -> str:
-    """A cohort's label as people read it: ``2021-Q1``, in Danish ``2021K1`` (as Statistics Denmark writes a quarter)."""
-    year, quarter = label.partition("-Q")[::2]
-    return _("{year}-Q{quarter}").format(year=year, quarter=quarter) if quarter else label
-
-
 def _days(value: Any) -> str:
     """Days as whole days: a median between two stays is rounded half to even, as Python rounds."""
     return shown(round(value) if isinstance(value, float) else value)
@@ -198,7 +192,7 @@ def _outcome_tables(o: dict[str, Any]) -> None:
                 _("still running") if c["still_running"] else _("complete"),
                 *(share(c, k) for k in COHORT_SHARES),
             ]
-            for label, c in [(say(SO_FAR), o["overall"]), *((_cohort(c["cohort"]), c) for c in o["cohorts"])]
+            for label, c in [(say(SO_FAR), o["overall"]), *((cohort_name(c["cohort"]), c) for c in o["cohorts"])]
         ],
     )
     table(

@@ -157,3 +157,15 @@ def test_the_danish_page_in_a_headless_browser(pages: dict[str, str], tmp_path: 
     built = charts(dom.stdout)
     assert [title_of(svg) for svg in built] == [title_of(svg) for svg in charts(pages["da"])]
     assert all(problems(svg) == [] for svg in built)
+
+
+def test_quarters_read_as_statistics_denmark_writes_them(tmp_path: Path) -> None:
+    """In Danish a quarter cohort is 2021K1 on the page as in the terminal's tables; in English
+    2021-Q1, as JSON and CSV have it in both."""
+    db = str(tmp_path / "brobyg.sqlite")
+    assert run_cli(db, "simulate", "--pathways", "60", "--seed", "2").exit_code == 0
+    for lang in ("da", "en"):
+        assert run_cli(db, "--lang", lang, "report", "html", "-o", str(tmp_path / f"{lang}.html")).exit_code == 0
+    danish, english = ((tmp_path / f"{lang}.html").read_text() for lang in ("da", "en"))
+    assert re.search(r"\b20\d\dK[1-4]\b", danish) and not re.search(r"\b20\d\d-Q[1-4]\b", danish)
+    assert re.search(r"\b20\d\d-Q[1-4]\b", english) and not re.search(r"\b20\d\dK[1-4]\b", english)
