@@ -494,7 +494,7 @@ def cli(ctx: click.Context, db: str | None, actor: str | None, today: dt.date | 
     """brobyg: bridging pathways (brobygningsforløb) from referral to apprenticeship.
 
     Every young person's pathway is an event-sourced state machine; the guide's rules
-    (R1–R14) are checked on every command. A refused command exits 1 with the rule id
+    (R1–R15) are checked on every command. A refused command exits 1 with the rule id
     and writes nothing; malformed input exits 2.
 
     The options below may also follow the command's name (brobyg caseload --db x.sqlite).

@@ -1,2 +1,2 @@
-"""The guide as code: the pathway workflow, rules R1–R14, events, aggregates and the
+"""The guide as code: the pathway workflow, rules R1–R15, events, aggregates and the
 application service that is the only writer."""
