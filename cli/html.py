@@ -22,6 +22,7 @@ from typing import Any
 
 from brobyg.cli.i18n import N_, _, current, long_date, number, pgettext, say, term
 from brobyg.cli.i18n import percent as percent_text
+from brobyg.projections.outcomes import FIGURE_LABELS, FUNNEL_LABELS, HORIZON_LABELS, SO_FAR
 from brobyg.projections.small_numbers import MIN_PEOPLE, NOTE, SUPPRESSED, Count, ratio
 
 STYLE = """
@@ -43,8 +44,6 @@ OVER = "#c0392b"  # occupied places above the committed ones
 RUNNING, RUNNING_EDGE = "#fdf3d8", "#d9a521"  # the band behind a still-running cohort
 FONT = 12
 
-# The evaluation's horizons, the comparison first (the guide's effects are measured at four years).
-HORIZONS = {"4y": N_("4 years"), "25w": N_("25 weeks"), "1.5y": N_("1½ years"), "2.5y": N_("2½ years")}
 FIGURES = {
     "in_education": N_("in education (basic course or later)"),
     "started_basic_course": N_("started a basic course"),
@@ -52,7 +51,6 @@ FIGURES = {
     "completed_main_course": N_("completed a main course (qualified)"),
     "employed": N_("employed"),
 }
-SO_FAR = N_("so far, all cohorts")
 SMALL_COHORT = 30  # below this many pathways a cohort's share is shown with its interval
 FUNNEL_NOTE = N_(
     "The last stages are not a narrowing funnel. An apprenticeship agreement (uddannelsesaftale) may start "
@@ -77,39 +75,15 @@ PAGE_TITLES = (
 def _label(key: str) -> str:
     """A figure's or a stage's key (``basic_course_started``) as people read it: the words of the
     key in English ("basic course started"), the guide's in Danish."""
-    labels = {
-        "referred": pgettext("report", "referred"),
-        "bridging": pgettext("report", "bridging"),
-        "basic_course_started": pgettext("report", "basic course started"),
-        "basic_course_completed": pgettext("report", "basic course completed"),
-        "main_course": pgettext("report", "main course"),
-        "apprenticeship": pgettext("report", "apprenticeship"),
-        "qualified": pgettext("report", "qualified"),
-        "in_education": pgettext("report", "in education"),
-        "started_basic_course": pgettext("report", "started basic course"),
-        "completed_basic_course": pgettext("report", "completed basic course"),
-        "completed_main_course": pgettext("report", "completed main course"),
-        "employed": pgettext("report", "employed"),
-        "dropped_out": pgettext("report", "dropped out"),
-        "withdrawn": pgettext("report", "withdrawn"),
-        "active": pgettext("report", "active"),
-    }
-    return labels.get(key, key.replace("_", " "))
+    label = FUNNEL_LABELS.get(key) or FIGURE_LABELS.get(key)
+    return _(label) if label else key.replace("_", " ")
 
 
 def _measure_label(key: str) -> str:
     """A fidelity measure's short name for its bar (its key's words in English)."""
-    labels = {
-        "one_mentor": pgettext("fidelity", "one mentor"),
-        "weekly_contact": pgettext("fidelity", "weekly contact"),
-        "requests_answered": pgettext("fidelity", "requests answered"),
-        "same_mentor": pgettext("fidelity", "same mentor"),
-        "placements_planned": pgettext("fidelity", "placements planned"),
-        "absence_followed_up": pgettext("fidelity", "absence followed up"),
-        "cadence_agreed": pgettext("fidelity", "cadence agreed"),
-        "occupancy": pgettext("fidelity", "occupancy"),
-    }
-    return labels.get(key, key.replace("_", " "))
+    from brobyg.projections.fidelity import MEASURE_NAMES  # with the read models: not at start-up
+
+    return _(MEASURE_NAMES[key]) if key in MEASURE_NAMES else key.replace("_", " ")
 
 
 def _said(text: Any) -> str:
@@ -420,8 +394,8 @@ def horizons_chart(horizons: dict[str, Any], width: int = 900) -> str:
     """Each of the evaluation's figures here (a dot and its 95 % interval) beside the evaluation's
     participants and comparable group, the four-year comparison first."""
     keyed = [
-        (key, f"{_(HORIZONS[key])}: {_(FIGURES[name]) if name in FIGURES else _label(name)}", f, h["pathways"])
-        for key, h in ((k, horizons[k]) for k in HORIZONS if k in horizons)
+        (key, f"{_(HORIZON_LABELS[key])}: {_(FIGURES[name]) if name in FIGURES else _label(name)}", f, h["pathways"])
+        for key, h in ((k, horizons[k]) for k in HORIZON_LABELS if k in horizons)
         for name, f in h["figures"].items()
     ]
     rows = [(label, f) for _key, label, f, _n in keyed]
@@ -606,7 +580,7 @@ def _evaluation(o: dict[str, Any]) -> str:
                 numeric=(1, 2, 3, 4, 5),
             )
         )
-    others = [(key, hs[key]) for key in HORIZONS if key != "4y" and key in hs]
+    others = [(key, hs[key]) for key in HORIZON_LABELS if key != "4y" and key in hs]
     if others:
         parts.append(
             "<h3>" + _("On the way: the evaluation’s intermediate figures") + "</h3>"
@@ -628,7 +602,7 @@ def _evaluation(o: dict[str, Any]) -> str:
                 ],
                 [
                     [
-                        _(HORIZONS[key]),
+                        _(HORIZON_LABELS[key]),
                         _figure(name),
                         shown(h["pathways"]),
                         pct(f["here"]),
@@ -768,10 +742,7 @@ def outcomes_section(o: dict[str, Any]) -> str:
                 _("status"),
                 _("completed basic"),
                 _("completed main"),
-                pgettext("report", "employed"),
-                pgettext("report", "dropped out"),
-                pgettext("report", "withdrawn"),
-                pgettext("report", "active"),
+                *(_label(k) for k in ("employed", "dropped_out", "withdrawn", "active")),
             ],
             cohort_rows,
             numeric=(1, *range(3, 9)),
