@@ -86,12 +86,6 @@ def _measure_label(key: str) -> str:
     return _(MEASURE_NAMES[key]) if key in MEASURE_NAMES else key.replace("_", " ")
 
 
-def _said(text: Any) -> str:
-    """A sentence from the read models: as it is in English (a `Text` is its English sentence),
-    through the catalogue (`say`) in another language."""
-    return str(text) if current() == "en" else say(text)
-
-
 def _on(day_: Any) -> str:
     """A date in a sentence (``2026-12-01``; ``1. december 2026``)."""
     if isinstance(day_, str) and len(day_) == 10:
@@ -799,7 +793,7 @@ def risk_section(levels: dict[str, Count], rows: list[dict[str, Any]] | None = N
     body = "".join(
         f"<tr><td>{escape(r['case'])}</td><td>{escape(term('state', r['state']))}</td><td>{escape(r['mentor'] or '')}</td>"
         f'<td class=n>{r["score"]}</td><td class="{r["level"]}">{escape(term("level", r["level"]))}</td>'
-        f"<td>{escape('; '.join(_said(d) for d in r['details']))}</td><td>{escape('; '.join(_said(a) for a in r['actions']))}</td></tr>"
+        f"<td>{escape('; '.join(say(d) for d in r['details']))}</td><td>{escape('; '.join(say(a) for a in r['actions']))}</td></tr>"
         for r in listed
     )
     columns = (_("case"), _("state"), _("mentor"), _("score"), _("level"), _("why"), _("action"))
@@ -827,8 +821,7 @@ def fidelity_section(f: dict[str, Any], simulated: bool = False) -> str:
         maximum=1,
     )
     rows = [
-        [m["question"], _said(m["measure"]), shown(m["numerator"]), shown(m["denominator"]), pct(m["share"])]
-        for m in f["measures"]
+        [m["question"], say(m["measure"]), shown(m["numerator"]), shown(m["denominator"]), pct(m["share"])] for m in f["measures"]
     ]
     missing = "".join(f"<li>{escape(q)}</li>" for q in f["not_answerable"])
     return (
@@ -882,6 +875,6 @@ def page(title: str, as_of: dt.date, sections: Sequence[str], simulated: bool = 
             "Made from a simulated municipality (<code>brobyg simulate</code> or <code>brobyg demo</code>): "
             "no real young people, and figures that follow from how the simulator was built.") + "</p>" if simulated else "")
         + "".join(sections)
-        + f'<p class="muted">{escape(_said(NOTE))}</p>'
+        + f'<p class="muted">{escape(say(NOTE))}</p>'
         + "</body></html>"
     )  # fmt: skip
