@@ -197,6 +197,11 @@ class Simulation:
         self.p = params or Parameters()
         self.people: dict[str, Person] = {}
         self.refused = 0
+        # Each mentor's caseload as the mentor's stream counts it (one case per pathway naming the
+        # mentor), kept here from what the commands return: choosing a mentor then reads no mentor.
+        self.loads: dict[str, int] = {}
+        self.capacities: dict[str, int] = {}
+        self.mentor_of: dict[str, str] = {}  # case -> its mentor, for the pathways that have one
         weeks = max((today - self.start).days // 7, 1)
         # Mentors for the expected number of people mentored at once, about 16 each.
         mentored = pathways / weeks * 26
@@ -223,7 +228,8 @@ class Simulation:
         app = self.app
         with app.batch(flush_every) as batch:
             for m in self.mentors:
-                app.add_mentor(m, f"Mentor {m[-3:]}", self.kinds[m], 20, on=self.start)
+                mentor = app.add_mentor(m, f"Mentor {m[-3:]}", self.kinds[m], 20, on=self.start)
+                self.loads[m], self.capacities[m] = mentor.load, mentor.capacity
             for name, places in self.partnerships.items():
                 app.add_partnership(
                     name,
@@ -258,11 +264,26 @@ class Simulation:
 
     def attempt(self, command: Callable[..., Pathway], *args: object, **kwargs: object) -> bool:
         try:
-            command(*args, **kwargs)
+            p = command(*args, **kwargs)
         except Refused:
             self.refused += 1
             return False
+        self.follow_mentor(p)
         return True
+
+    def follow_mentor(self, p: Pathway) -> None:
+        """Keep the loads as the mentors' streams have them: every command that gives a pathway a
+        mentor, hands it over or releases it (R7) records the same change on the mentors' streams."""
+        before = self.mentor_of.get(p.case)
+        if p.mentor == before:
+            return
+        if before is not None:
+            self.loads[before] -= 1
+        if p.mentor is None:
+            del self.mentor_of[p.case]
+        else:
+            self.loads[p.mentor] += 1
+            self.mentor_of[p.case] = p.mentor
 
     # --- referral ----------------------------------------------------------------------------
 
@@ -398,13 +419,10 @@ class Simulation:
         self.attempt(self.app.assign, p.case, chosen, reason, on=on)
 
     def free_mentors(self) -> dict[str, int]:
-        """The mentors below their capacity, in order, with their loads (each loaded once)."""
-        free = {}
-        for m in self.mentors:
-            mentor = self.app.mentor(m)
-            if mentor.load < mentor.capacity:
-                free[m] = mentor.load
-        return free
+        """The mentors below their capacity, in order, with their loads (as `follow_mentor` keeps
+        them: loading every mentor for every assignment took a quarter of a large simulation)."""
+        capacities = self.capacities
+        return {m: load for m, load in self.loads.items() if load < capacities[m]}
 
     # --- what happens inside a state --------------------------------------------------------
 
