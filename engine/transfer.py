@@ -129,7 +129,7 @@ def check_log(app: CommandApplication, lines: Iterable[str], source_key: MasterK
                 raise TransferError(Text("{where}: an event after the claims; the file's lines are out of order", where=where))
             checker.event(where, record)
         else:
-            keys = ", ".join(sorted(record))
+            keys = ", ".join(k if k.isprintable() else repr(k) for k in sorted(record))  # one line, whatever the file holds
             raise TransferError(
                 Text("{where}: neither an event nor a claim (keys: {keys})", where=where, keys=keys)
                 if keys

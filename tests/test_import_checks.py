@@ -173,6 +173,7 @@ def test_a_transition_off_the_graph_is_refused(tmp_path: Path, export: list[str]
         (lambda ls: [ls[0], ls[1].replace('"version": 1', '"version": 1e400'), *ls[2:]], "is not a whole number"),
         (lambda ls: [ls[0], ls[1].replace('"version": 1', '"version": NaN'), *ls[2:]], "is not JSON"),
         (lambda ls: [*ls[:-2], '{"claim": "person:x"}\n', ls[-1]], "neither an event nor a claim"),
+        (lambda ls: [*ls[:-2], '{"claim": "person:x", "\\n": 1}\n', ls[-1]], "(keys: '\\n', claim)"),
         (lambda ls: [*ls[:-1], '{"claim": "person:x", "holder": "BQQQQQQ"}\n', ls[-1]], "no case in the file"),
         (lambda ls: [ls[0], ls[-2], *ls[1:-2], ls[-1]], "an event after the claims"),
         (lambda ls: [line for line in ls if '"claim": "person:' not in line], "its person claim is missing"),
