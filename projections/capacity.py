@@ -4,14 +4,15 @@ places; weeks with free places are intake gaps."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
 from brobyg.domain.terms import BRIDGING_STATES
 from brobyg.projections import facts
+from brobyg.projections.counts import bump
 from brobyg.projections.timeline import Timeline
 
 
@@ -52,28 +53,71 @@ def part(t: Timeline, on: dt.date) -> Part:
     return Part(t.partnership, tuple(sorted(occupied_weeks(t, on))))
 
 
+@dataclass
+class Tally:
+    """The parts of a group of pathways added up: per partnership, the young people who held a
+    place and each week's occupied places. Kept per month of referral for the settled pathways
+    (`projections.settled`); a part taken out again is subtracted."""
+
+    holding: dict[str | None, int] = field(default_factory=dict)
+    occupancy: dict[str | None, dict[dt.date, int]] = field(default_factory=dict)
+
+    def add(self, p: Part, by: int = 1) -> None:
+        if not p.weeks:
+            return
+        bump(self.holding, p.partnership, by)
+        weeks = self.occupancy.setdefault(p.partnership, {})
+        for week in p.weeks:
+            bump(weeks, week, by)
+        if not weeks:
+            del self.occupancy[p.partnership]
+
+    def merge(self, other: Tally) -> None:
+        for partnership, n in other.holding.items():
+            bump(self.holding, partnership, n)
+        for partnership, theirs in other.occupancy.items():
+            weeks = self.occupancy.setdefault(partnership, {})
+            for week, n in theirs.items():
+                bump(weeks, week, n)
+            if not weeks:
+                del self.occupancy[partnership]
+
+    def to_json(self) -> list[Any]:
+        return [
+            [partnership, self.holding.get(partnership, 0), [[w.isoformat(), n] for w, n in sorted(weeks.items())]]
+            for partnership, weeks in sorted(self.occupancy.items(), key=lambda item: item[0] or "")
+        ]
+
+    @classmethod
+    def from_json(cls, rows: list[Any]) -> Tally:
+        tally = cls()
+        for partnership, holders, weeks in rows:
+            tally.holding[partnership] = holders
+            tally.occupancy[partnership] = {dt.date.fromisoformat(w): n for w, n in weeks}
+        return tally
+
+
 def capacity(conn: sa.Connection, timelines: dict[str, Timeline], on: dt.date) -> list[dict[str, Any]]:
     """The report from the pathways' facts as of `on`."""
     return capacity_of(conn, [part(t, on) for t in timelines.values()], on)
 
 
-def capacity_of(conn: sa.Connection, parts: list[Part], on: dt.date) -> list[dict[str, Any]]:
-    """The report from each pathway's part as of `on`."""
-    occupancies: dict[str | None, Counter[dt.date]] = {}
-    holding: Counter[str | None] = Counter()  # the young people who held a place there in any week so far
+def capacity_of(conn: sa.Connection, parts: list[Part], on: dt.date, tallies: Iterable[Tally] = ()) -> list[dict[str, Any]]:
+    """The report from each pathway's part as of `on`, and from the tallies of pathways settled by then."""
+    held = Tally()
+    for tally in tallies:
+        held.merge(tally)
     for p in parts:
-        if p.weeks:
-            occupancies.setdefault(p.partnership, Counter()).update(p.weeks)
-            holding[p.partnership] += 1
+        held.add(p)
     rows = []
     query = sa.select(facts.partnerships).where(facts.partnerships.c.added_on <= on).order_by(facts.partnerships.c.partnership)
     for p in conn.execute(query):
-        occupancy = occupancies.get(p.partnership, Counter())
-        holders = holding[p.partnership]
+        occupancy = held.occupancy.get(p.partnership, {})
+        holders = held.holding.get(p.partnership, 0)
         weeks = []
         week = _monday(p.added_on)
         while week <= on:
-            used = occupancy[week]
+            used = occupancy.get(week, 0)
             iso = week.isocalendar()
             weeks.append(
                 {

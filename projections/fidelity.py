@@ -6,11 +6,13 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import itertools
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from brobyg.domain.terms import BASIC_COURSE, BRIDGING, BRIDGING_STATES, EDUCATION_STATES
 from brobyg.engine.text import N_
+from brobyg.projections.counts import bump
 from brobyg.projections.indicators import absence_followed_up, critical_absence_starts, request_answered_in_time
 from brobyg.projections.policy import Policy
 from brobyg.projections.timeline import Timeline
@@ -68,6 +70,36 @@ class Part:
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Part:
         return cls(**d)
+
+
+@dataclass
+class Tally:
+    """The parts of a group of pathways added up: each count's total, and how many young
+    people have any of it. Kept per month of referral for the settled pathways
+    (`projections.settled`); a part taken out again is subtracted."""
+
+    totals: dict[str, int] = field(default_factory=dict)
+    people: dict[str, int] = field(default_factory=dict)
+    agreed: int = 0  # in education with a cadence agreed
+
+    def add(self, p: Part, by: int = 1) -> None:
+        for name, value in vars(p).items():
+            bump(self.totals, name, int(value) * by)
+            bump(self.people, name, by if value else 0)
+        self.agreed += by if p.educated and p.cadence_agreed else 0
+
+    def merge(self, other: Tally) -> None:
+        for mine, theirs in ((self.totals, other.totals), (self.people, other.people)):
+            for name, n in theirs.items():
+                bump(mine, name, n)
+        self.agreed += other.agreed
+
+    def to_json(self) -> dict[str, Any]:
+        return {"totals": self.totals, "people": self.people, "agreed": self.agreed}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Tally:
+        return cls(dict(d["totals"]), dict(d["people"]), d["agreed"])
 
 
 def part(t: Timeline, on: dt.date, policy: Policy) -> Part:
@@ -133,18 +165,25 @@ def fidelity(timelines: dict[str, Timeline], on: dt.date, policy: Policy, capaci
     return fidelity_of([part(t, on, policy) for t in timelines.values()], on, capacity_rows)
 
 
-def fidelity_of(parts: list[Part], on: dt.date, capacity_rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """The report from each pathway's part as of `on`."""
+def fidelity_of(
+    parts: list[Part], on: dt.date, capacity_rows: list[dict[str, Any]], tallies: Iterable[Tally] = ()
+) -> dict[str, Any]:
+    """The report from each pathway's part as of `on`, and from the tallies of pathways settled by then."""
+    tally = Tally()
+    for other in tallies:
+        tally.merge(other)
+    for p in parts:
+        tally.add(p)
 
     def total(name: str) -> int:
-        return sum(getattr(p, name) for p in parts)
+        return tally.totals.get(name, 0)
 
     def people(name: str) -> int:  # the young people with any of it
-        return sum(1 for p in parts if getattr(p, name))
+        return tally.people.get(name, 0)
 
     bridged = people("bridged")
     educated = people("educated")
-    agreed = sum(1 for p in parts if p.educated and p.cadence_agreed)
+    agreed = tally.agreed
 
     # Occupancy against committed places, over every partnership week so far.
     occupied = sum(w["occupied"] for row in capacity_rows for w in row["by_week"])

@@ -7,10 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
-import statistics
-from collections import Counter, defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from brobyg.domain.terms import (
@@ -28,6 +27,7 @@ from brobyg.domain.terms import (
     WITHDRAWN,
 )
 from brobyg.engine.text import N_
+from brobyg.projections.counts import bump
 
 if TYPE_CHECKING:  # the command line imports this module's labels: no SQLAlchemy for --help
     from brobyg.projections.timeline import Timeline
@@ -111,18 +111,18 @@ def horizon_hits(t: Timeline) -> dict[str, list[str]]:
     }
 
 
-def horizons(parts: list[Part], on: dt.date) -> dict[str, Any]:
-    """Each horizon: the pathways referred at least that long before `on`, each seen exactly that
-    long after its referral, and per figure the share (`here`) with its interval beside the
-    evaluation's. Counts (`hits`) are kept for publishing (`projections.small_numbers`)."""
+def horizons(total: Tally) -> dict[str, Any]:
+    """Each horizon: the pathways referred at least that long before the report's day, each seen
+    exactly that long after its referral, and per figure the share (`here`) with its interval
+    beside the evaluation's. Counts (`hits`) are kept for publishing (`projections.small_numbers`)."""
     found: dict[str, Any] = {}
     for key, (days, figures) in HORIZONS.items():
-        seen = [p for p in parts if p.referred_on + dt.timedelta(days=days) <= on]
+        seen = total.seen.get(key, 0)
         shown = {}
         for f in figures:
-            hits = sum(1 for p in seen if f.name in p.hits[key])
-            low, high = wilson(hits, len(seen)) if seen else (None, None)
-            here = round(hits / len(seen), 4) if seen else None
+            hits = total.hits.get(key, {}).get(f.name, 0)
+            low, high = wilson(hits, seen) if seen else (None, None)
+            here = round(hits / seen, 4) if seen else None
             shown[f.name] = {
                 "here": here,
                 "low": low,
@@ -131,7 +131,7 @@ def horizons(parts: list[Part], on: dt.date) -> dict[str, Any]:
                 "comparison": f.comparison,
                 "hits": hits,
             }
-        found[key] = {"days": days, "pathways": len(seen), "figures": shown}
+        found[key] = {"days": days, "pathways": seen, "figures": shown}
     return found
 
 
@@ -227,15 +227,105 @@ def part(t: Timeline, on: dt.date) -> Part:
     return Part(t.stream, t.referred_on, reached, shown[-1].state if shown else None, stays, horizon_hits(t))
 
 
-def _figures(group: list[Part], on: dt.date) -> dict[str, Any]:
-    n = len(group)
-    finals = Counter(s.final for s in group)
-    counts = {stage: sum(state in s.reached for s in group) for stage, state in FUNNEL}
+@dataclass
+class Tally:
+    """What the report counts of a group of pathways: their parts added up. Kept per month of
+    referral for the settled pathways (`projections.settled`), so a report reads one row per
+    month, not one per pathway; a part taken out again (a settled pathway touched after) is
+    subtracted."""
+
+    pathways: int = 0
+    active: int = 0  # not ended
+    finals: dict[str, int] = field(default_factory=dict)  # the ended, per outcome state
+    reached: dict[str, int] = field(default_factory=dict)  # per state, the pathways that entered it
+    seen: dict[str, int] = field(default_factory=dict)  # per horizon, the pathways seen on its day
+    hits: dict[str, dict[str, int]] = field(default_factory=dict)  # per horizon and figure
+    stays: dict[str, dict[int, int]] = field(default_factory=dict)  # per state, ended stays by length in days
+    stayers: dict[str, int] = field(default_factory=dict)  # per state, the pathways with an ended stay in it
+    last_referred: dt.date | None = None  # the latest referral: whether the group is still running
+
+    def add(self, p: Part, on: dt.date | None, by: int = 1) -> None:
+        """Count a part (`by=-1`: take it out). A horizon counts it once its day has passed by
+        `on`; with `on` None, on every horizon (settled tallies: `seen_by` decides later)."""
+        self.pathways += by
+        if p.final in OUTCOME_STATES:
+            bump(self.finals, p.final, by)
+        else:
+            self.active += by
+        for state in p.reached:
+            bump(self.reached, state, by)
+        for key, (days, _figures) in HORIZONS.items():
+            if on is None or p.referred_on + dt.timedelta(days=days) <= on:
+                bump(self.seen, key, by)
+                for name in p.hits[key]:
+                    bump(self.hits.setdefault(key, {}), name, by)
+                if key in self.hits and not self.hits[key]:
+                    del self.hits[key]
+        for state, length in p.stays:
+            bump(self.stays.setdefault(state, {}), length, by)
+            if not self.stays[state]:
+                del self.stays[state]
+        for state in {state for state, _length in p.stays}:
+            bump(self.stayers, state, by)
+        if by > 0 and (self.last_referred is None or p.referred_on > self.last_referred):
+            self.last_referred = p.referred_on
+
+    def merge(self, other: Tally) -> None:
+        self.pathways += other.pathways
+        self.active += other.active
+        for mine, theirs in ((self.finals, other.finals), (self.reached, other.reached), (self.seen, other.seen)):
+            for key, n in theirs.items():
+                bump(mine, key, n)
+        for key, figures in other.hits.items():
+            for name, n in figures.items():
+                bump(self.hits.setdefault(key, {}), name, n)
+        for state, lengths in other.stays.items():
+            for length, n in lengths.items():
+                bump(self.stays.setdefault(state, {}), length, n)
+        for state, n in other.stayers.items():
+            bump(self.stayers, state, n)
+        self.hits = {key: figures for key, figures in self.hits.items() if figures}
+        self.stays = {state: lengths for state, lengths in self.stays.items() if lengths}
+        if other.last_referred and (self.last_referred is None or other.last_referred > self.last_referred):
+            self.last_referred = other.last_referred
+
+    def seen_by(self, first: dt.date, last: dt.date, on: dt.date) -> Tally | None:
+        """A settled tally of pathways referred from `first` to `last`, as a report on `on`
+        counts it: each horizon whose day has passed for all of them counts them, one whose day
+        has passed for none leaves them out; None when a horizon's day falls between (those
+        pathways are then counted one by one)."""
+        shown = Tally(**{**vars(self), "seen": {}, "hits": {}, "last_referred": last})
+        for key, (days, _figures) in HORIZONS.items():
+            if last + dt.timedelta(days=days) <= on:
+                shown.seen[key] = self.seen.get(key, 0)
+                shown.hits[key] = self.hits.get(key, {})
+            elif first + dt.timedelta(days=days) <= on:
+                return None
+        return shown
+
+    def running(self, on: dt.date) -> bool:
+        """Any pathway active, or not yet seen four years after its referral."""
+        return self.active > 0 or (self.last_referred is not None and (on - self.last_referred).days < STILL_RUNNING_DAYS)
+
+    def to_json(self) -> dict[str, Any]:
+        found = {k: v for k, v in vars(self).items() if k != "last_referred"}
+        found["stays"] = {state: sorted(lengths.items()) for state, lengths in self.stays.items()}
+        return found
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Tally:
+        stays = {state: {int(length): n for length, n in lengths} for state, lengths in d["stays"].items()}
+        return cls(**{**d, "stays": stays})
+
+
+def _figures(group: Tally, on: dt.date) -> dict[str, Any]:
+    n = group.pathways
+    counts = {stage: group.reached.get(state, 0) for stage, state in FUNNEL}
     counts |= {
-        "employed": finals[EMPLOYED],
-        "dropped_out": finals[DROPPED_OUT],
-        "withdrawn": finals[WITHDRAWN],
-        "active": n - sum(finals[state] for state in OUTCOME_STATES),
+        "employed": group.finals.get(EMPLOYED, 0),
+        "dropped_out": group.finals.get(DROPPED_OUT, 0),
+        "withdrawn": group.finals.get(WITHDRAWN, 0),
+        "active": group.active,
     }
 
     def share(k: int) -> float:
@@ -247,7 +337,7 @@ def _figures(group: list[Part], on: dt.date) -> dict[str, Any]:
 
     return {
         "pathways": n,
-        "still_running": any(s.running(on) for s in group),
+        "still_running": group.running(on),
         **{name: share(counts[k]) for name, k in SHARE_OF.items()},
         "intervals": {name: interval(counts[k]) for name, k in SHARE_OF.items()},
         "funnel": counts,
@@ -259,47 +349,69 @@ def outcomes(timelines: dict[str, Timeline], on: dt.date, cohort: str = "quarter
     return outcomes_of([part(t, on) for t in timelines.values()], on, cohort)
 
 
-def outcomes_of(parts: list[Part], on: dt.date, cohort: str = "quarter") -> dict[str, Any]:
-    """The report from each pathway's part as of `on`."""
-    groups: dict[str, list[Part]] = defaultdict(list)
+def outcomes_of(
+    parts: list[Part], on: dt.date, cohort: str = "quarter", tallies: Iterable[tuple[dt.date, Tally]] = ()
+) -> dict[str, Any]:
+    """The report from each pathway's part as of `on`, and from the tallies of pathways settled
+    by then (each with the day its pathways were first referred on, as `Tally.seen_by` gave it)."""
+    groups: dict[str, Tally] = defaultdict(Tally)
+    for first, tally in tallies:
+        groups[cohort_of(first, cohort)].merge(tally)
     for p in parts:
-        groups[cohort_of(p.referred_on, cohort)].append(p)
+        groups[cohort_of(p.referred_on, cohort)].add(p, on)
+    total = Tally()
+    for group in groups.values():
+        total.merge(group)
     return {
         "as_of": on,
         "cohort": cohort,
-        "horizons": horizons(parts, on),
-        "overall": _figures(parts, on),
+        "horizons": horizons(total),
+        "overall": _figures(total, on),
         "cohorts": [{"cohort": key, **_figures(groups[key], on)} for key in sorted(groups)],
         "benchmark": BENCHMARK,
-        "time_in_state": _time_in_state(parts, cohort),
-        "time_in_state_overall": _time_in_state(parts, None),
+        "time_in_state": _time_in_state(groups),
+        "time_in_state_overall": _time_in_state({"all": total}),
     }
 
 
-def percentile(values: list[int], q: float) -> float:
-    """Nearest-rank percentile: the smallest value with at least q of the values at or below it."""
-    ordered = sorted(values)
-    return float(ordered[max(math.ceil(q * len(ordered)) - 1, 0)])
+def percentile(lengths: dict[int, int], q: float) -> float:
+    """Nearest-rank percentile of counted values: the smallest value with at least q of the
+    values at or below it."""
+    rank = max(math.ceil(q * sum(lengths.values())), 1)
+    for value, n in sorted(lengths.items()):
+        rank -= n
+        if rank <= 0:
+            return float(value)
+    raise ValueError("no values")
 
 
-def _time_in_state(parts: list[Part], cohort: str | None) -> list[dict[str, Any]]:
+def median(lengths: dict[int, int]) -> float:
+    """The median of counted values (the mean of the middle two of an even number)."""
+    n = sum(lengths.values())
+    ordered = sorted(lengths.items())
+
+    def nth(i: int) -> int:  # the i-th smallest value, from 0
+        for value, count in ordered:
+            if i < count:
+                return value
+            i -= count
+        raise IndexError(i)
+
+    return float(nth(n // 2)) if n % 2 else (nth(n // 2 - 1) + nth(n // 2)) / 2
+
+
+def _time_in_state(groups: dict[str, Tally]) -> list[dict[str, Any]]:
     """Median and 90th percentile of the days spent in each state, over stays that have ended
     (per cohort, or over all pathways), and how many young people (`pathways`) made those stays."""
-    days: dict[tuple[str, str], list[int]] = defaultdict(list)
-    people: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for s in parts:
-        key = cohort_of(s.referred_on, cohort) if cohort else "all"
-        for state, length in s.stays:
-            days[(key, state)].append(length)
-            people[(key, state)].add(s.stream)
     return [
         {
             "cohort": key,
             "state": state,
-            "stays": len(values),
-            "pathways": len(people[(key, state)]),
-            "median_days": float(statistics.median(values)),
-            "p90_days": percentile(values, 0.9),
+            "stays": sum(lengths.values()),
+            "pathways": groups[key].stayers[state],
+            "median_days": median(lengths),
+            "p90_days": percentile(lengths, 0.9),
         }
-        for (key, state), values in sorted(days.items())
+        for key in sorted(groups)
+        for state, lengths in sorted(groups[key].stays.items())
     ]

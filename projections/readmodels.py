@@ -204,29 +204,34 @@ class ReadModels:
     def outcomes(self, on: dt.date, cohort: str = "quarter") -> dict[str, Any]:
         self.catch_up()
         with self.engine.connect() as conn:
-            return outcomes.outcomes_of(self._parts(conn, on, "outcomes"), on, cohort)
+            tallies, parts = self._parts(conn, on, "outcomes")
+            return outcomes.outcomes_of(parts, on, cohort, tallies)
 
     def capacity(self, on: dt.date) -> list[dict[str, Any]]:
         self.catch_up()
         with self.engine.connect() as conn:
-            return capacity.capacity_of(conn, self._parts(conn, on, "capacity"), on)
+            tallies, parts = self._parts(conn, on, "capacity")
+            return capacity.capacity_of(conn, parts, on, (tally for _first, tally in tallies))
 
     def fidelity(self, on: dt.date) -> dict[str, Any]:
         self.catch_up()
         with self.engine.connect() as conn:
-            occupancy = capacity.capacity_of(conn, self._parts(conn, on, "capacity"), on)
-            return fidelity.fidelity_of(self._parts(conn, on, "fidelity"), on, occupancy)
+            tallies, parts = self._parts(conn, on, "capacity")
+            occupancy = capacity.capacity_of(conn, parts, on, (tally for _first, tally in tallies))
+            tallies, parts = self._parts(conn, on, "fidelity")
+            return fidelity.fidelity_of(parts, on, occupancy, (tally for _first, tally in tallies))
 
-    def _parts(self, conn: sa.Connection, on: dt.date, report: str) -> list[Any]:
-        """Each pathway's part of a report as of `on`: kept for the pathways settled by then
-        (`projections.settled`), worked out from the facts for the others."""
-        stored, others = settled.parts(conn, on, report, self.policy)
-        found = [settled.PARTS[report].from_json(row) for row in stored]
-        if others:
+    def _parts(self, conn: sa.Connection, on: dt.date, report: str) -> tuple[list[tuple[dt.date, Any]], list[Any]]:
+        """A report as of `on` in pieces: the tallies of the months settled by then and each other
+        pathway's part, kept for the pathways settled by then (`projections.settled`), worked out
+        from the facts for the others."""
+        found = settled.gathered(conn, on, report, self.policy)
+        parts = [settled.PARTS[report].from_json(row) for row in found.stored]
+        if found.others:
             needs = ["transitions"] if report in ("outcomes", "capacity") else list(FACTS)
-            for t in load_timelines(conn, on, others, parts=needs).values():
-                found.append(settled.part(report, t, on, self.policy))
-        return found
+            for t in load_timelines(conn, on, found.others, parts=needs).values():
+                parts.append(settled.part(report, t, on, self.policy))
+        return found.tallies, parts
 
     def past_retention(self, on: dt.date) -> list[dict[str, Any]]:
         """The pathways whose person's data is due for erasure on `on` (`projections.retention`)."""

@@ -12,6 +12,15 @@ A part holds from `settles_on` on: the pathway's last fact (an absence's last sc
 margin beyond every window a report looks through. Parts depend on the policy's numbers: each
 row names the policy it was worked out with, and a report under another policy works them out
 again from the facts.
+
+The parts are also added up per month of referral (`rm_tallies`: each report's `Tally`), so a
+report reads one row per month for the months whose pathways have all settled by its day, not
+one per pathway: a report as of today reads the tallies of every month but the last few years',
+and those few years one pathway at a time, however long the history. A pathway not settled is
+listed in `rm_unsettled`, so the ones still active in a tallied month are found without reading
+the month. A tally is changed by adding the parts that settle and subtracting those taken out,
+and checked against the number of parts it should hold; where they differ (or some part of the
+month was worked out under other numbers) it is added up again from the month's parts.
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,10 +49,31 @@ settled = sa.Table(
     "rm_settled",
     metadata,
     sa.Column("stream", sa.String(32), primary_key=True),
+    sa.Column("referred_on", sa.Date, nullable=False, index=True),
     sa.Column("settles_on", sa.Date, nullable=False, index=True),
     sa.Column("policy", sa.String(16), nullable=False),
     # Each report's part as JSON (`Part.to_json`), read one column at a time.
     *(sa.Column(report, sa.Text, nullable=False) for report in REPORTS),
+)
+# Per policy and month of referral ("2021-03"), the settled parts added up: how many, the first
+# and last referral among them and the last day one of them settles; each report's `Tally` as JSON.
+tallies = sa.Table(
+    "rm_tallies",
+    metadata,
+    sa.Column("policy", sa.String(16), primary_key=True),
+    sa.Column("month", sa.String(7), primary_key=True),
+    sa.Column("pathways", sa.Integer, nullable=False),
+    sa.Column("first_referred", sa.Date, nullable=False),
+    sa.Column("last_referred", sa.Date, nullable=False),
+    sa.Column("last_settles", sa.Date, nullable=False),
+    *(sa.Column(report, sa.Text, nullable=False) for report in REPORTS),
+)
+# The pathways with no settled part: active (or not yet ended) ones.
+unsettled = sa.Table(
+    "rm_unsettled",
+    metadata,
+    sa.Column("stream", sa.String(32), primary_key=True),
+    sa.Column("referred_on", sa.Date, nullable=False, index=True),
 )
 
 
@@ -64,10 +95,11 @@ def settles_on(t: Timeline) -> dt.date:
 
 
 class Settled:
-    """The read model: one row per ended pathway, with its part of each report."""
+    """The read model: one row per ended pathway, with its part of each report; the parts added
+    up per month of referral; and the pathways not settled."""
 
     name = "settled"
-    tables = (settled,)
+    tables = (settled, tallies, unsettled)
 
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
@@ -82,26 +114,98 @@ class Settled:
             self.touched.add(event.originator_id.hex)
 
     def flush(self, conn: sa.Connection) -> None:
-        """Work out the parts of the touched pathways that have ended (after the facts' flush)."""
+        """Work out the parts of the touched pathways that have ended (after the facts' flush),
+        and change the months' tallies by what came and went."""
         touched = sorted(self.touched)
         self.discard()
+        changes: dict[str, dict[str, Any]] = {}  # per month, each report's tally of what changed
         for start in range(0, len(touched), 500):  # bounded IN lists on both databases
             chunk = touched[start : start + 500]
+            for row in conn.execute(sa.select(settled).where(settled.c.stream.in_(chunk))).mappings():
+                if row["policy"] == self.fingerprint:
+                    parts = {report: PARTS[report].from_json(json.loads(row[report])) for report in REPORTS}
+                    _count(changes, row["referred_on"], parts, -1)
             conn.execute(settled.delete().where(settled.c.stream.in_(chunk)))
+            conn.execute(unsettled.delete().where(unsettled.c.stream.in_(chunk)))
             ended = _ended(conn, chunk)
             if ended:
-                timelines = load_timelines(conn, dt.date.max, ended)
-                conn.execute(settled.insert(), [self._row(t) for t in timelines.values()])
+                rows = []
+                for t in load_timelines(conn, dt.date.max, ended).values():
+                    on = settles_on(t)
+                    parts = {report: part(report, t, on, self.policy) for report in REPORTS}
+                    rows.append(
+                        {"stream": t.stream, "referred_on": t.referred_on, "settles_on": on, "policy": self.fingerprint}
+                        | {report: _json(p.to_json()) for report, p in parts.items()}
+                    )
+                    _count(changes, t.referred_on, parts, +1)
+                conn.execute(settled.insert(), rows)
+            p = facts.pathways
+            still = sa.select(p.c.stream, p.c.referred_on).where(p.c.stream.in_(sorted(set(chunk) - set(ended))))
+            conn.execute(sa.insert(unsettled).from_select(["stream", "referred_on"], still))
+        for month in sorted(changes):
+            self._fold(conn, month, changes[month])
 
-    def _row(self, t: Timeline) -> dict[str, Any]:
-        on = settles_on(t)
-        parts = {report: part(report, t, on, self.policy) for report in REPORTS}
-        return {
-            "stream": t.stream,
-            "settles_on": on,
+    def _fold(self, conn: sa.Connection, month: str, change: dict[str, Any]) -> None:
+        """The month's tallies with the change made, checked against its settled parts."""
+        first, last = _month_range(month)
+        s, key = settled, sa.and_(tallies.c.policy == self.fingerprint, tallies.c.month == month)
+        in_month = s.c.referred_on.between(first, last)
+        mine = s.c.policy == self.fingerprint
+        counted = sa.select(
+            sa.func.count(),
+            sa.func.min(s.c.referred_on),
+            sa.func.max(s.c.referred_on),
+            sa.func.max(s.c.settles_on),
+            sa.func.count().filter(s.c.policy != self.fingerprint),
+        ).where(in_month)
+        pathways, first_referred, last_referred, last_settles, others = conn.execute(counted).one()
+        kept = conn.execute(sa.select(tallies).where(key)).mappings().first()
+        conn.execute(tallies.delete().where(key))
+        if not pathways or others:
+            return  # nothing settled; or parts under other numbers, not to be mixed in
+        if kept is not None and kept["pathways"] + change["outcomes"].pathways == pathways:
+            found = {report: TALLIES[report].from_json(json.loads(kept[report])) for report in REPORTS}
+            for report in REPORTS:
+                found[report].merge(change[report])
+        else:  # no tally yet, or it would not add up: from the month's parts
+            found = {report: TALLIES[report]() for report in REPORTS}
+            for row in conn.execute(sa.select(s).where(in_month, mine)).mappings():
+                parts = {report: PARTS[report].from_json(json.loads(row[report])) for report in REPORTS}
+                _add(found, parts, +1)
+        row = {
             "policy": self.fingerprint,
-            **{report: json.dumps(p.to_json(), sort_keys=True, separators=(",", ":")) for report, p in parts.items()},
+            "month": month,
+            "pathways": pathways,
+            "first_referred": first_referred,
+            "last_referred": last_referred,
+            "last_settles": last_settles,
         }
+        conn.execute(tallies.insert(), [row | {report: _json(found[report].to_json()) for report in REPORTS}])
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def _month_of(day: dt.date) -> str:
+    return f"{day.year}-{day.month:02d}"
+
+
+def _month_range(month: str) -> tuple[dt.date, dt.date]:
+    first = dt.date.fromisoformat(f"{month}-01")
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    return first, following - dt.timedelta(days=1)
+
+
+def _add(found: dict[str, Any], parts: dict[str, Any], by: int) -> None:
+    found["outcomes"].add(parts["outcomes"], None, by)  # every horizon: `Tally.seen_by` decides on the day
+    found["capacity"].add(parts["capacity"], by)
+    found["fidelity"].add(parts["fidelity"], by)
+
+
+def _count(changes: dict[str, dict[str, Any]], referred_on: dt.date, parts: dict[str, Any], by: int) -> None:
+    month = changes.setdefault(_month_of(referred_on), {report: TALLIES[report]() for report in REPORTS})
+    _add(month, parts, by)
 
 
 def _ended(conn: sa.Connection, streams: list[str]) -> list[str]:
@@ -114,22 +218,63 @@ def _ended(conn: sa.Connection, streams: list[str]) -> list[str]:
     return list(conn.execute(query.where(t.c.state.in_(OUTCOME_STATES))).scalars())
 
 
-def parts(conn: sa.Connection, on: dt.date, report: str, policy: Policy) -> tuple[list[dict[str, Any]], list[str]]:
-    """The stored parts (as JSON) of the pathways settled by `on` under this policy, and the
-    streams of every other pathway referred by `on`, to be worked out from their facts."""
+@dataclass
+class Gathered:
+    """What a report as of a day is made of: the tallies of the months settled by then (each with
+    the day its first pathway was referred), the kept parts (as JSON) of the other settled
+    pathways, and the streams of every other pathway referred by then, to be worked out from
+    their facts."""
+
+    tallies: list[tuple[dt.date, Any]]
+    stored: list[dict[str, Any]]
+    others: list[str]
+
+
+def gathered(conn: sa.Connection, on: dt.date, report: str, policy: Policy) -> Gathered:
+    """A report's tallies, kept parts and the pathways to work out, as of `on` under this policy."""
+    mine = fingerprint(policy)
+    found = Gathered([], [], [])
+    months = []
+    query = sa.select(tallies.c.month, tallies.c.first_referred, tallies.c.last_referred, tallies.c[report]).where(
+        tallies.c.policy == mine, tallies.c.last_settles <= on
+    )
+    for month, first, last, kept in conn.execute(query).all():
+        tally = TALLIES[report].from_json(json.loads(kept))
+        if report == "outcomes":
+            tally = tally.seen_by(first, last, on)
+            if tally is None:
+                continue  # a horizon's day falls within the month: its pathways one by one
+        found.tallies.append((first, tally))
+        months.append(_month_range(month))
     p, s = facts.pathways, settled
-    joined = p.outerjoin(s, sa.and_(s.c.stream == p.c.stream, s.c.settles_on <= on, s.c.policy == fingerprint(policy)))
-    query = sa.select(p.c.stream, s.c[report]).select_from(joined).where(p.c.referred_on <= on)
-    stored, others = [], []
-    for stream, part in conn.execute(query).all():
-        if part is None:
-            others.append(stream)
+    tallied = sa.or_(*(p.c.referred_on.between(a, b) for a, b in _joined(months))) if months else sa.false()
+    joined = p.outerjoin(s, sa.and_(s.c.stream == p.c.stream, s.c.settles_on <= on, s.c.policy == mine))
+    query = sa.select(p.c.stream, s.c[report]).select_from(joined).where(p.c.referred_on <= on, sa.not_(tallied))
+    for stream, kept in conn.execute(query).all():
+        if kept is None:
+            found.others.append(stream)
         else:
-            stored.append(json.loads(part))
-    return stored, others
+            found.stored.append(json.loads(kept))
+    if months:  # in the tallied months, the pathways not settled
+        u = unsettled
+        within = sa.or_(*(u.c.referred_on.between(a, b) for a, b in _joined(months)))
+        found.others += conn.execute(sa.select(u.c.stream).where(within, u.c.referred_on <= on)).scalars()
+    return found
+
+
+def _joined(months: list[tuple[dt.date, dt.date]]) -> list[tuple[dt.date, dt.date]]:
+    """Months that follow one another as one range each: a short condition for many months."""
+    ranges: list[tuple[dt.date, dt.date]] = []
+    for first, last in sorted(months):
+        if ranges and ranges[-1][1] + dt.timedelta(days=1) == first:
+            ranges[-1] = (ranges[-1][0], last)
+        else:
+            ranges.append((first, last))
+    return ranges
 
 
 PARTS: dict[str, Any] = {"outcomes": outcomes.Part, "capacity": capacity.Part, "fidelity": fidelity.Part}
+TALLIES: dict[str, Any] = {"outcomes": outcomes.Tally, "capacity": capacity.Tally, "fidelity": fidelity.Tally}
 
 
 def part(report: str, t: Timeline, on: dt.date, policy: Policy) -> Any:

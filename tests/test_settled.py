@@ -11,35 +11,94 @@ import sqlalchemy as sa
 from brobyg.domain.application import Brobyg
 from brobyg.engine.clock import Clock
 from brobyg.engine.store import parse_store_url
-from brobyg.projections import capacity, fidelity, outcomes, settled
+from brobyg.projections import capacity, facts, fidelity, outcomes, settled
 from brobyg.projections.policy import DEFAULT, load_policy
 from brobyg.projections.readmodels import ReadModels
 from brobyg.projections.timeline import load_timelines
 from brobyg.simulator.simulate import Simulation
-from tests.helpers import TODAY
+from tests.helpers import TODAY, assert_rebuild_changes_nothing
+
+D = dt.date
 
 
-def test_reports_from_kept_parts_equal_reports_from_the_facts(db_url: str) -> None:
+def _simulated(db_url: str) -> tuple[Brobyg, ReadModels]:
     app = Brobyg(parse_store_url(db_url), Clock(TODAY, simulated=True), "simulator", seed=3)
     Simulation(app, 400, 3, TODAY.replace(year=TODAY.year - 6), TODAY).run()
     rm = ReadModels(app)
     rm.catch_up()
+    return app, rm
+
+
+def _assert_reports_equal_the_facts(rm: ReadModels, on: dt.date) -> None:
+    with rm.engine.connect() as conn:
+        timelines = load_timelines(conn, on)
+        occupancy = capacity.capacity(conn, timelines, on)
+        for cohort in outcomes.COHORTS:
+            assert rm.outcomes(on, cohort) == outcomes.outcomes(timelines, on, cohort), (on, cohort)
+        assert rm.capacity(on) == occupancy
+        assert rm.fidelity(on) == fidelity.fidelity(timelines, on, rm.policy, occupancy)
+        found = settled.gathered(conn, on, "outcomes", rm.policy)  # every pathway referred by then counted once
+        assert sum(t.pathways for _first, t in found.tallies) + len(found.stored) + len(found.others) == len(timelines)
+
+
+def test_reports_from_tallies_and_kept_parts_equal_reports_from_the_facts(db_url: str) -> None:
+    app, rm = _simulated(db_url)
     with rm.engine.connect() as conn:
         kept = conn.execute(sa.select(sa.func.count()).select_from(settled.settled)).scalar()
         assert kept is not None and kept > 150  # most of six years' pathways have ended
-
-        # Today, a year ago, and before most of them ended: kept parts are used only once settled.
-        for on in (TODAY, TODAY - dt.timedelta(days=365), TODAY - dt.timedelta(days=4 * 365)):
-            timelines = load_timelines(conn, on)
-            occupancy = capacity.capacity(conn, timelines, on)
-            assert rm.outcomes(on, "quarter") == outcomes.outcomes(timelines, on, "quarter")
-            assert rm.capacity(on) == occupancy
-            assert rm.fidelity(on) == fidelity.fidelity(timelines, on, rm.policy, occupancy)
-            stored, others = settled.parts(conn, on, "outcomes", rm.policy)
-            assert len(stored) + len(others) == len(timelines)
-        # Ended within the margin (60 days): kept, but worked out from the facts until it has passed.
+        # Today the months whose pathways have all settled are read as one tally each.
+        found = settled.gathered(conn, TODAY, "outcomes", rm.policy)
+        assert len(found.tallies) > 12 and sum(t.pathways for _first, t in found.tallies) > 100
+        # Every pathway settled by today is read as kept (tallied or one by one), none from its
+        # facts; one that ended within the margin (60 days) is worked out from them until it has passed.
         recent = conn.execute(sa.select(sa.func.count()).where(settled.settled.c.settles_on > TODAY)).scalar()
-        assert len(settled.parts(conn, TODAY, "outcomes", rm.policy)[0]) == kept - recent
+        assert recent and sum(t.pathways for _first, t in found.tallies) + len(found.stored) == kept - recent
+
+    # Today, a year ago, before most of them ended, and days on which a horizon's day falls
+    # inside a tallied month (its pathways are then counted one by one).
+    for on in (TODAY, TODAY - dt.timedelta(days=365), TODAY - dt.timedelta(days=4 * 365), D(2026, 3, 17), D(2025, 7, 1)):
+        _assert_reports_equal_the_facts(rm, on)
+    app.close()
+
+
+def test_a_settled_pathway_corrected_leaves_its_tally_and_a_rebuild_agrees(db_url: str) -> None:
+    app, rm = _simulated(db_url)
+    t, p = facts.transitions, facts.pathways
+    with rm.engine.connect() as conn:
+        found = settled.gathered(conn, TODAY, "outcomes", rm.policy)
+        first = min(first for first, _t in found.tallies)
+        # An early pathway that dropped out: its drop-out is its latest transition.
+        latest = sa.select(t.c.stream, sa.func.max(t.c.seq).label("seq")).group_by(t.c.stream).subquery()
+        query = (
+            sa.select(p.c.case, t.c.seq, p.c.referred_on)
+            .join(latest, sa.and_(t.c.stream == latest.c.stream, t.c.seq == latest.c.seq))
+            .join(p, p.c.stream == t.c.stream)
+            .where(t.c.state == "dropped_out", p.c.referred_on <= first + dt.timedelta(days=90))
+            .order_by(p.c.referred_on)
+        )
+        case, no, referred_on = conn.execute(query).first()
+        month = f"{referred_on.year}-{referred_on.month:02d}"
+        before = conn.execute(sa.select(settled.tallies.c.pathways).where(settled.tallies.c.month == month)).scalar_one()
+
+    corrector = Brobyg(parse_store_url(db_url), Clock(TODAY), "coordinator", seed=3)
+    corrector.void(case, no, "another young person's drop-out")
+    rm.catch_up()
+    with rm.engine.connect() as conn:
+        now = conn.execute(sa.select(settled.tallies.c.pathways).where(settled.tallies.c.month == month)).scalar()
+        assert (now or 0) == before - 1  # out of its month's tally (a month with none left has no row)
+        assert conn.execute(
+            sa.select(settled.unsettled.c.stream).where(settled.unsettled.c.stream == p.c.stream, p.c.case == case)
+        ).scalar()
+    _assert_reports_equal_the_facts(rm, TODAY)
+    assert_rebuild_changes_nothing(rm)
+
+    corrector.drop_out(case, "moved away", on=TODAY)  # it ends again, today: settled after the margin
+    rm.catch_up()
+    _assert_reports_equal_the_facts(rm, TODAY)
+    _assert_reports_equal_the_facts(rm, TODAY + dt.timedelta(days=400))
+    assert_rebuild_changes_nothing(rm)
+    corrector.close()
+    app.close()
 
 
 def test_parts_kept_under_another_policy_are_worked_out_again(app: Brobyg, tmp_path: Path) -> None:
@@ -49,8 +108,8 @@ def test_parts_kept_under_another_policy_are_worked_out_again(app: Brobyg, tmp_p
     stricter.write_text(Path(DEFAULT).read_text().replace("request_answer_days = 1", "request_answer_days = 0"))
     other = ReadModels(app, load_policy(stricter))
     with other.engine.connect() as conn:
-        stored, others = settled.parts(conn, TODAY, "fidelity", other.policy)
-        assert stored == [] and others  # nothing kept under these numbers
+        found = settled.gathered(conn, TODAY, "fidelity", other.policy)
+        assert found.tallies == [] and found.stored == [] and found.others  # nothing kept under these numbers
         timelines = load_timelines(conn, TODAY)
         occupancy = capacity.capacity(conn, timelines, TODAY)
     assert other.fidelity(TODAY) == fidelity.fidelity(timelines, TODAY, other.policy, occupancy)
