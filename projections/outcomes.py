@@ -102,12 +102,13 @@ def wilson(hits: int, of: int, z: float = 1.959964) -> tuple[float, float]:
     return round(max(centre - half, 0.0), 4), round(min(centre + half, 1.0), 4)
 
 
-def horizon_hits(t: Timeline) -> dict[str, list[str]]:
-    """The figures that hold for the pathway on each horizon's day (counted only once that day
-    has passed: `horizons`)."""
+def horizon_hits(t: Timeline, until: dt.date = dt.date.max) -> dict[str, list[str]]:
+    """The figures that hold for the pathway on each horizon's day, for the horizons whose day
+    has passed by `until` (a report counts a pathway on a horizon only then: `Tally.add`)."""
     return {
-        key: [f.name for f in figures if f.holds(t, t.referred_on + dt.timedelta(days=days))]
+        key: [f.name for f in figures if f.holds(t, day)]
         for key, (days, figures) in HORIZONS.items()
+        if (day := t.referred_on + dt.timedelta(days=days)) <= until
     }
 
 
@@ -220,11 +221,20 @@ class Part:
         return cls(d["stream"], dt.date.fromisoformat(d["referred_on"]), tuple(d["reached"]), d["final"], stays, d["hits"])
 
 
-def part(t: Timeline, on: dt.date) -> Part:
+def part(t: Timeline, on: dt.date, settled: bool = False) -> Part:
+    """The pathway's part as of `on`; a settled one's with every horizon's figures (they hold
+    on any later day), another's with those of the horizons whose day has passed."""
     shown = [x for x in t.transitions if x.on <= on]
     stays = tuple((a.state, (b.on - a.on).days) for a, b in itertools.pairwise(shown))
     reached = tuple(sorted({x.state for x in shown}))
-    return Part(t.stream, t.referred_on, reached, shown[-1].state if shown else None, stays, horizon_hits(t))
+    return Part(
+        t.stream,
+        t.referred_on,
+        reached,
+        shown[-1].state if shown else None,
+        stays,
+        horizon_hits(t, dt.date.max if settled else on),
+    )
 
 
 @dataclass

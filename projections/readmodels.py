@@ -204,34 +204,38 @@ class ReadModels:
     def outcomes(self, on: dt.date, cohort: str = "quarter") -> dict[str, Any]:
         self.catch_up()
         with self.engine.connect() as conn:
-            tallies, parts = self._parts(conn, on, "outcomes")
+            tallies, parts = self._parts(conn, on, ("outcomes",))["outcomes"]
             return outcomes.outcomes_of(parts, on, cohort, tallies)
 
     def capacity(self, on: dt.date) -> list[dict[str, Any]]:
         self.catch_up()
         with self.engine.connect() as conn:
-            tallies, parts = self._parts(conn, on, "capacity")
+            tallies, parts = self._parts(conn, on, ("capacity",))["capacity"]
             return capacity.capacity_of(conn, parts, on, (tally for _first, tally in tallies))
 
     def fidelity(self, on: dt.date) -> dict[str, Any]:
         self.catch_up()
         with self.engine.connect() as conn:
-            tallies, parts = self._parts(conn, on, "capacity")
+            pieces = self._parts(conn, on, ("capacity", "fidelity"))  # occupancy is one of its measures
+            tallies, parts = pieces["capacity"]
             occupancy = capacity.capacity_of(conn, parts, on, (tally for _first, tally in tallies))
-            tallies, parts = self._parts(conn, on, "fidelity")
+            tallies, parts = pieces["fidelity"]
             return fidelity.fidelity_of(parts, on, occupancy, (tally for _first, tally in tallies))
 
-    def _parts(self, conn: sa.Connection, on: dt.date, report: str) -> tuple[list[tuple[dt.date, Any]], list[Any]]:
-        """A report as of `on` in pieces: the tallies of the months settled by then and each other
-        pathway's part, kept for the pathways settled by then (`projections.settled`), worked out
-        from the facts for the others."""
-        found = settled.gathered(conn, on, report, self.policy)
-        parts = [settled.PARTS[report].from_json(row) for row in found.stored]
+    def _parts(
+        self, conn: sa.Connection, on: dt.date, reports: tuple[str, ...]
+    ) -> dict[str, tuple[list[tuple[dt.date, Any]], list[Any]]]:
+        """Reports as of `on` in pieces: per report, the tallies of the months settled by then
+        and each other pathway's part, kept for the pathways settled by then
+        (`projections.settled`), worked out from the facts for the others (read once for all)."""
+        found = settled.gathered(conn, on, reports, self.policy)
+        parts = {report: [settled.PARTS[report].from_json(row) for row in found.stored[report]] for report in reports}
         if found.others:
-            needs = ["transitions"] if report in ("outcomes", "capacity") else list(FACTS)
+            needs = list(FACTS) if "fidelity" in reports else ["transitions"]
             for t in load_timelines(conn, on, found.others, parts=needs).values():
-                parts.append(settled.part(report, t, on, self.policy))
-        return found.tallies, parts
+                for report in reports:
+                    parts[report].append(settled.part(report, t, on, self.policy))
+        return {report: (found.tallies[report], parts[report]) for report in reports}
 
     def past_retention(self, on: dt.date) -> list[dict[str, Any]]:
         """The pathways whose person's data is due for erasure on `on` (`projections.retention`)."""

@@ -132,7 +132,7 @@ class Settled:
                 rows = []
                 for t in load_timelines(conn, dt.date.max, ended).values():
                     on = settles_on(t)
-                    parts = {report: part(report, t, on, self.policy) for report in REPORTS}
+                    parts = {report: part(report, t, on, self.policy, settled=True) for report in REPORTS}
                     rows.append(
                         {"stream": t.stream, "referred_on": t.referred_on, "settles_on": on, "policy": self.fingerprint}
                         | {report: _json(p.to_json()) for report, p in parts.items()}
@@ -220,41 +220,44 @@ def _ended(conn: sa.Connection, streams: list[str]) -> list[str]:
 
 @dataclass
 class Gathered:
-    """What a report as of a day is made of: the tallies of the months settled by then (each with
-    the day its first pathway was referred), the kept parts (as JSON) of the other settled
-    pathways, and the streams of every other pathway referred by then, to be worked out from
-    their facts."""
+    """What reports as of a day are made of: per report, the tallies of the months settled by
+    then (each with the day its first pathway was referred) and the kept parts (as JSON) of the
+    other settled pathways; and the streams of every other pathway referred by then, to be
+    worked out from their facts."""
 
-    tallies: list[tuple[dt.date, Any]]
-    stored: list[dict[str, Any]]
+    tallies: dict[str, list[tuple[dt.date, Any]]]
+    stored: dict[str, list[dict[str, Any]]]
     others: list[str]
 
 
-def gathered(conn: sa.Connection, on: dt.date, report: str, policy: Policy) -> Gathered:
-    """A report's tallies, kept parts and the pathways to work out, as of `on` under this policy."""
+def gathered(conn: sa.Connection, on: dt.date, reports: tuple[str, ...], policy: Policy) -> Gathered:
+    """The reports' tallies, kept parts and the pathways to work out, as of `on` under this
+    policy. Outcomes take a month's tally only if no horizon's day falls inside the month, so
+    it is asked alone; capacity and fidelity take the same months, and may be asked together."""
     mine = fingerprint(policy)
-    found = Gathered([], [], [])
+    found = Gathered({report: [] for report in reports}, {report: [] for report in reports}, [])
     months = []
-    query = sa.select(tallies.c.month, tallies.c.first_referred, tallies.c.last_referred, tallies.c[report]).where(
-        tallies.c.policy == mine, tallies.c.last_settles <= on
-    )
-    for month, first, last, kept in conn.execute(query).all():
-        tally = TALLIES[report].from_json(json.loads(kept))
-        if report == "outcomes":
-            tally = tally.seen_by(first, last, on)
-            if tally is None:
+    columns = [tallies.c[report] for report in reports]
+    query = sa.select(tallies.c.month, tallies.c.first_referred, tallies.c.last_referred, *columns)
+    for month, first, last, *kept in conn.execute(query.where(tallies.c.policy == mine, tallies.c.last_settles <= on)).all():
+        shown = {report: TALLIES[report].from_json(json.loads(k)) for report, k in zip(reports, kept, strict=True)}
+        if "outcomes" in shown:
+            shown["outcomes"] = shown["outcomes"].seen_by(first, last, on)
+            if shown["outcomes"] is None:
                 continue  # a horizon's day falls within the month: its pathways one by one
-        found.tallies.append((first, tally))
+        for report, tally in shown.items():
+            found.tallies[report].append((first, tally))
         months.append(_month_range(month))
     p, s = facts.pathways, settled
     tallied = sa.or_(*(p.c.referred_on.between(a, b) for a, b in _joined(months))) if months else sa.false()
     joined = p.outerjoin(s, sa.and_(s.c.stream == p.c.stream, s.c.settles_on <= on, s.c.policy == mine))
-    query = sa.select(p.c.stream, s.c[report]).select_from(joined).where(p.c.referred_on <= on, sa.not_(tallied))
-    for stream, kept in conn.execute(query).all():
-        if kept is None:
+    query = sa.select(p.c.stream, *(s.c[report] for report in reports)).select_from(joined)
+    for stream, *kept in conn.execute(query.where(p.c.referred_on <= on, sa.not_(tallied))).all():
+        if kept[0] is None:
             found.others.append(stream)
         else:
-            found.stored.append(json.loads(kept))
+            for report, k in zip(reports, kept, strict=True):
+                found.stored[report].append(json.loads(k))
     if months:  # in the tallied months, the pathways not settled
         u = unsettled
         within = sa.or_(*(u.c.referred_on.between(a, b) for a, b in _joined(months)))
@@ -277,8 +280,8 @@ PARTS: dict[str, Any] = {"outcomes": outcomes.Part, "capacity": capacity.Part, "
 TALLIES: dict[str, Any] = {"outcomes": outcomes.Tally, "capacity": capacity.Tally, "fidelity": fidelity.Tally}
 
 
-def part(report: str, t: Timeline, on: dt.date, policy: Policy) -> Any:
-    """One pathway's part of a report as of `on`, from its facts."""
+def part(report: str, t: Timeline, on: dt.date, policy: Policy, settled: bool = False) -> Any:
+    """One pathway's part of a report as of `on`, from its facts (`settled`: kept from `on` on)."""
     if report == "fidelity":
         return fidelity.part(t, on, policy)
-    return outcomes.part(t, on) if report == "outcomes" else capacity.part(t, on)
+    return outcomes.part(t, on, settled) if report == "outcomes" else capacity.part(t, on)

@@ -37,8 +37,10 @@ def _assert_reports_equal_the_facts(rm: ReadModels, on: dt.date) -> None:
             assert rm.outcomes(on, cohort) == outcomes.outcomes(timelines, on, cohort), (on, cohort)
         assert rm.capacity(on) == occupancy
         assert rm.fidelity(on) == fidelity.fidelity(timelines, on, rm.policy, occupancy)
-        found = settled.gathered(conn, on, "outcomes", rm.policy)  # every pathway referred by then counted once
-        assert sum(t.pathways for _first, t in found.tallies) + len(found.stored) + len(found.others) == len(timelines)
+        found = settled.gathered(conn, on, ("outcomes",), rm.policy)  # every pathway referred by then counted once
+        assert sum(t.pathways for _first, t in found.tallies["outcomes"]) + len(found.stored["outcomes"]) + len(
+            found.others
+        ) == len(timelines)
 
 
 def test_reports_from_tallies_and_kept_parts_equal_reports_from_the_facts(db_url: str) -> None:
@@ -47,12 +49,14 @@ def test_reports_from_tallies_and_kept_parts_equal_reports_from_the_facts(db_url
         kept = conn.execute(sa.select(sa.func.count()).select_from(settled.settled)).scalar()
         assert kept is not None and kept > 150  # most of six years' pathways have ended
         # Today the months whose pathways have all settled are read as one tally each.
-        found = settled.gathered(conn, TODAY, "outcomes", rm.policy)
-        assert len(found.tallies) > 12 and sum(t.pathways for _first, t in found.tallies) > 100
+        found = settled.gathered(conn, TODAY, ("outcomes",), rm.policy)
+        assert len(found.tallies["outcomes"]) > 12 and sum(t.pathways for _first, t in found.tallies["outcomes"]) > 100
         # Every pathway settled by today is read as kept (tallied or one by one), none from its
         # facts; one that ended within the margin (60 days) is worked out from them until it has passed.
         recent = conn.execute(sa.select(sa.func.count()).where(settled.settled.c.settles_on > TODAY)).scalar()
-        assert recent and sum(t.pathways for _first, t in found.tallies) + len(found.stored) == kept - recent
+        assert (
+            recent and sum(t.pathways for _first, t in found.tallies["outcomes"]) + len(found.stored["outcomes"]) == kept - recent
+        )
 
     # Today, a year ago, before most of them ended, and days on which a horizon's day falls
     # inside a tallied month (its pathways are then counted one by one).
@@ -65,8 +69,8 @@ def test_a_settled_pathway_corrected_leaves_its_tally_and_a_rebuild_agrees(db_ur
     app, rm = _simulated(db_url)
     t, p = facts.transitions, facts.pathways
     with rm.engine.connect() as conn:
-        found = settled.gathered(conn, TODAY, "outcomes", rm.policy)
-        first = min(first for first, _t in found.tallies)
+        found = settled.gathered(conn, TODAY, ("outcomes",), rm.policy)
+        first = min(first for first, _t in found.tallies["outcomes"])
         # An early pathway that dropped out: its drop-out is its latest transition.
         latest = sa.select(t.c.stream, sa.func.max(t.c.seq).label("seq")).group_by(t.c.stream).subquery()
         query = (
@@ -108,8 +112,10 @@ def test_parts_kept_under_another_policy_are_worked_out_again(app: Brobyg, tmp_p
     stricter.write_text(Path(DEFAULT).read_text().replace("request_answer_days = 1", "request_answer_days = 0"))
     other = ReadModels(app, load_policy(stricter))
     with other.engine.connect() as conn:
-        found = settled.gathered(conn, TODAY, "fidelity", other.policy)
-        assert found.tallies == [] and found.stored == [] and found.others  # nothing kept under these numbers
+        found = settled.gathered(conn, TODAY, ("capacity", "fidelity"), other.policy)
+        assert (
+            found.tallies == found.stored == {"capacity": [], "fidelity": []} and found.others
+        )  # nothing kept under these numbers
         timelines = load_timelines(conn, TODAY)
         occupancy = capacity.capacity(conn, timelines, TODAY)
     assert other.fidelity(TODAY) == fidelity.fidelity(timelines, TODAY, other.policy, occupancy)
