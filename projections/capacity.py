@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from brobyg.domain.terms import BRIDGING_STATES
 from brobyg.projections import facts
-from brobyg.projections.counts import bump
+from brobyg.projections.counts import nonzero
 from brobyg.projections.timeline import Timeline
 
 
@@ -65,27 +65,24 @@ class Tally:
     def add(self, p: Part, by: int = 1) -> None:
         if not p.weeks:
             return
-        bump(self.holding, p.partnership, by)
+        self.holding[p.partnership] = self.holding.get(p.partnership, 0) + by
         weeks = self.occupancy.setdefault(p.partnership, {})
         for week in p.weeks:
-            bump(weeks, week, by)
-        if not weeks:
-            del self.occupancy[p.partnership]
+            weeks[week] = weeks.get(week, 0) + by
 
     def merge(self, other: Tally) -> None:
         for partnership, n in other.holding.items():
-            bump(self.holding, partnership, n)
+            self.holding[partnership] = self.holding.get(partnership, 0) + n
         for partnership, theirs in other.occupancy.items():
             weeks = self.occupancy.setdefault(partnership, {})
             for week, n in theirs.items():
-                bump(weeks, week, n)
-            if not weeks:
-                del self.occupancy[partnership]
+                weeks[week] = weeks.get(week, 0) + n
 
     def to_json(self) -> list[Any]:
+        occupancy = nonzero(self.occupancy)
         return [
             [partnership, self.holding.get(partnership, 0), [[w.isoformat(), n] for w, n in sorted(weeks.items())]]
-            for partnership, weeks in sorted(self.occupancy.items(), key=lambda item: item[0] or "")
+            for partnership, weeks in sorted(occupancy.items(), key=lambda item: item[0] or "")
         ]
 
     @classmethod

@@ -5,9 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 
-def bump(counts: dict[Any, int], key: Any, by: int) -> None:
-    """Add `by` (negative: take away) to one count, leaving no zero behind, so two tallies of
-    the same pathways are equal however they were reached (a rebuild, or adding and taking out)."""
-    counts[key] = counts.get(key, 0) + by
-    if not counts[key]:
-        del counts[key]
+def nonzero(counts: dict[Any, Any]) -> dict[Any, Any]:
+    """The counts without the zeros (and nested counts without the empty ones), as a tally is
+    stored: two tallies of the same pathways are then equal however they were reached (a
+    rebuild, or adding and taking out)."""
+    kept = {}
+    for key, value in counts.items():
+        value = nonzero(value) if isinstance(value, dict) else value
+        if value:
+            kept[key] = value
+    return kept

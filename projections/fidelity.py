@@ -12,7 +12,7 @@ from typing import Any
 
 from brobyg.domain.terms import BASIC_COURSE, BRIDGING, BRIDGING_STATES, EDUCATION_STATES
 from brobyg.engine.text import N_
-from brobyg.projections.counts import bump
+from brobyg.projections.counts import nonzero
 from brobyg.projections.indicators import absence_followed_up, critical_absence_starts, request_answered_in_time
 from brobyg.projections.policy import Policy
 from brobyg.projections.timeline import Timeline
@@ -83,19 +83,21 @@ class Tally:
     agreed: int = 0  # in education with a cadence agreed
 
     def add(self, p: Part, by: int = 1) -> None:
+        totals, people = self.totals, self.people
         for name, value in vars(p).items():
-            bump(self.totals, name, int(value) * by)
-            bump(self.people, name, by if value else 0)
+            totals[name] = totals.get(name, 0) + int(value) * by
+            if value:
+                people[name] = people.get(name, 0) + by
         self.agreed += by if p.educated and p.cadence_agreed else 0
 
     def merge(self, other: Tally) -> None:
         for mine, theirs in ((self.totals, other.totals), (self.people, other.people)):
             for name, n in theirs.items():
-                bump(mine, name, n)
+                mine[name] = mine.get(name, 0) + n
         self.agreed += other.agreed
 
     def to_json(self) -> dict[str, Any]:
-        return {"totals": self.totals, "people": self.people, "agreed": self.agreed}
+        return {"totals": nonzero(self.totals), "people": nonzero(self.people), "agreed": self.agreed}
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Tally:

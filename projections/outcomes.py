@@ -27,7 +27,7 @@ from brobyg.domain.terms import (
     WITHDRAWN,
 )
 from brobyg.engine.text import N_
-from brobyg.projections.counts import bump
+from brobyg.projections.counts import nonzero
 
 if TYPE_CHECKING:  # the command line imports this module's labels: no SQLAlchemy for --help
     from brobyg.projections.timeline import Timeline
@@ -259,43 +259,41 @@ class Tally:
         `on`; with `on` None, on every horizon (settled tallies: `seen_by` decides later)."""
         self.pathways += by
         if p.final in OUTCOME_STATES:
-            bump(self.finals, p.final, by)
+            self.finals[p.final] = self.finals.get(p.final, 0) + by
         else:
             self.active += by
         for state in p.reached:
-            bump(self.reached, state, by)
+            self.reached[state] = self.reached.get(state, 0) + by
         for key, (days, _figures) in HORIZONS.items():
             if on is None or p.referred_on + dt.timedelta(days=days) <= on:
-                bump(self.seen, key, by)
+                self.seen[key] = self.seen.get(key, 0) + by
+                hits = self.hits.setdefault(key, {})
                 for name in p.hits[key]:
-                    bump(self.hits.setdefault(key, {}), name, by)
-                if key in self.hits and not self.hits[key]:
-                    del self.hits[key]
+                    hits[name] = hits.get(name, 0) + by
         for state, length in p.stays:
-            bump(self.stays.setdefault(state, {}), length, by)
-            if not self.stays[state]:
-                del self.stays[state]
+            lengths = self.stays.setdefault(state, {})
+            lengths[length] = lengths.get(length, 0) + by
         for state in {state for state, _length in p.stays}:
-            bump(self.stayers, state, by)
+            self.stayers[state] = self.stayers.get(state, 0) + by
         if by > 0 and (self.last_referred is None or p.referred_on > self.last_referred):
             self.last_referred = p.referred_on
 
     def merge(self, other: Tally) -> None:
         self.pathways += other.pathways
         self.active += other.active
-        for mine, theirs in ((self.finals, other.finals), (self.reached, other.reached), (self.seen, other.seen)):
+        for mine, theirs in (
+            (self.finals, other.finals),
+            (self.reached, other.reached),
+            (self.seen, other.seen),
+            (self.stayers, other.stayers),
+        ):
             for key, n in theirs.items():
-                bump(mine, key, n)
-        for key, figures in other.hits.items():
-            for name, n in figures.items():
-                bump(self.hits.setdefault(key, {}), name, n)
-        for state, lengths in other.stays.items():
-            for length, n in lengths.items():
-                bump(self.stays.setdefault(state, {}), length, n)
-        for state, n in other.stayers.items():
-            bump(self.stayers, state, n)
-        self.hits = {key: figures for key, figures in self.hits.items() if figures}
-        self.stays = {state: lengths for state, lengths in self.stays.items() if lengths}
+                mine[key] = mine.get(key, 0) + n
+        for nested, others in ((self.hits, other.hits), (self.stays, other.stays)):
+            for key, counts in others.items():
+                mine = nested.setdefault(key, {})
+                for name, n in counts.items():
+                    mine[name] = mine.get(name, 0) + n
         if other.last_referred and (self.last_referred is None or other.last_referred > self.last_referred):
             self.last_referred = other.last_referred
 
@@ -318,14 +316,16 @@ class Tally:
         return self.active > 0 or (self.last_referred is not None and (on - self.last_referred).days < STILL_RUNNING_DAYS)
 
     def to_json(self) -> dict[str, Any]:
-        found = {k: v for k, v in vars(self).items() if k != "last_referred"}
-        found["stays"] = {state: sorted(lengths.items()) for state, lengths in self.stays.items()}
+        found = nonzero({k: v for k, v in vars(self).items() if k != "last_referred"})
+        found |= {"pathways": self.pathways, "active": self.active}
+        found["stays"] = {state: sorted(lengths.items()) for state, lengths in found.get("stays", {}).items()}
         return found
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Tally:
         stays = {state: {int(length): n for length, n in lengths} for state, lengths in d["stays"].items()}
-        return cls(**{**d, "stays": stays})
+        counts = {name: d.get(name, {}) for name in ("finals", "reached", "seen", "hits", "stayers")}
+        return cls(d["pathways"], d["active"], **counts, stays=stays)
 
 
 def _figures(group: Tally, on: dt.date) -> dict[str, Any]:
@@ -424,4 +424,5 @@ def _time_in_state(groups: dict[str, Tally]) -> list[dict[str, Any]]:
         }
         for key in sorted(groups)
         for state, lengths in sorted(groups[key].stays.items())
+        if any(lengths.values())
     ]
