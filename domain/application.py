@@ -258,7 +258,7 @@ class Brobyg(CommandApplication):
                 "justification": justification,
                 "via": via,
                 # A store written before encryption keyed its claims without a secret: found either way.
-                "earlier_case": self._earlier_case(key) or self._earlier_case(person_key(person, born, None)),
+                "earlier_case": self._earlier_case([key, person_key(person, born, None)]),
             }
             found += PATHWAY.check(None, NEW, "refer", args).violations  # type: ignore[arg-type]
             require(rules.r13_effective_date(when, self.clock.today(), None), found)
@@ -291,8 +291,8 @@ class Brobyg(CommandApplication):
             if self.load(Pathway.id_for(case), Pathway) is None:
                 return case
 
-    def _earlier_case(self, key: str) -> tuple[str, str] | None:
-        case = self.holder(key)
+    def _earlier_case(self, keys: list[str]) -> tuple[str, str] | None:
+        case = self.first_holder(keys)
         return (case, self.pathway(case).state) if case else None
 
     def re_refer(

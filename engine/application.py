@@ -199,6 +199,22 @@ class CommandApplication(ApplicationOverrides):
             return self.open_batch.claims[key]
         return self.recorder.holder(key)  # type: ignore[attr-defined]
 
+    def first_holder(self, keys: list[str]) -> str | None:
+        """Who holds the first of `keys` that is claimed, if any: `holder` of each in turn, in
+        one query (a referral asks for two keys, and a simulation makes thousands)."""
+        pending = self.open_batch.claims if self.open_batch is not None else {}
+        stored: dict[str, str] | None = None
+        for key in keys:
+            if key in pending:
+                held: str | None = pending[key]
+            else:
+                if stored is None:
+                    stored = self.recorder.holders([k for k in keys if k not in pending])  # type: ignore[attr-defined]
+                held = stored.get(key)
+            if held:
+                return held
+        return None
+
     def batch(self, flush_every: int = 20_000) -> contextlib.AbstractContextManager[Batch]:
         """Run many commands as one writer, saving every `flush_every` events in one transaction
         (see `engine.batch`)."""
