@@ -63,6 +63,7 @@ class Batch:
         self.counts: dict[Any, int] = {}  # pending events per dirty aggregate
         self.claims: dict[str, str] = {}
         self.unsaved_claims: dict[str, str] = {}
+        self.forget_when_saved: set[Any] = set()  # see `forget`
         self.pending = 0
         self.saved_events = 0
         self.discarded = False  # after an error: see `discard`
@@ -123,6 +124,9 @@ class Batch:
                 ) from None
             raise
         self.saved_events += self.pending
+        for aggregate_id in self.forget_when_saved:
+            self.aggregates.pop(aggregate_id, None)
+        self.forget_when_saved.clear()
         self.dirty.clear()
         self.counts.clear()
         self.unsaved_claims.clear()
@@ -132,7 +136,7 @@ class Batch:
         """Drop everything not yet saved, and every copy: after an error they may not match the
         store. The batch refuses to go on (a caller that caught the error must start a new one)."""
         self.discarded = True
-        for held in (self.aggregates, self.dirty, self.counts, self.claims, self.unsaved_claims):
+        for held in (self.aggregates, self.dirty, self.counts, self.claims, self.unsaved_claims, self.forget_when_saved):
             held.clear()
         self.pending = 0
 
@@ -146,7 +150,11 @@ class Batch:
         self.app.memory.remember(list(self.aggregates.values())[-self.app.cache_size :])
 
     def forget(self, aggregate_ids: Iterator[Any] | Sequence[Any]) -> None:
-        """Drop saved aggregates from memory (they are loaded again if needed)."""
+        """Drop aggregates from memory (they are loaded again if needed): saved ones now, the
+        others once they are saved (kept until then, a simulation's ended pathways, mostly
+        ended that very week, stayed for good: most of its memory at 100,000 pathways)."""
         for aggregate_id in aggregate_ids:
-            if aggregate_id not in self.dirty:
+            if aggregate_id in self.dirty:
+                self.forget_when_saved.add(aggregate_id)
+            else:
                 self.aggregates.pop(aggregate_id, None)
