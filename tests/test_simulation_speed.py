@@ -10,15 +10,18 @@ import decimal
 import uuid
 from pathlib import Path
 
+import pytest
 from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, UUIDAsHex
 
 from brobyg.domain.application import Brobyg
 from brobyg.engine.aggregate import DateAsISO
 from brobyg.engine.application import FlatTranscoder
 from brobyg.engine.clock import Clock
+from brobyg.engine.errors import Refused
 from brobyg.engine.store import parse_store_url
 from brobyg.simulator.simulate import Simulation
 from tests.helpers import TODAY
+from tests.scenarios import mentors, referred
 
 
 class ScanningSimulation(Simulation):
@@ -102,3 +105,23 @@ def test_the_flat_transcoder_writes_the_library_transcoders_bytes() -> None:
     for state in states:
         assert flat.encode(state) == library.encode(state)
         assert flat.decode(flat.encode(state)) == library.decode(library.encode(state))
+
+
+def test_a_batch_lets_go_of_what_it_saved_and_still_refuses_a_second_referral(app: Brobyg) -> None:
+    """Once saved, a batch's claims are the store's to answer for and what it was asked to
+    forget is dropped (a simulation's memory); R1 still refuses the same person twice."""
+    mentors(app)
+    with app.batch(flush_every=1) as batch:
+        first = referred(app, person="Ida")
+        assert batch.claims == {}  # saved at once (flush_every=1)
+        with pytest.raises(Refused, match="R1"):
+            referred(app, person="Ida")
+        app.assign(first.case, "sara", on=TODAY)
+        batch.flush_every = 1_000  # the next events stay unsaved for a while
+        app.contact(first.case, on=TODAY)
+        batch.forget([first.id])
+        assert first.id in batch.aggregates  # unsaved: kept
+        batch.flush()
+        assert first.id not in batch.aggregates
+        assert app.pathway(first.case).version == first.version  # loaded again, as saved
+    assert app.mentor("sara").cases == [first.case]
