@@ -18,7 +18,7 @@ from functools import cached_property
 from typing import Any, TypeVar
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError, InternalError, JSONTranscoder, Mapper, ProgrammingError, Transcoder
+from eventsourcing.persistence import IntegrityError, InternalError, JSONTranscoder, Mapper, ProgrammingError
 
 from brobyg.engine.aggregate import DateAsISO, EventSourced
 from brobyg.engine.batch import Batch, running_batch
@@ -40,26 +40,6 @@ SIMULATED = ("store:simulated", "simulator")
 
 T = TypeVar("T")
 A = TypeVar("A", bound=EventSourced)
-
-
-class FlatTranscoder(JSONTranscoder):
-    """eventsourcing's JSON transcoder, writing the same bytes faster: an event's own values of a
-    registered type (its dates and times) are put in their transcoded form before encoding, as
-    the encoder's callback would put them one by one (a fifth of the encoding's time)."""
-
-    def encode(self, obj: Any) -> bytes:
-        if type(obj) is dict:
-            types = self.types
-            obj = {
-                name: value if (transcoding := types.get(type(value))) is None else _transcoded(transcoding, value)
-                for name, value in obj.items()
-            }
-        return super().encode(obj)
-
-
-def _transcoded(transcoding: Any, value: Any) -> dict[str, Any]:
-    """What `JSONTranscoder._encode_obj` returns for `value`, key for key."""
-    return {"_type_": transcoding.name, "_data_": transcoding.encode(value)}
 
 
 class CommandApplication(ApplicationOverrides):
@@ -143,11 +123,6 @@ class CommandApplication(ApplicationOverrides):
             compressor=library.compressor,
             cipher=library.cipher,
         )
-
-    def construct_transcoder(self) -> Transcoder:
-        transcoder = FlatTranscoder()
-        self.register_transcodings(transcoder)
-        return transcoder
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

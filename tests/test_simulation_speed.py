@@ -1,21 +1,16 @@
 """What makes a simulation faster must not change what it writes. The simulator keeps the
 mentors' loads itself instead of loading every mentor for every assignment: it must choose
 exactly the mentors the scan chose, so the same seed writes the same events, and its loads must
-be the mentors' streams' own. The transcoder must write the library's bytes."""
+be the mentors' streams' own."""
 
 from __future__ import annotations
 
 import datetime as dt
-import decimal
-import uuid
 from pathlib import Path
 
 import pytest
-from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, UUIDAsHex
 
 from brobyg.domain.application import Brobyg
-from brobyg.engine.aggregate import DateAsISO
-from brobyg.engine.application import FlatTranscoder
 from brobyg.engine.clock import Clock
 from brobyg.engine.errors import Refused
 from brobyg.engine.store import parse_store_url
@@ -75,36 +70,6 @@ def test_the_kept_loads_choose_as_the_scan_did_and_match_the_mentors(tmp_path: P
     finally:
         kept_app.close()
         scanned_app.close()
-
-
-def test_the_flat_transcoder_writes_the_library_transcoders_bytes() -> None:
-    """`FlatTranscoder` transcodes an event's own dates before encoding instead of in the
-    encoder's callback: byte for byte what eventsourcing's `JSONTranscoder` writes."""
-    flat, library = FlatTranscoder(), JSONTranscoder()
-    for transcoder in (flat, library):
-        for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), DateAsISO()):
-            transcoder.register(transcoding)
-    states = [
-        {
-            "timestamp": dt.datetime(2026, 3, 4, 12, tzinfo=dt.UTC),
-            "on": dt.date(2026, 3, 4),
-            "actor": "bench",
-            "login": None,
-            "days": 3,
-            "excused": False,
-            "person": {"aes256gcm": "c2VhbGVk"},
-            "nested": [dt.date(2020, 1, 1), {"at": dt.datetime(2020, 1, 1, 8, 30)}],
-            "id": uuid.UUID(int=7),
-            "price": decimal.Decimal("1.50"),
-            "text": 'Træ & Co\n\x01\u2028"quoted"',
-            "class_version": 2,
-        },
-        {},
-        [dt.date(2026, 1, 1), "a list"],
-    ]
-    for state in states:
-        assert flat.encode(state) == library.encode(state)
-        assert flat.decode(flat.encode(state)) == library.decode(library.encode(state))
 
 
 def test_a_batch_lets_go_of_what_it_saved_and_still_refuses_a_second_referral(app: Brobyg) -> None:
