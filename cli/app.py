@@ -41,6 +41,10 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# The events table on PostgreSQL: `domain.application.Brobyg.events_table()`, named here so that a
+# reader need not import the application to find it (`tests/test_reader.py` checks they agree).
+EVENTS_TABLE = "brobyg_events"
+
 
 def default_db() -> str:
     from platformdirs import user_data_dir
@@ -98,9 +102,10 @@ class Env:
         from brobyg.engine.errors import StoreUrlError
         from brobyg.engine.store import parse_store_url
 
+        reader = vars(self).get("reader")  # a reader found the store whole (`reader`)
         try:
             store = parse_store_url(self.db)
-            if not store.exists(Brobyg.events_table()):
+            if reader is None and not store.exists(Brobyg.events_table()):
                 if not self.may_create:
                     raise StoreUrlError(_no_store(store))
                 if self.today is not None and self.today > dt.date.today() and not self.may_run_ahead:
@@ -109,8 +114,7 @@ class Env:
             elif store.is_sqlite and not self.warned_private:  # a new file is made private as it is made; an old one may not be
                 _warn(store.keep_private())
                 self.warned_private = True
-            reader = vars(self).get("reader")
-            personal = reader.personal if reader is not None and reader is not vars(self).get("app") else None
+            personal = reader.personal if reader is not None else None
             app = Brobyg(store, Clock(self.today), self.actor, personal=personal)
             if personal is not None:
                 reader.adopt(app)
@@ -131,9 +135,10 @@ class Env:
 
     @cached_property
     def reader(self) -> Brobyg | Reader:
-        """What a reading command reads through: on SQLite a `Reader`, which builds the application
-        only when something more than the read models is asked of it (a catch-up, an aggregate);
-        otherwise the application. It checks what `app` checks, in the same order."""
+        """What a reading command reads through: a `Reader`, which builds the application only when
+        something more than the read models is asked of it (a catch-up, an aggregate); otherwise
+        (no store there, or one an older brobyg made) the application. It checks what `app`
+        checks, in the same order: on PostgreSQL who reads (`_who_acts`), then the master key."""
         if "app" in vars(self) or self.may_create:
             return self.app
         from brobyg.engine.clock import Clock
@@ -145,19 +150,25 @@ class Env:
             store = parse_store_url(self.db)
         except StoreUrlError:
             return self.app  # which says so
-        if not store.is_sqlite or not store.exists(""):  # on SQLite, whether the file is there
-            return self.app
-        _warn(store.keep_private())
-        self.warned_private = True
-        reader = Reader(store, Clock(self.today), self.actor, lambda: self.app)
+        if store.is_sqlite:
+            if not store.exists(""):  # on SQLite, whether the file is there
+                return self.app
+            _warn(store.keep_private())
+            self.warned_private = True
+        reader = Reader(store, Clock(self.today), self.actor, lambda: self.app, events_table=EVENTS_TABLE)
         try:
             ready = reader.ready()
-        except Exception:  # a file that is no store: the application says what is wrong, as always
-            ready = False
-        if not ready:  # tables an older brobyg did not make: the application makes them
+        except Exception as e:
+            reader.sql_engine.dispose()
+            if not store.is_sqlite and _unreachable(e):
+                raise  # said as the application's first look at the store says it (`Store.exists`)
+            ready = False  # a file that is no store: the application says what is wrong, as always
+        if not ready:  # no store, or tables an older brobyg did not make: the application makes them
             reader.sql_engine.dispose()
             return self.app
         try:
+            if not store.is_sqlite:
+                _who_acts(self, reader)
             reader.personal.check_master()  # the wrong key file or none: said before anything is read
             if self.today is not None and self.today > dt.date.today() and not self.may_run_ahead and not reader.is_simulated():
                 raise click.BadParameter(_ahead_message(self.today), param_hint="'--today'")
@@ -212,33 +223,41 @@ def _ahead_message(today: dt.date) -> str:
     ).format(today=long_date(today), real=long_date(dt.date.today()))
 
 
-def _who_acts(env: Env, app: Brobyg) -> None:
+def _who_acts(env: Env, app: Brobyg | Reader) -> None:
     """On PostgreSQL the actor is the database login; acting for someone else (--as) is for an
     admin, and then both are recorded. A mentor's login records only on their own caseload; an
-    analyst's reads the report views, not the store."""
+    analyst's reads the report views, not the store. Asked of the application, or of a reader
+    (`engine.reader`), which asks the same of the store without building it; a reader is closed
+    by its caller."""
     from brobyg.engine.access import grant_of, role_name
     from brobyg.engine.errors import NotAllowed
     from brobyg.engine.identity import ADMIN_ROLE, is_admin
+    from brobyg.engine.reader import Reader
 
-    held = grant_of(app, app.login)
+    reader = app if isinstance(app, Reader) else None
+
+    def refuse(message: Text) -> NotAllowed:
+        if reader is None:
+            app.close()
+        return NotAllowed(message)
+
+    held = reader.grant_of(app.login) if reader is not None else grant_of(app, app.login)
     if held is not None and held.role == "analyst":
-        app.close()
-        raise NotAllowed(
+        raise refuse(
             Text(
                 N_(
                     "the login {login} (role analyst) reads only the report views (SELECT * FROM {schema}.report_states_by_cohort)"
                 ),
                 login=app.login,
-                schema=app.recorder.datastore.schema,
+                schema=reader.schema if reader is not None else app.recorder.datastore.schema,
             )
         )
-    if held is not None and held.role == "mentor":
+    if held is not None and held.role == "mentor" and reader is None:  # what it may record: a reader records nothing
         app.only_for_mentor = held.mentor
     leaf = click.get_current_context()
     command = (leaf.parent.info_name if leaf.parent else None, leaf.info_name)
     if held is not None and held.role in ("coordinator", "mentor") and command in (("mentor", "add"), ("partnership", "add")):
-        app.close()
-        raise NotAllowed(
+        raise refuse(
             Text(
                 N_("the login {login} (role {role}) may not add mentors or partnerships; an admin does"),
                 login=app.login,
@@ -248,10 +267,9 @@ def _who_acts(env: Env, app: Brobyg) -> None:
     if env.acting_as is None or env.acting_as == app.login:
         app.actor = env.actor = app.login
         return
-    if not is_admin(app):
-        app.close()
-        admins = role_name(app, ADMIN_ROLE)
-        raise NotAllowed(
+    if not (reader.is_admin() if reader is not None else is_admin(app)):
+        admins = reader.role_name(ADMIN_ROLE) if reader is not None else role_name(app, ADMIN_ROLE)
+        raise refuse(
             Text(
                 N_("the login {login} may not act as {actor} (--as is for members of {admins})"),
                 login=app.login,
@@ -259,6 +277,13 @@ def _who_acts(env: Env, app: Brobyg) -> None:
                 admins=admins,
             )
         )
+
+
+def _unreachable(e: Exception) -> bool:
+    """Whether `e` is SQLAlchemy failing to connect to the server (not a store it found wanting)."""
+    import sqlalchemy as sa
+
+    return isinstance(e, sa.exc.OperationalError) and e.statement is None  # no statement yet: the connection failed
 
 
 # The global options, as each command also takes them after its name: (flag, Env attribute, type).

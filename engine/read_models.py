@@ -94,13 +94,15 @@ class TrackedReadModels:
         self._created = False
         self._position = -1  # the log position of this process's last committed page
 
-    def _ensure_tables(self) -> None:
+    def _ensure_tables(self) -> dict[str, int] | None:
+        """Create what is missing; the first time, the models' positions as they were read then."""
         if self._created:
-            return
+            return None
         tables = [tracking, *(t for v in self.models for t in v.tables)]
         for attempt in range(10):
             try:
-                metadata.create_all(self.engine, tables=tables)
+                if not self._all_there(tables):  # one query; `create_all` asks once per table
+                    metadata.create_all(self.engine, tables=tables)
                 with self.engine.begin() as conn:
                     known = {row[0]: row[1] for row in conn.execute(sa.select(tracking.c.view, tracking.c.position))}
                     recreate = known.get(SCHEMA_ROW, 1 if known else self.schema) != self.schema
@@ -121,7 +123,26 @@ class TrackedReadModels:
                 time.sleep(0.05 * (attempt + 1))
                 continue
             self._created = True
-            return
+            return {v.name: known.get(v.name, 0) for v in self.models}
+        return None  # pragma: no cover - the last attempt raises
+
+    def _all_there(self, tables: Sequence[sa.Table]) -> bool:
+        """Whether every one of `tables` exists (in the store's schema on PostgreSQL)."""
+        names = sa.bindparam("names", [t.name for t in tables], expanding=True)
+        if self.engine.dialect.name == "sqlite":
+            query = sa.text("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN :names")
+            query = query.bindparams(names)
+        else:
+            query = sa.text(
+                "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE n.nspname = coalesce(:schema, current_schema()) AND c.relkind IN ('r', 'p') AND c.relname IN :names"
+            ).bindparams(names, schema=self._schema())
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar() == len(tables)
+
+    def _schema(self) -> str | None:
+        schema: str | None = self.engine.get_execution_options().get("schema_translate_map", {}).get(None)
+        return schema
 
     def _recreate(self, conn: sa.Connection) -> None:
         """Drop the models' tables (views built on them too) and their positions, and create
@@ -147,9 +168,9 @@ class TrackedReadModels:
     def catch_up(self, progress: Callable[[int, int], None] | None = None, page_size: int | None = None) -> int:
         """Process every new notification, `page_size` at a time (default: the usual pages);
         returns how many were processed."""
-        self._ensure_tables()
+        known = self._ensure_tables()
         head = self.head()
-        if self._caught_up(head):  # one query and no page read: `engine.reader` builds no application then
+        if self._caught_up(head, known):  # no page read: `engine.reader` builds no application then
             return 0
         done = 0
         while True:
@@ -160,8 +181,13 @@ class TrackedReadModels:
             if progress:
                 progress(done, head)
 
-    def _caught_up(self, head: int) -> bool:
+    def _caught_up(self, head: int, known: dict[str, int] | None = None) -> bool:
+        """Whether every model has reached `head`: from the positions `_ensure_tables` read just
+        before, if given (positions only grow, so reading them before the head can only say
+        "not yet"), else by one query."""
         names = [v.name for v in self.models]
+        if known and min(known.values()) >= head:
+            return True
         with self.engine.connect() as conn:
             positions = list(conn.execute(sa.select(tracking.c.position).where(tracking.c.view.in_(names))).scalars())
         return len(positions) == len(names) and min(positions, default=head) >= head

@@ -6,6 +6,7 @@ before D", taken in stream order, is what was true on D.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 from collections.abc import Callable, Iterable, Iterator
@@ -33,15 +34,22 @@ class Timeline:
     assessments: list[Any] = field(default_factory=list)
     placements: list[Any] = field(default_factory=list)
     cadences: list[Any] = field(default_factory=list)
+    # What the questions below answered, by question, date and the length of the facts they
+    # read: a list and its risk indicators ask each several times for the same date.
+    _answers: dict[tuple[str, dt.date, int], Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # --- as of a date ----------------------------------------------------------------
 
     def last_transition(self, on: dt.date) -> Any | None:
+        key = ("last_transition", on, len(self.transitions))
+        if key in self._answers:
+            return self._answers[key]
         found = None
         for t in self.transitions:
             if t.on > on:
                 break
             found = t
+        self._answers[key] = found
         return found
 
     def state_on(self, on: dt.date) -> str | None:
@@ -56,7 +64,11 @@ class Timeline:
         return t.episode if t else 1
 
     def entered(self, on: dt.date) -> dict[str, dt.date]:
-        """The first date each state was entered in the episode current on `on`."""
+        """The first date each state was entered in the episode current on `on` (the same dict
+        for the same date: read it, do not change it)."""
+        key = ("entered", on, len(self.transitions))
+        if key in self._answers:
+            return self._answers[key]  # type: ignore[no-any-return]
         episode = self.episode_on(on)
         first: dict[str, dt.date] = {}
         for t in self.transitions:
@@ -64,10 +76,14 @@ class Timeline:
                 break
             if t.episode == episode:
                 first.setdefault(t.state, t.on)
+        self._answers[key] = first
         return first
 
     def mentor_on(self, on: dt.date) -> str | None:
-        return self._mentor_while(lambda change: change.on <= on)
+        key = ("mentor_on", on, len(self.mentor_changes))
+        if key not in self._answers:
+            self._answers[key] = self._mentor_while(lambda change: change.on <= on)
+        return self._answers[key]  # type: ignore[no-any-return]
 
     def mentor_after(self, seq: int) -> str | None:
         """The mentor once the pathway's event number `seq` was recorded."""
@@ -92,7 +108,11 @@ class Timeline:
         return dates[-1] if dates else None
 
     def contact_dates(self, on: dt.date) -> list[dt.date]:
-        return [c.on for c in self.contacts if c.on <= on]
+        """The contacts' dates up to `on` (the same list for the same date: read it, do not change it)."""
+        key = ("contact_dates", on, len(self.contacts))
+        if key not in self._answers:
+            self._answers[key] = [c.on for c in self.contacts if c.on <= on]
+        return self._answers[key]  # type: ignore[no-any-return]
 
     def grades_on(self, on: dt.date) -> dict[str, int]:
         """The valid grade per subject as of `on` (voided assessments are not among the facts)."""
@@ -153,33 +173,64 @@ def load_timelines(
     old): enough for caseloads and risk, which look back weeks, not years.
     """
     wanted = None if streams is None else list(streams)
-    timelines = {
-        row.stream: Timeline(row.stream, row.case, row.partnership, row.referred_on)
-        for row in _select(conn, facts.pathways, wanted, as_of, date_column="referred_on")
-    }
-    for attribute in parts:
-        table = FACTS[attribute]
-        since = recent if attribute in RECENT_ONLY else None
-        if attribute == "contacts" and recent is not None:
-            for row in _last_contacts_before(conn, recent, wanted):
-                if row.stream in timelines:
-                    timelines[row.stream].contacts.append(row)
-        # Facts inside a state may be recorded late (R13): they count in the order of their dates.
-        order = (table.c.stream, table.c.seq) if attribute in IN_ORDER_RECORDED else (table.c.stream, table.c.on, table.c.seq)
-        for row in _select(conn, table, wanted, as_of, order=order, since=since):
-            timeline = timelines.get(row.stream)
-            if timeline is not None:
-                getattr(timeline, attribute).append(row)
+    with _by_key(conn, wanted):
+        timelines = {
+            row.stream: Timeline(row.stream, row.case, row.partnership, row.referred_on)
+            for row in _select(conn, facts.pathways, wanted, as_of, date_column="referred_on")
+        }
+        for attribute in parts:
+            table = FACTS[attribute]
+            since = recent if attribute in RECENT_ONLY else None
+            if attribute == "contacts" and recent is not None:
+                for row in _last_contacts_before(conn, recent, wanted):
+                    if row.stream in timelines:
+                        timelines[row.stream].contacts.append(row)
+            # Facts inside a state may be recorded late (R13): they count in the order of their dates.
+            order = (table.c.stream, table.c.seq) if attribute in IN_ORDER_RECORDED else (table.c.stream, table.c.on, table.c.seq)
+            for row in _select(conn, table, wanted, as_of, order=order, since=since):
+                timeline = timelines.get(row.stream)
+                if timeline is not None:
+                    getattr(timeline, attribute).append(row)
     return timelines
+
+
+@contextlib.contextmanager
+def _by_key(conn: sa.Connection, streams: list[str] | None) -> Iterator[None]:
+    """On PostgreSQL, some pathways' facts are read through the tables' (stream, seq) keys, never
+    by scanning the tables, and in this process. The planner would scan: it takes a pathway to
+    have several times the rows it has, and a bitmap of a key's scattered rows to cost more than
+    reading the table. But the pathways asked for (today's active ones) are few and recent, their
+    rows in a few hundred pages whatever the length of history; a scan reads every page of every
+    year (measured on 50,000 pathways over 30 years: 2-3x the time of 6 years, by key flat), and
+    parallel workers cost more to start than they save here. Set for this transaction only,
+    and set back after (or, on an error, by the transaction's end)."""
+    if streams is None or conn.dialect.name != "postgresql":
+        yield
+        return
+    names = {"a": "enable_seqscan", "b": "max_parallel_workers_per_gather"}
+    planner = sa.text("SELECT set_config(:a, :x, true), set_config(:b, :y, true)")
+    before = conn.execute(sa.text("SELECT current_setting(:a), current_setting(:b)"), names).one()
+    conn.execute(planner, {**names, "x": "off", "y": "0"})
+    yield
+    conn.execute(planner, {**names, "x": before[0], "y": before[1]})
+
+
+def _stream_filters(conn: sa.Connection, column: Any, streams: list[str] | None) -> list[Any]:
+    """The conditions that together select `streams` by `column` (None: every stream, no
+    condition): on PostgreSQL one array, on SQLite bounded IN lists (at most 500 parameters a query)."""
+    if streams is None:
+        return [None]
+    if conn.dialect.name == "postgresql":
+        return [column == sa.any_(sa.bindparam(None, streams, type_=sa.ARRAY(sa.String)))]
+    return [column.in_(streams[start : start + 500]) for start in range(0, len(streams), 500)]
 
 
 def _last_contacts_before(conn: sa.Connection, before: dt.date, streams: list[str] | None) -> Iterator[Any]:
     c = facts.contacts
-    chunks = [None] if streams is None else [streams[i : i + 500] for i in range(0, len(streams), 500)]
-    for chunk in chunks:
+    for wanted in _stream_filters(conn, c.c.stream, streams):
         last = sa.select(c.c.stream, sa.func.max(c.c.on).label("on")).where(c.c.on < before)
-        if chunk is not None:
-            last = last.where(c.c.stream.in_(chunk))
+        if wanted is not None:
+            last = last.where(wanted)
         latest = last.group_by(c.c.stream).subquery()
         yield from conn.execute(
             sa.select(c).join(latest, sa.and_(c.c.stream == latest.c.stream, c.c.on == latest.c.on)).order_by(c.c.stream, c.c.seq)
@@ -199,11 +250,8 @@ def _select(
     if since is not None:
         query = query.where(table.c[date_column] >= since)
     # Fetched whole: row by row, SQLAlchemy's result costs about twice the database's own time.
-    if streams is None:
-        yield from conn.execute(query).all()
-        return
-    for start in range(0, len(streams), 500):  # bounded IN lists on both databases
-        yield from conn.execute(query.where(table.c.stream.in_(streams[start : start + 500]))).all()
+    for wanted in _stream_filters(conn, table.c.stream, streams):
+        yield from conn.execute(query if wanted is None else query.where(wanted)).all()
 
 
 # --- school days (R11): Monday to Friday ------------------------------------------------
