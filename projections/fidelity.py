@@ -13,7 +13,7 @@ from typing import Any
 from brobyg.domain.terms import BASIC_COURSE, BRIDGING, BRIDGING_STATES, EDUCATION_STATES
 from brobyg.engine.text import N_
 from brobyg.projections.counts import nonzero
-from brobyg.projections.indicators import absence_followed_up, critical_absence_starts, request_answered_in_time
+from brobyg.projections.indicators import absence_follow_up_due, critical_absence_starts, request_due
 from brobyg.projections.policy import Policy
 from brobyg.projections.timeline import Timeline
 
@@ -121,6 +121,15 @@ def part(t: Timeline, on: dt.date, policy: Policy) -> Part:
                 weeks_with_contact += first < len(contacts) and contacts[first] < start + dt.timedelta(days=7)
                 start += dt.timedelta(days=7)
 
+    # A contact from a day to its deadline (R10's answer, R11's follow-up), found by bisection in
+    # the pathway's contacts, as `indicators.request_answered_in_time` and
+    # `absence_followed_up` decide it one by one.
+    every_contact = sorted(c.on for c in t.contacts)
+
+    def contacted(day: dt.date, due: dt.date) -> bool:
+        first = bisect.bisect_left(every_contact, day)
+        return first < len(every_contact) and every_contact[first] <= due
+
     # Requests answered within 24 hours, once the 24 hours have passed.
     due = [r.on for r in t.requests if (on - r.on).days > policy.request_answer_days]
 
@@ -149,13 +158,13 @@ def part(t: Timeline, on: dt.date, policy: Policy) -> Part:
         weeks=weeks,
         weeks_with_contact=weeks_with_contact,
         requests_due=len(due),
-        requests_answered=sum(1 for day in due if request_answered_in_time(t, day, policy)),
+        requests_answered=sum(1 for day in due if contacted(day, request_due(day, policy))),
         basic_course_starts=len(started),
         mentor_continued=continued,
         placements=len(ended),
         placements_complete=complete,
         absence_episodes=len(episodes),
-        absence_followed_up=sum(1 for day in episodes if absence_followed_up(t, day, policy)),
+        absence_followed_up=sum(1 for day in episodes if contacted(day, absence_follow_up_due(day, policy))),
         educated=t.state_on(on) in EDUCATION_STATES,
         cadence_agreed=any(c.on <= on for c in t.cadences),
     )

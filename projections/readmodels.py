@@ -231,7 +231,8 @@ class ReadModels:
         found = settled.gathered(conn, on, reports, self.policy)
         parts = {report: [settled.PARTS[report].from_json(row) for row in found.stored[report]] for report in reports}
         if found.others:
-            needs = list(FACTS) if "fidelity" in reports else ["transitions"]
+            # Fidelity reads every kind of fact but the assessments; outcomes and capacity the transitions.
+            needs = [kind for kind in FACTS if kind != "assessments"] if "fidelity" in reports else ["transitions"]
             for t in load_timelines(conn, on, found.others, parts=needs).values():
                 for report in reports:
                     parts[report].append(settled.part(report, t, on, self.policy))

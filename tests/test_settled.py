@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from brobyg.domain.application import Brobyg
 from brobyg.engine.clock import Clock
 from brobyg.engine.store import parse_store_url
-from brobyg.projections import capacity, facts, fidelity, outcomes, settled
+from brobyg.projections import capacity, facts, fidelity, indicators, outcomes, settled
 from brobyg.projections.policy import DEFAULT, load_policy
 from brobyg.projections.readmodels import ReadModels
 from brobyg.projections.timeline import load_timelines
@@ -37,6 +37,12 @@ def _assert_reports_equal_the_facts(rm: ReadModels, on: dt.date) -> None:
             assert rm.outcomes(on, cohort) == outcomes.outcomes(timelines, on, cohort), (on, cohort)
         assert rm.capacity(on) == occupancy
         assert rm.fidelity(on) == fidelity.fidelity(timelines, on, rm.policy, occupancy)
+        for t in timelines.values():  # fidelity's bisection decides as the indicators do, one by one
+            part = fidelity.part(t, on, rm.policy)
+            due = [r.on for r in t.requests if (on - r.on).days > rm.policy.request_answer_days]
+            assert part.requests_answered == sum(indicators.request_answered_in_time(t, day, rm.policy) for day in due)
+            episodes = indicators.critical_absence_starts(t, on, rm.policy)
+            assert part.absence_followed_up == sum(indicators.absence_followed_up(t, day, rm.policy) for day in episodes)
         found = settled.gathered(conn, on, ("outcomes",), rm.policy)  # every pathway referred by then counted once
         assert sum(t.pathways for _first, t in found.tallies["outcomes"]) + len(found.stored["outcomes"]) + len(
             found.others
