@@ -63,7 +63,7 @@ class Reader:
         self._build = build
         self._app: Any = None
         self._events_table = events_table
-        self._login: str | None = None  # on PostgreSQL, read by `ready`
+        self._login: str | None = None  # asked once (on PostgreSQL by `ready`)
         self.personal = PersonalData(self._claims_held, lambda create: load_master_key(create=create))
 
     @cached_property
@@ -80,8 +80,8 @@ class Reader:
 
     @property
     def login(self) -> str:
-        if self.store.is_sqlite:
-            return os_login()  # `engine.identity.login_of` on SQLite
+        if self._login is None and self.store.is_sqlite:
+            self._login = os_login()  # `engine.identity.login_of` on SQLite
         if self._login is None:
             import sqlalchemy as sa
 
