@@ -9,7 +9,8 @@ The stores (seed 1, up to 2026-11-26):
 Targets (issue 16): each command on 30y within 1.3x its time on 6y; on 30y under 0.5 s for the
 lists (caseload, risk, agenda, find, show) and under 1 s for each report; on 100k lists under
 1 s and reports under 2 s. The floor is the raw SELECT, in this process, of the rows the command
-reads today (the active pathways' facts for the lists, every transition for the reports).
+reads (`floor_queries`: the active pathways' facts for the lists; a report's monthly tallies, kept
+parts and the other pathways' facts).
 
     .venv/bin/python bench/scale.py --store sqlite [--stores 6y,30y,100k] [--repeat 5]
 
@@ -20,6 +21,7 @@ builds them again. Building 100k takes tens of minutes.
 from __future__ import annotations
 
 import argparse
+import calendar
 import datetime as dt
 import json
 import statistics
@@ -89,22 +91,50 @@ def commands(url: str) -> dict[str, list[str]]:
     }
 
 
+FACT_TABLES = ("rm_transitions", "rm_mentor_changes", "rm_contacts", "rm_requests", "rm_absences", "rm_placements", "rm_cadences")
+
+
+def floor_queries(conn: sa.Connection, prefix: str) -> dict[str, list[str]]:
+    """The raw SELECTs of the rows each command reads. Lists: the active pathways in rm_people and
+    their facts. A report: its tallies of settled months, the kept parts of the settled pathways
+    in other months, and the facts of every other pathway (the transitions for outcomes and
+    capacity, every fact the fidelity measures read for fidelity)."""
+    states = ", ".join(f"'{s}'" for s in ACTIVE_STATES)
+    active = f"SELECT stream FROM {prefix}rm_people WHERE state IN ({states})"
+    settled_by = f"'{TODAY}'"
+    months = conn.exec_driver_sql(f"SELECT month FROM {prefix}rm_tallies WHERE last_settles <= {settled_by}").scalars()
+    ranges = []
+    for month in months:
+        year, number = (int(x) for x in month.split("-"))
+        first = dt.date(year, number, 1)
+        ranges.append(f"BETWEEN '{first}' AND '{first.replace(day=calendar.monthrange(year, number)[1])}'")
+    tallied = " OR ".join(f"{{c}} {r}" for r in ranges) or "1 = 0"
+    others = (
+        f"SELECT p.stream FROM {prefix}rm_pathways p LEFT JOIN {prefix}rm_settled s"
+        f" ON s.stream = p.stream AND s.settles_on <= {settled_by}"
+        f" WHERE s.stream IS NULL AND NOT ({tallied.format(c='p.referred_on')})"
+        f" UNION ALL SELECT stream FROM {prefix}rm_unsettled WHERE {tallied.format(c='referred_on')}"
+    )
+    queries = {"lists": [active, *(f"SELECT * FROM {prefix}{t} WHERE stream IN ({active})" for t in FACT_TABLES)]}
+    for report in ("outcomes", "capacity", "fidelity"):
+        facts = FACT_TABLES if report == "fidelity" else FACT_TABLES[:1]
+        queries[report] = [
+            f"SELECT month, first_referred, last_referred, {report} FROM {prefix}rm_tallies WHERE last_settles <= {settled_by}",
+            f"SELECT s.{report} FROM {prefix}rm_settled s JOIN {prefix}rm_pathways p ON p.stream = s.stream"
+            f" WHERE s.settles_on <= {settled_by} AND NOT ({tallied.format(c='p.referred_on')})",
+            *(f"SELECT * FROM {prefix}{t} WHERE stream IN ({others})" for t in facts),
+        ]
+    return queries
+
+
 def floors(url: str) -> dict[str, float]:
-    """The raw SELECTs, in this process: the active pathways' facts (the lists read those), and
-    every transition (what the reports read)."""
+    """Each command's floor, in this process: its raw SELECTs (`floor_queries`), median of 5."""
     store = parse_store_url(url)
     engine = sa.create_engine(store.sqlalchemy_url)
     prefix = "" if store.is_sqlite else f'"{store.schema}".'
-    states = ", ".join(f"'{s}'" for s in ACTIVE_STATES)
-    active = f"SELECT stream FROM {prefix}rm_people WHERE state IN ({states})"
-    facts = ("rm_transitions", "rm_mentor_changes", "rm_contacts", "rm_requests", "rm_absences", "rm_placements", "rm_cadences")
-    queries = {
-        "lists": [active, *(f"SELECT * FROM {prefix}{t} WHERE stream IN ({active})" for t in facts)],
-        "reports": [f"SELECT * FROM {prefix}rm_transitions"],
-    }
     found = {}
     with engine.connect() as conn:
-        for name, sqls in queries.items():
+        for name, sqls in floor_queries(conn, prefix).items():
             runs = []
             for _ in range(5):
                 began = time.perf_counter()
@@ -141,7 +171,7 @@ def main() -> None:
         for command, argv in commands(url).items():
             seconds = median_run(argv, args.repeat)
             times[name][command] = seconds
-            kind = "lists" if command in LISTS else "reports" if command.startswith("report") else None
+            kind = "lists" if command in LISTS else command.removeprefix("report ") if command.startswith("report") else None
             beside = f"  floor {floor[kind]:.3f} s ({seconds / floor[kind]:.0f}x)" if kind else ""
             limits = TARGETS.get(name)
             verdict = ""

@@ -198,9 +198,11 @@ def _month_range(month: str) -> tuple[dt.date, dt.date]:
 
 
 def _add(found: dict[str, Any], parts: dict[str, Any], by: int) -> None:
-    found["outcomes"].add(parts["outcomes"], None, by)  # every horizon: `Tally.seen_by` decides on the day
-    found["capacity"].add(parts["capacity"], by)
-    found["fidelity"].add(parts["fidelity"], by)
+    for report, p in parts.items():
+        if report == "outcomes":
+            found[report].add(p, None, by)  # every horizon: `Tally.seen_by` decides on the day
+        else:
+            found[report].add(p, by)
 
 
 def _count(changes: dict[str, dict[str, Any]], referred_on: dt.date, parts: dict[str, Any], by: int) -> None:
@@ -220,10 +222,10 @@ def _ended(conn: sa.Connection, streams: list[str]) -> list[str]:
 
 @dataclass
 class Gathered:
-    """What reports as of a day are made of: per report, the tallies of the months settled by
-    then (each with the day its first pathway was referred) and the kept parts (as JSON) of the
-    other settled pathways; and the streams of every other pathway referred by then, to be
-    worked out from their facts."""
+    """What reports as of a day are made of: per report, the tallies of the months referred by
+    then, less their parts settling after it (each with the day its first pathway was referred),
+    and the kept parts (as JSON) of the other settled pathways; and the streams of every other
+    pathway referred by then, to be worked out from their facts."""
 
     tallies: dict[str, list[tuple[dt.date, Any]]]
     stored: dict[str, list[dict[str, Any]]]
@@ -232,21 +234,29 @@ class Gathered:
 
 def gathered(conn: sa.Connection, on: dt.date, reports: tuple[str, ...], policy: Policy) -> Gathered:
     """The reports' tallies, kept parts and the pathways to work out, as of `on` under this
-    policy. Outcomes take a month's tally only if no horizon's day falls inside the month, so
-    it is asked alone; capacity and fidelity take the same months, and may be asked together."""
+    policy. A month's tally is taken once its last referral is on or before `on`, less the parts
+    that settle after `on` (those pathways are worked out from their facts instead, as `on` saw
+    them): a month whose old pathways still end now and then keeps its tally. Outcomes take a
+    month's tally only if no horizon's day falls inside the month, so it is asked alone;
+    capacity and fidelity take the same months, and may be asked together."""
     mine = fingerprint(policy)
     found = Gathered({report: [] for report in reports}, {report: [] for report in reports}, [])
-    months = []
     columns = [tallies.c[report] for report in reports]
-    query = sa.select(tallies.c.month, tallies.c.first_referred, tallies.c.last_referred, *columns)
-    for month, first, last, *kept in conn.execute(query.where(tallies.c.policy == mine, tallies.c.last_settles <= on)).all():
+    query = sa.select(tallies.c.month, tallies.c.first_referred, tallies.c.last_referred, tallies.c.last_settles, *columns)
+    rows = conn.execute(query.where(tallies.c.policy == mine, tallies.c.last_referred <= on)).all()
+    late = _settling_after(conn, on, reports, mine, [_month_range(row[0]) for row in rows if row[3] > on])
+    months = []
+    for month, first, last, _last_settles, *kept in rows:
         shown = {report: TALLIES[report].from_json(json.loads(k)) for report, k in zip(reports, kept, strict=True)}
+        for _stream, parts in late.get(month, []):
+            _add(shown, parts, -1)
         if "outcomes" in shown:
             shown["outcomes"] = shown["outcomes"].seen_by(first, last, on)
             if shown["outcomes"] is None:
                 continue  # a horizon's day falls within the month: its pathways one by one
         for report, tally in shown.items():
             found.tallies[report].append((first, tally))
+        found.others += [stream for stream, _parts in late.get(month, [])]
         months.append(_month_range(month))
     p, s = facts.pathways, settled
     tallied = sa.or_(*(p.c.referred_on.between(a, b) for a, b in _joined(months))) if months else sa.false()
@@ -263,6 +273,23 @@ def gathered(conn: sa.Connection, on: dt.date, reports: tuple[str, ...], policy:
         within = sa.or_(*(u.c.referred_on.between(a, b) for a, b in _joined(months)))
         found.others += conn.execute(sa.select(u.c.stream).where(within, u.c.referred_on <= on)).scalars()
     return found
+
+
+def _settling_after(
+    conn: sa.Connection, on: dt.date, reports: tuple[str, ...], mine: str, months: list[tuple[dt.date, dt.date]]
+) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+    """Per month of referral, among these months, the kept parts that settle after `on`: each
+    pathway's stream and parts, to be taken out of its month's tally."""
+    if not months:
+        return {}
+    s = settled
+    within = sa.or_(*(s.c.referred_on.between(a, b) for a, b in _joined(months)))
+    query = sa.select(s.c.stream, s.c.referred_on, *(s.c[report] for report in reports))
+    late: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for stream, referred_on, *kept in conn.execute(query.where(within, s.c.policy == mine, s.c.settles_on > on)).all():
+        parts = {report: PARTS[report].from_json(json.loads(k)) for report, k in zip(reports, kept, strict=True)}
+        late.setdefault(_month_of(referred_on), []).append((stream, parts))
+    return late
 
 
 def _joined(months: list[tuple[dt.date, dt.date]]) -> list[tuple[dt.date, dt.date]]:

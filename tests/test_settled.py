@@ -57,6 +57,11 @@ def test_reports_from_tallies_and_kept_parts_equal_reports_from_the_facts(db_url
         # Today the months whose pathways have all settled are read as one tally each.
         found = settled.gathered(conn, TODAY, ("outcomes",), rm.policy)
         assert len(found.tallies["outcomes"]) > 12 and sum(t.pathways for _first, t in found.tallies["outcomes"]) > 100
+        # A month some of whose pathways settle after the day keeps its tally, less their parts.
+        rows = conn.execute(sa.select(settled.tallies.c.last_settles, settled.tallies.c.last_referred)).all()
+        capacity_now = settled.gathered(conn, TODAY, ("capacity",), rm.policy)
+        assert any(last_settles > TODAY for last_settles, _last in rows)
+        assert len(capacity_now.tallies["capacity"]) == sum(last <= TODAY for _settles, last in rows)
         # Every pathway settled by today is read as kept (tallied or one by one), none from its
         # facts; one that ended within the margin (60 days) is worked out from them until it has passed.
         recent = conn.execute(sa.select(sa.func.count()).where(settled.settled.c.settles_on > TODAY)).scalar()
