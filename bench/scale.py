@@ -96,33 +96,46 @@ FACT_TABLES = ("rm_transitions", "rm_mentor_changes", "rm_contacts", "rm_request
 
 def floor_queries(conn: sa.Connection, prefix: str) -> dict[str, list[str]]:
     """The raw SELECTs of the rows each command reads. Lists: the active pathways in rm_people and
-    their facts. A report: its tallies of settled months, the kept parts of the settled pathways
-    in other months, and the facts of every other pathway (the transitions for outcomes and
+    their facts. A report: the tallies of the months referred by then and the kept parts in them
+    that settle later (taken out of their tallies), the kept parts of the settled pathways in
+    other months, and the facts of every other pathway (the transitions for outcomes and
     capacity, every fact the fidelity measures read for fidelity)."""
     states = ", ".join(f"'{s}'" for s in ACTIVE_STATES)
     active = f"SELECT stream FROM {prefix}rm_people WHERE state IN ({states})"
-    settled_by = f"'{TODAY}'"
-    months = conn.exec_driver_sql(f"SELECT month FROM {prefix}rm_tallies WHERE last_settles <= {settled_by}").scalars()
-    ranges = []
-    for month in months:
+    today = f"'{TODAY}'"
+    months = conn.exec_driver_sql(f"SELECT month FROM {prefix}rm_tallies WHERE last_referred <= {today}").scalars()
+    ranges: list[list[dt.date]] = []  # months that follow one another as one range
+    for month in sorted(months):
         year, number = (int(x) for x in month.split("-"))
         first = dt.date(year, number, 1)
-        ranges.append(f"BETWEEN '{first}' AND '{first.replace(day=calendar.monthrange(year, number)[1])}'")
-    tallied = " OR ".join(f"{{c}} {r}" for r in ranges) or "1 = 0"
+        last = first.replace(day=calendar.monthrange(year, number)[1])
+        if ranges and ranges[-1][1] + dt.timedelta(days=1) == first:
+            ranges[-1][1] = last
+        else:
+            ranges.append([first, last])
+    tallied = " OR ".join(f"{{c}} BETWEEN '{a}' AND '{b}'" for a, b in ranges) or "1 = 0"
+    late = f"s.settles_on > {today} AND ({tallied.format(c='s.referred_on')})"
     others = (
         f"SELECT p.stream FROM {prefix}rm_pathways p LEFT JOIN {prefix}rm_settled s"
-        f" ON s.stream = p.stream AND s.settles_on <= {settled_by}"
+        f" ON s.stream = p.stream AND s.settles_on <= {today}"
         f" WHERE s.stream IS NULL AND NOT ({tallied.format(c='p.referred_on')})"
         f" UNION ALL SELECT stream FROM {prefix}rm_unsettled WHERE {tallied.format(c='referred_on')}"
+        f" UNION ALL SELECT s.stream FROM {prefix}rm_settled s WHERE {late}"
     )
     queries = {"lists": [active, *(f"SELECT * FROM {prefix}{t} WHERE stream IN ({active})" for t in FACT_TABLES)]}
     for report in ("outcomes", "capacity", "fidelity"):
         facts = FACT_TABLES if report == "fidelity" else FACT_TABLES[:1]
         queries[report] = [
-            f"SELECT month, first_referred, last_referred, {report} FROM {prefix}rm_tallies WHERE last_settles <= {settled_by}",
-            f"SELECT s.{report} FROM {prefix}rm_settled s JOIN {prefix}rm_pathways p ON p.stream = s.stream"
-            f" WHERE s.settles_on <= {settled_by} AND NOT ({tallied.format(c='p.referred_on')})",
-            *(f"SELECT * FROM {prefix}{t} WHERE stream IN ({others})" for t in facts),
+            f"SELECT month, first_referred, last_referred, last_settles, {report} FROM {prefix}rm_tallies"
+            f" WHERE last_referred <= {today}",
+            f"SELECT s.stream, s.referred_on, s.{report} FROM {prefix}rm_settled s WHERE {late}",
+            f"SELECT p.stream, s.{report} FROM {prefix}rm_pathways p LEFT JOIN {prefix}rm_settled s"
+            f" ON s.stream = p.stream AND s.settles_on <= {today}"
+            f" WHERE p.referred_on <= {today} AND NOT ({tallied.format(c='p.referred_on')})",
+            # The other pathways found once, as the command does, then their facts.
+            f"CREATE TEMPORARY TABLE floor_others AS {others}",
+            *(f"SELECT * FROM {prefix}{t} WHERE stream IN (SELECT stream FROM floor_others)" for t in facts),
+            "DROP TABLE floor_others",
         ]
     return queries
 
@@ -139,7 +152,9 @@ def floors(url: str) -> dict[str, float]:
             for _ in range(5):
                 began = time.perf_counter()
                 for sql in sqls:
-                    conn.exec_driver_sql(sql).fetchall()
+                    result = conn.exec_driver_sql(sql)
+                    if result.returns_rows:
+                        result.fetchall()
                 runs.append(time.perf_counter() - began)
             found[name] = statistics.median(runs)
     engine.dispose()
