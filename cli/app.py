@@ -344,14 +344,15 @@ class BrobygGroup(TranslatedHelp, click.Group):
 
     command_class = BrobygCommand
     group_class = BrobygSubgroup
-    _equipped = False
+    _equipped: frozenset[int] = frozenset()
 
     def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
-        # Every command module has added its commands by now (cli.main imports them all).
-        if not self._equipped:
+        # The command modules asked for have added their commands by now (`cli.main` imports
+        # them); one imported later (`from brobyg.cli.main import cli`) is equipped then.
+        if self._equipped != (loaded := frozenset(map(id, self.commands.values()))):
             for sub in self.commands.values():
                 _equip(sub)
-            self._equipped = True
+            self._equipped = loaded
         given = list(sys.argv[1:] if args is None else args)
         with speaking(language_from(given, os.environ)):
             return super().main(args, *rest, **kwargs)

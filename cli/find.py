@@ -46,7 +46,7 @@ def find(
     if mentor_id is not None:
         env.app.mentor(mentor_id)  # an unknown mentor is an error, not an empty list
     text = text.strip() or None if text is not None else None
-    rows = env.read_models.find(env.app.clock.today(), text, mentor_id, state, include_ended)
+    rows = env.read_models.find(env.reader.clock.today(), text, mentor_id, state, include_ended)
     shown = rows[:limit] if limit and not as_json else rows
     logged(env, "find", [r["case"] for r in shown])  # one entry per case shown
 
@@ -88,7 +88,7 @@ def find(
 @reads
 def mentor_list(env: Env, as_json: bool) -> None:
     """Every mentor: name, kind, capacity and load (the active pathways they hold today)."""
-    rows = env.read_models.mentors(env.app.clock.today())
+    rows = env.read_models.mentors(env.reader.clock.today())
 
     def human() -> None:
         table(

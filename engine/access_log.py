@@ -156,8 +156,12 @@ def _create_postgres(conn: sa.Connection, app: Any) -> None:
 
 
 def _prepare(app: Any) -> None:
-    """Create the access log on first use in a store; on PostgreSQL only its owner can."""
+    """Create the access log on first use in a store; on PostgreSQL only its owner can. A reader
+    (`engine.reader`) has seen whether it is there in the query that checked the store."""
     if app.sql_engine in _ready:
+        return
+    if getattr(app, "access_log_found", False):
+        _ready.add(app.sql_engine)
         return
     if not _exists(app, with_triggers=True):
         try:

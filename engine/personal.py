@@ -86,26 +86,35 @@ class PersonalData:
         """Our master key, checked against the store's: made on first use only for a store that
         has none yet."""
         if self._master is None:
-            held = self._lookup([FINGERPRINT_CLAIM]).get(FINGERPRINT_CLAIM)
-            master = self._load_master(held is None)
-            if held is not None and held != master.fingerprint:
-                raise KeyFileError(
-                    Text(
-                        "the master key {path} ({fingerprint}) is not this store's ({held}); "
-                        "set BROBYG_KEY_FILE to the key file the store was written with; nothing was read or written",
-                        path=master.path,
-                        fingerprint=master.fingerprint,
-                        held=held,
-                    )
-                )
-            self._master, self._store_has_fingerprint = master, held is not None
+            self._check(self._lookup([FINGERPRINT_CLAIM]).get(FINGERPRINT_CLAIM))
+        assert self._master is not None
         return self._master
+
+    def _check(self, held: str | None) -> None:
+        """Load our master key and check it against `held`, the store's fingerprint (None: the
+        store has none yet, and ours may be made)."""
+        master = self._load_master(held is None)
+        if held is not None and held != master.fingerprint:
+            raise KeyFileError(
+                Text(
+                    "the master key {path} ({fingerprint}) is not this store's ({held}); "
+                    "set BROBYG_KEY_FILE to the key file the store was written with; nothing was read or written",
+                    path=master.path,
+                    fingerprint=master.fingerprint,
+                    held=held,
+                )
+            )
+        self._master, self._store_has_fingerprint = master, held is not None
 
     def check_master(self) -> None:
         """Refuse at once if the store's data keys are wrapped by another master key than ours (or
-        ours is missing); a store without data keys needs none yet."""
-        if self._lookup([FINGERPRINT_CLAIM]).get(FINGERPRINT_CLAIM) is not None:
-            _ = self.master
+        ours is missing); a store without data keys needs none yet. The store's fingerprint is
+        asked once: the key checked here is the one `master` gives later."""
+        if self._master is not None:
+            return
+        held = self._lookup([FINGERPRINT_CLAIM]).get(FINGERPRINT_CLAIM)
+        if held is not None:
+            self._check(held)
 
     # --- data keys ---------------------------------------------------------------------
 

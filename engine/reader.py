@@ -43,7 +43,8 @@ SIMULATED = "store:simulated"  # `engine.application.SIMULATED`'s key
 SETTLED_FUNCTION = "brobyg_settled_head"
 PG_FUNCTIONS = ("brobyg_record", "brobyg_notify", SETTLED_FUNCTION, "brobyg_append_only")
 PG_TRIGGERS = ("brobyg_append_only", "brobyg_append_only_truncate")
-ACCESS_LOG, ACCESS_LOG_TRIGGERS = "brobyg_access_log", ("brobyg_access_log_append_only", "brobyg_access_log_append_only_truncate")
+ACCESS_LOG, ACCESS_LOG_APPEND_ONLY = "brobyg_access_log", "brobyg_access_log_append_only"
+ACCESS_LOG_TRIGGERS = (ACCESS_LOG_APPEND_ONLY, f"{ACCESS_LOG_APPEND_ONLY}_truncate")
 
 
 def quoted(name: str) -> str:
@@ -64,6 +65,7 @@ class Reader:
         self._app: Any = None
         self._events_table = events_table
         self._login: str | None = None  # asked once (on PostgreSQL by `ready`)
+        self.access_log_found = False  # the access log and its triggers, seen by `ready` (`engine.access_log`)
         self.personal = PersonalData(self._claims_held, lambda create: load_master_key(create=create))
 
     @cached_property
@@ -124,10 +126,16 @@ class Reader:
 
         if not self.store.is_sqlite:
             return self._ready_postgres()
-        names = sa.text("SELECT name FROM sqlite_master WHERE name IN :names").bindparams(sa.bindparam("names", expanding=True))
+        # The access log and its triggers in the same query: where they are there, the first entry
+        # a command writes need not look for them again (`engine.access_log`).
+        log = (ACCESS_LOG, *(f"{ACCESS_LOG_APPEND_ONLY}_{op}" for op in ("update", "delete")))
+        names = sa.text("SELECT name, tbl_name FROM sqlite_master WHERE name IN :names")
         with self.sql_engine.connect() as conn:
-            found = set(conn.execute(names, {"names": list(MADE_BY_THE_APPLICATION)}).scalars())
-        return found == set(MADE_BY_THE_APPLICATION)
+            query = names.bindparams(sa.bindparam("names", [*MADE_BY_THE_APPLICATION, *log], expanding=True))
+            found = {name: table for name, table in conn.execute(query)}
+        ready = set(MADE_BY_THE_APPLICATION) <= set(found)
+        self.access_log_found = ready and all(found.get(name) == ACCESS_LOG for name in log)
+        return ready
 
     def _ready_postgres(self) -> bool:
         """One query of the catalog (which a login sees without privileges), and the login."""
@@ -159,12 +167,14 @@ class Reader:
                 },
             ).one()
         self._login = str(row.login)
-        return (
+        ready = (
             bool(row.tables)
             and row.functions == len(PG_FUNCTIONS)
             and row.triggers == len(PG_TRIGGERS)
             and row.access_log == len(ACCESS_LOG_TRIGGERS)
         )
+        self.access_log_found = ready  # its triggers are on its table: it is there
+        return ready
 
     def log_head(self) -> int:
         """The notification log's last id: eventsourcing's SQLite recorder numbers by rowid; on
