@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -78,6 +77,8 @@ def check_target(path: Path, force: bool, param_hint: str = "FILE") -> None:
 @contextlib.contextmanager
 def written_whole(path: Path) -> Iterator[IO[str]]:
     """A text stream whose content becomes `path` once the block ends without an error."""
+    import tempfile  # only where a file is written, not in every command that imports `OutputError`
+
     try:
         fd, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
     except OSError as e:

@@ -98,6 +98,10 @@ class TrackedReadModels:
         """Create what is missing; the first time, the models' positions as they were read then."""
         if self._created:
             return None
+        known = self._positions_if_made()
+        if known is not None:
+            self._created = True
+            return known
         tables = [tracking, *(t for v in self.models for t in v.tables)]
         for attempt in range(10):
             try:
@@ -125,6 +129,19 @@ class TrackedReadModels:
             self._created = True
             return {v.name: known.get(v.name, 0) for v in self.models}
         return None  # pragma: no cover - the last attempt raises
+
+    def _positions_if_made(self) -> dict[str, int] | None:
+        """The models' positions, read with one query, if every model has its tracking row in
+        the current shape (the rows are inserted only after their tables are made, and a change of
+        the tables' shape changes `schema`); else None, and `_ensure_tables` looks at the tables."""
+        try:
+            with self.engine.connect() as conn:
+                known = {row[0]: row[1] for row in conn.execute(sa.select(tracking.c.view, tracking.c.position))}
+        except (sa.exc.OperationalError, sa.exc.ProgrammingError):  # no tracking table yet
+            return None
+        if known.get(SCHEMA_ROW) != self.schema or any(v.name not in known for v in self.models):
+            return None
+        return {v.name: known[v.name] for v in self.models}
 
     def _all_there(self, tables: Sequence[sa.Table]) -> bool:
         """Whether every one of `tables` exists (in the store's schema on PostgreSQL)."""

@@ -66,6 +66,7 @@ class Reader:
         self._events_table = events_table
         self._login: str | None = None  # asked once (on PostgreSQL by `ready`)
         self.access_log_found = False  # the access log and its triggers, seen by `ready` (`engine.access_log`)
+        self._roles_readable: bool | None = None  # whether the login may read the roles' table (`grant_of`), seen by `ready`
         self.personal = PersonalData(self._claims_held, lambda create: load_master_key(create=create))
 
     @cached_property
@@ -150,7 +151,9 @@ class Reader:
             " (SELECT count(DISTINCT tgname) FROM pg_trigger"
             "  WHERE tgrelid = to_regclass(:events) AND tgname IN :triggers) AS triggers,"
             " (SELECT count(DISTINCT tgname) FROM pg_trigger"
-            "  WHERE tgrelid = to_regclass(:access_log) AND tgname IN :access_log_triggers) AS access_log"
+            "  WHERE tgrelid = to_regclass(:access_log) AND tgname IN :access_log_triggers) AS access_log,"
+            # `grant_of`'s first question, asked here with the others
+            " to_regclass(:roles) IS NOT NULL AND has_table_privilege(to_regclass(:roles), 'SELECT') AS roles_readable"
         ).bindparams(*(sa.bindparam(name, expanding=True) for name in ("functions", "triggers", "access_log_triggers")))
         with self.sql_engine.connect() as conn:
             row = conn.execute(
@@ -164,9 +167,11 @@ class Reader:
                     "triggers": list(PG_TRIGGERS),
                     "access_log": self._in_schema(ACCESS_LOG),
                     "access_log_triggers": list(ACCESS_LOG_TRIGGERS),
+                    "roles": self._in_schema(ACCESS_TABLE),
                 },
             ).one()
         self._login = str(row.login)
+        self._roles_readable = bool(row.roles_readable)
         ready = (
             bool(row.tables)
             and row.functions == len(PG_FUNCTIONS)
@@ -200,12 +205,15 @@ class Reader:
         import sqlalchemy as sa
 
         table = self._in_schema(ACCESS_TABLE)
+        if self._roles_readable is False:  # roles not set up, or a login with no brobyg role (`ready` asked)
+            return None
         with self.sql_engine.connect() as conn:
-            readable = conn.execute(
-                sa.text("SELECT to_regclass(:t) IS NOT NULL AND has_table_privilege(to_regclass(:t), 'SELECT')"), {"t": table}
-            ).scalar()
-            if not readable:  # roles not set up, or a login with no brobyg role
-                return None
+            if self._roles_readable is None:
+                readable = conn.execute(
+                    sa.text("SELECT to_regclass(:t) IS NOT NULL AND has_table_privilege(to_regclass(:t), 'SELECT')"), {"t": table}
+                ).scalar()
+                if not readable:  # roles not set up, or a login with no brobyg role
+                    return None
             query = sa.text(f"SELECT login, role, mentor FROM {table} WHERE login = :login")
             row = conn.execute(query, {"login": login}).first()
         return Grant(row.login, row.role, row.mentor) if row is not None else None

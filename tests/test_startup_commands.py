@@ -167,3 +167,32 @@ def test_a_reader_that_found_the_access_log_does_not_look_again(tmp_path: Path) 
     missing.sql_engine.dispose()
     assert reader().ready()
     assert [e.command for e in access_log.entries(make_app(db), case)][-1] == "show"
+
+
+def test_read_models_in_their_current_shape_are_found_with_one_query(tmp_path: Path) -> None:
+    """A caught-up store: the models' positions (one query), nothing more but the log's head.
+    A model without its tracking row (as after an upgrade that adds one) is made and caught up."""
+    import sqlalchemy as sa
+
+    from brobyg.engine.read_models import tracking
+    from brobyg.projections.readmodels import ReadModels
+
+    db = str(tmp_path / "models.sqlite")
+    app = make_app(db)
+    scenarios.mentors(app)
+    scenarios.bridging(app, person="Jens Hansen")
+    try:
+        ReadModels(app).catch_up()
+        models = ReadModels(app)
+        statements: list[str] = []
+        sa.event.listen(models.engine, "before_cursor_execute", lambda *a: statements.append(" ".join(a[2].split())))
+        assert models.catch_up() == 0
+        # (the log's head is asked of the application's recorder, not through SQLAlchemy)
+        assert statements == ['SELECT view_tracking."view", view_tracking.position FROM view_tracking']
+        with models.engine.begin() as conn:
+            conn.execute(tracking.delete().where(tracking.c.view == "settled"))
+        again = ReadModels(app)
+        assert again.catch_up() > 0  # the settled pathways' model from the start of the log
+        assert {s.name: s.behind for s in again.status()}["settled"] == 0
+    finally:
+        app.close()
