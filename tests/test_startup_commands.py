@@ -4,6 +4,7 @@ for what it needs once (the master key's fingerprint, the access log's tables)."
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -135,6 +136,8 @@ def test_the_master_keys_fingerprint_is_asked_once(tmp_path: Path) -> None:
 
 
 def test_a_reader_that_found_the_access_log_does_not_look_again(tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
     from brobyg.engine import access_log
     from brobyg.engine.clock import Clock
     from brobyg.engine.reader import Reader
@@ -153,12 +156,12 @@ def test_a_reader_that_found_the_access_log_does_not_look_again(tmp_path: Path) 
     found = reader()
     assert found.ready() and found.access_log_found
     statements: list[str] = []
-    access_log.sa.event.listen(found.sql_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    sa.event.listen(found.sql_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     access_log.append(found, "show", [case])
     assert not any("sqlite_master" in s for s in statements)  # only the entry and its pragmas
     assert any(s.startswith("INSERT INTO brobyg_access_log") for s in statements)
     found.sql_engine.dispose()
-    with access_log.sa.create_engine(f"sqlite:///{db}").begin() as conn:
+    with sa.create_engine(f"sqlite:///{db}").begin() as conn:
         conn.exec_driver_sql(f"DROP TRIGGER {access_log.APPEND_ONLY}_delete")
     missing = reader()
     assert missing.ready() and not missing.access_log_found  # the store is whole; the log's trigger is not
@@ -196,3 +199,39 @@ def test_read_models_in_their_current_shape_are_found_with_one_query(tmp_path: P
         assert {s.name: s.behind for s in again.status()}["settled"] == 0
     finally:
         app.close()
+
+
+def test_history_and_next_write_their_entry_without_sqlalchemy(tmp_path: Path) -> None:
+    """They read the application's events only: their access-log entry goes through sqlite3 itself,
+    written as SQLAlchemy writes it (the log reads it back alike), and SQLAlchemy is not imported."""
+    from brobyg.engine import access_log
+
+    db = str(tmp_path / "entries.sqlite")
+    app = make_app(db)
+    scenarios.mentors(app)
+    case = scenarios.bridging(app, person="Jens Hansen").case
+    app.close()
+    assert run_cli(db, "show", case, "--json").exit_code == 0  # through SQLAlchemy: makes the access log
+    for command in (["history", case], ["next", case]):
+        code = (
+            "import sys\n"
+            f"sys.argv = ['brobyg', '--db', {db!r}, '--today', {str(TODAY)!r}, *{command!r}, '--json']\n"
+            "from brobyg.cli.main import main\n"
+            "try:\n    main()\nexcept SystemExit as e:\n    assert e.code in (0, None), e.code\n"
+            "print('sqlalchemy' in sys.modules, file=sys.stderr)\n"
+        )
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        assert done.stderr.split() == ["False"]
+        assert json.loads(done.stdout) == json.loads(run_cli(db, *command, "--json").stdout)
+    reader = make_app(db)
+    try:
+        entries = access_log.entries(reader, case)
+    finally:
+        reader.close()
+    assert [e.command for e in entries] == ["show", "history", "history", "next", "next"]
+    assert all(e.at.tzinfo is not None and e.at.utcoffset() == dt.timedelta(0) for e in entries)
+    assert [e.at for e in entries] == sorted(e.at for e in entries)
+    import sqlite3
+
+    stored = [row[0] for row in sqlite3.connect(db).execute(f"SELECT at FROM {access_log.TABLE} ORDER BY id")]
+    assert {len(at) for at in stored} == {len("2026-12-03 07:45:22.321138")}  # one form, SQLAlchemy's
