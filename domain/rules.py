@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from brobyg.domain.mentor import Mentor
-from brobyg.domain.pathway import Pathway
 from brobyg.domain.terms import (
     ACTIVE_STATES,
     ACTIVITY_READY,
@@ -36,6 +34,10 @@ from brobyg.domain.terms import (
 )
 from brobyg.engine.rules import Violation
 from brobyg.engine.text import Term, Text
+
+if TYPE_CHECKING:  # the read models ask R6 of a timeline, and need no aggregate for it
+    from brobyg.domain.mentor import Mentor
+    from brobyg.domain.pathway import Pathway
 
 Args = Mapping[str, Any]
 Found = list[Violation]
@@ -384,15 +386,8 @@ def r9_qualified_after_start(p: Pathway, args: Args) -> Found:
     ]
 
 
-# The facts recorded inside a state that a void may take back (R15).
-VOIDABLE_FACTS = (
-    Pathway.ContactRecorded,
-    Pathway.RequestRecorded,
-    Pathway.AbsenceRecorded,
-    Pathway.Assessed,
-    Pathway.CadenceAgreed,
-    Pathway.KuiContactRegistered,
-)
+# The facts recorded inside a state that a void may take back (R15), by their events' names.
+VOIDABLE_FACTS = ("ContactRecorded", "RequestRecorded", "AbsenceRecorded", "Assessed", "CadenceAgreed", "KuiContactRegistered")
 
 
 def r15_voidable(p: Pathway, no: int, event: Any) -> Found:
@@ -415,6 +410,8 @@ def r15_voidable(p: Pathway, no: int, event: Any) -> Found:
         return [
             Violation("R15", Text("#{no} of {case} was voided already, by {by} on {on}", no=no, case=p.case, by=by, on=at.date()))
         ]
+    from brobyg.domain.pathway import Pathway  # here, not above: the read models ask R6 without the aggregates
+
     latest = max(p.before, default=None)
     if isinstance(event, Pathway.Transitioned):
         if isinstance(event, Pathway.Referred):
@@ -440,7 +437,7 @@ def r15_voidable(p: Pathway, no: int, event: Any) -> Found:
                 )
             ]
         return []
-    if not isinstance(event, VOIDABLE_FACTS):
+    if not isinstance(event, tuple(getattr(Pathway, name) for name in VOIDABLE_FACTS)):
         return [
             Violation(
                 "R15",

@@ -12,12 +12,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from brobyg.domain.mentor import Mentor
-from brobyg.domain.partnership import Partnership
-from brobyg.domain.pathway import Pathway
 from brobyg.engine.personal import PersonalData
 from brobyg.engine.read_models import metadata
 from brobyg.engine.rows import insert_rows
+from brobyg.projections.events import aggregates
 from brobyg.projections.people import People
 from brobyg.projections.policy import Policy
 
@@ -135,6 +133,7 @@ class PathwayFacts(_Collecting):
     tables = (pathways, transitions, mentor_changes, contacts, requests, absences, assessments, placements, cadences, erasures)
 
     def handle(self, conn: sa.Connection, event: Any) -> None:
+        Pathway = aggregates().pathway
         if not isinstance(event, Pathway.Event):
             return
         # Each row's values in its table's column order: stream, seq, on, then the table's own.
@@ -182,6 +181,7 @@ class PathwayFacts(_Collecting):
         self.episodes.pop(stream, None)  # an undone re-referral takes its episode with it
 
     def _episode(self, conn: sa.Connection, stream: str, event: Any) -> int:
+        Pathway = aggregates().pathway
         if isinstance(event, Pathway.Referred):
             episode = 1
         elif isinstance(event, Pathway.ReReferred):
@@ -212,7 +212,7 @@ class MentorFacts(_Collecting):
     tables = (mentors,)
 
     def handle(self, conn: sa.Connection, event: Any) -> None:
-        if isinstance(event, Mentor.Added):
+        if isinstance(event, aggregates().mentor.Added):
             self.add(mentors, event.mentor, event.name, event.kind, event.capacity, event.on)  # in the columns' order
 
 
@@ -221,7 +221,7 @@ class PartnershipFacts(_Collecting):
     tables = (partnerships,)
 
     def handle(self, conn: sa.Connection, event: Any) -> None:
-        if isinstance(event, Partnership.Added):
+        if isinstance(event, aggregates().partnership.Added):
             e = event  # in the columns' order
             self.add(partnerships, e.partnership, e.jobcentre, e.school, e.places, e.price_per_place, e.on)
 

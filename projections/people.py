@@ -21,9 +21,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from brobyg.domain.case_ids import person_spelling
-from brobyg.domain.pathway import Pathway
 from brobyg.engine.personal import ERASED, PersonalData
 from brobyg.engine.read_models import metadata
+from brobyg.projections.events import aggregates
 
 FIELD = "person"  # the sealed value's field name (bound into its encryption)
 
@@ -58,6 +58,7 @@ class People:
         self.touched: set[str] = set()  # streams whose state or mentor may have changed
 
     def handle(self, conn: sa.Connection, event: Any) -> None:
+        Pathway = aggregates().pathway
         if isinstance(event, Pathway.Event):
             self.touched.add(event.originator_id.hex)
         if isinstance(event, Pathway.Referred):

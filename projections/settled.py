@@ -33,10 +33,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from brobyg.domain.pathway import Pathway
 from brobyg.domain.terms import OUTCOME_STATES
 from brobyg.engine.read_models import metadata
 from brobyg.projections import capacity, facts, fidelity, outcomes
+from brobyg.projections.events import aggregates
 from brobyg.projections.policy import Policy
 from brobyg.projections.timeline import Timeline, load_timelines, school_days_from
 
@@ -110,7 +110,7 @@ class Settled:
         self.touched: set[str] = set()
 
     def handle(self, conn: sa.Connection, event: Any) -> None:
-        if isinstance(event, Pathway.Event):
+        if isinstance(event, aggregates().pathway.Event):
             self.touched.add(event.originator_id.hex)
 
     def flush(self, conn: sa.Connection) -> None:

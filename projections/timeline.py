@@ -16,7 +16,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from brobyg.domain.rules import admission_unmet
 from brobyg.domain.terms import ACTIVE_STATES, REFERRED, mentor_role, valid_grades
 from brobyg.projections import facts
 
@@ -121,6 +120,8 @@ class Timeline:
 
     def admission_met(self, on: dt.date) -> bool:
         """R6's admission requirements as of `on`, decided by the rule itself."""
+        from brobyg.domain.rules import admission_unmet  # the rules import the aggregates: only when asked
+
         return not admission_unmet(self.grades_on(on))
 
     def placements_started(self, on: dt.date) -> list[Any]:
