@@ -55,7 +55,8 @@ def exists(url: str) -> bool:
     engine = sa.create_engine(store.sqlalchemy_url)
     try:
         with engine.connect() as conn:
-            table = "stored_events" if store.is_sqlite else f'"{store.schema}".stored_events'
+            # The pathways' read model: on both stores, filled by the build's simulation.
+            table = "rm_pathways" if store.is_sqlite else f'"{store.schema}".rm_pathways'
             return bool(conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar())
     except sa.exc.SQLAlchemyError:
         return False
