@@ -6,8 +6,10 @@ Fixtures live in conftest.py; everything a test imports by name lives here.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
+import subprocess
 import sys
 import time
 import uuid
@@ -79,6 +81,25 @@ def run_cli(db: str, *args: str, today: dt.date | str = TODAY, actor: str | None
     if actor is not None:
         argv += ["--as", actor]
     return CliRunner().invoke(cli, [*argv, *args])
+
+
+# What a reading command should not need on a caught-up store.
+HEAVY = ("eventsourcing.application", "brobyg.domain.application", "rich", "babel")
+
+
+def read_alone(db: str, *command: str, lang: str | None = None) -> tuple[list[str], Any]:
+    """`brobyg --db DB --today DATE COMMAND… --json` in a process of its own (in `lang`, if
+    given): which of `HEAVY` it imported, and what it printed."""
+    code = (
+        "import sys\n"
+        f"sys.argv = ['brobyg', '--db', {db!r}, '--today', {str(TODAY)!r}, *{list(command)!r}, '--json']\n"
+        "from brobyg.cli.main import main\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    assert e.code in (0, None), e.code\n"
+        f"print(*[m for m in {HEAVY!r} if m in sys.modules], file=sys.stderr)\n"
+    )
+    env = {**os.environ, **({"BROBYG_LANG": lang} if lang else {})}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    return done.stderr.split(), json.loads(done.stdout)
 
 
 def installed_brobyg() -> str:

@@ -89,12 +89,8 @@ def test_a_json_read_on_a_caught_up_store_builds_no_application(tmp_path: Path, 
     """On SQLite, a `--json` list or report whose read models are caught up reads them without
     building the event-sourced application (`engine.reader`), and prints no table (rich) in no
     locale (Babel), in Danish too; after a write it catches up, and so builds it."""
-    import json
-    import os
-    import subprocess
-    import sys
 
-    from tests.helpers import TODAY, run_cli
+    from tests.helpers import read_alone, run_cli
 
     db = str(tmp_path / "small.sqlite")
     assert run_cli(db, "mentor", "add", "sara", "--name", "Sara Holm", "--kind", "kui", "--on", "2026-08-01").exit_code == 0
@@ -102,17 +98,7 @@ def test_a_json_read_on_a_caught_up_store_builds_no_application(tmp_path: Path, 
     assert run_cli(db, *refer, "--on", "2026-09-01").exit_code == 0
 
     def loaded(lang: str = "en") -> tuple[list[str], object]:
-        heavy = ("eventsourcing.application", "brobyg.domain.application", "rich", "babel")
-        code = (
-            "import sys\n"
-            f"sys.argv = ['brobyg', '--db', {db!r}, '--today', {str(TODAY)!r}, *{command!r}, '--json']\n"
-            "from brobyg.cli.main import main\n"
-            "try:\n    main()\nexcept SystemExit as e:\n    assert e.code in (0, None), e.code\n"
-            f"print(*[m for m in {heavy!r} if m in sys.modules], file=sys.stderr)\n"
-        )
-        env = {**os.environ, "BROBYG_LANG": lang}
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
-        return done.stderr.split(), json.loads(done.stdout)
+        return read_alone(db, *command, lang=lang)
 
     behind, first = loaded()  # the read models catch up on the log: the application decodes it
     assert behind == ["eventsourcing.application", "brobyg.domain.application"]

@@ -5,10 +5,6 @@ whether it is whole, who reads (their role, `--as`), the master key, the log's s
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,9 +12,7 @@ import pytest
 from brobyg.engine.clock import Clock
 from brobyg.engine.store import parse_store_url
 from tests import scenarios
-from tests.helpers import TODAY, as_login, drop_logins_and_roles, make_app, needs_pg, new_logins, run_cli
-
-HEAVY = ("eventsourcing.application", "brobyg.domain.application", "rich", "babel")
+from tests.helpers import TODAY, as_login, drop_logins_and_roles, make_app, needs_pg, new_logins, read_alone, run_cli
 
 
 def test_the_names_the_reader_looks_for_are_the_applications() -> None:
@@ -35,19 +29,6 @@ def test_the_names_the_reader_looks_for_are_the_applications() -> None:
     assert reader.ACCESS_LOG_TRIGGERS == (access_log.APPEND_ONLY, access_log.APPEND_ONLY + "_truncate")
 
 
-def _read(db: str, *command: str) -> tuple[list[str], object]:
-    """`brobyg … --json` in a process of its own: the heavy modules it imported, and what it printed."""
-    code = (
-        "import sys\n"
-        f"sys.argv = ['brobyg', '--db', {db!r}, '--today', {str(TODAY)!r}, *{list(command)!r}, '--json']\n"
-        "from brobyg.cli.main import main\n"
-        "try:\n    main()\nexcept SystemExit as e:\n    assert e.code in (0, None), e.code\n"
-        f"print(*[m for m in {HEAVY!r} if m in sys.modules], file=sys.stderr)\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=dict(os.environ))
-    return done.stderr.split(), json.loads(done.stdout)
-
-
 @needs_pg
 @pytest.mark.parametrize("command", [["caseload"], ["risk"], ["agenda"]])
 def test_a_json_read_on_postgresql_builds_no_application(pg_url: str, command: list[str]) -> None:
@@ -55,16 +36,16 @@ def test_a_json_read_on_postgresql_builds_no_application(pg_url: str, command: l
     scenarios.mentors(app)
     case = scenarios.bridging(app, person="Jens").case
     app.close()
-    behind, first = _read(pg_url, *command)  # catching up decodes the log
+    behind, first = read_alone(pg_url, *command)  # catching up decodes the log
     assert behind == ["eventsourcing.application", "brobyg.domain.application"]
     # Until a command shows someone's data, the store has no access log: the application reads,
     # so that the owner's first such command makes it (`engine.access_log`), as before.
     assert run_cli(pg_url, "risk", "--json").exit_code == 0
-    caught_up, again = _read(pg_url, *command)
+    caught_up, again = read_alone(pg_url, *command)
     assert caught_up == []
     assert again == first
     assert run_cli(pg_url, "contact", case, "--channel", "phone").exit_code == 0
-    after_a_write, _ = _read(pg_url, *command)
+    after_a_write, _ = read_alone(pg_url, *command)
     assert after_a_write == ["eventsourcing.application", "brobyg.domain.application"]
 
 
@@ -159,6 +140,6 @@ def test_a_sqlite_store_an_older_brobyg_made_is_read_through_the_application(tmp
     app = make_app(db)
     scenarios.mentors(app)
     app.close()
-    loaded, rows = _read(db, "caseload")
+    loaded, rows = read_alone(db, "caseload")
     assert "brobyg.domain.application" in loaded
     assert [r["mentor"] for r in rows] == sorted(r["mentor"] for r in rows)  # type: ignore[union-attr]
