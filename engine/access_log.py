@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 TABLE = "brobyg_access_log"
 APPEND_ONLY = "brobyg_access_log_append_only"
 REFUSAL = "the access log is never changed or deleted"
+# The triggers that keep it append-only on SQLite (PostgreSQL has one for each and one for TRUNCATE).
+SQLITE_TRIGGERS = (f"{APPEND_ONLY}_update", f"{APPEND_ONLY}_delete")
 
 
 @functools.cache
@@ -97,7 +99,7 @@ def _appended_through_sqlite3(app: Any, rows: list[dict[str, Any]]) -> bool:
     missing, which `append` then makes through SQLAlchemy (`create`)."""
     import sqlite3
 
-    wanted = {TABLE, f"{APPEND_ONLY}_update", f"{APPEND_ONLY}_delete"}
+    wanted = {TABLE, *SQLITE_TRIGGERS}
     # As SQLAlchemy writes a DateTime on SQLite (and reads it back: `entries`).
     values = [(f"{r['at']:%Y-%m-%d %H:%M:%S.%f}", r["by"], r["login"], r["case_id"], r["command"]) for r in rows]
     try:
@@ -247,7 +249,7 @@ def _exists(app: Any, with_triggers: bool = False) -> bool:
             found = conn.execute(
                 sa.text("SELECT name FROM sqlite_master WHERE name = :t OR (type = 'trigger' AND tbl_name = :t)"), {"t": TABLE}
             ).scalars()
-            return {TABLE, *((f"{APPEND_ONLY}_update", f"{APPEND_ONLY}_delete") if with_triggers else ())} <= set(found)
+            return {TABLE, *(SQLITE_TRIGGERS if with_triggers else ())} <= set(found)
         # The catalog, which a login sees without any privilege on the table.
         table = f"{_q(_schema(app))}.{TABLE}"
         if conn.execute(sa.text("SELECT to_regclass(:t)"), {"t": table}).scalar() is None:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import Any
 
+from brobyg.engine import access_log
 from brobyg.engine.access import ACCESS_TABLE, Grant
 from brobyg.engine.clock import Clock
 from brobyg.engine.identity import os_login
@@ -43,8 +44,8 @@ SIMULATED = "store:simulated"  # `engine.application.SIMULATED`'s key
 SETTLED_FUNCTION = "brobyg_settled_head"
 PG_FUNCTIONS = ("brobyg_record", "brobyg_notify", SETTLED_FUNCTION, "brobyg_append_only")
 PG_TRIGGERS = ("brobyg_append_only", "brobyg_append_only_truncate")
-ACCESS_LOG, ACCESS_LOG_APPEND_ONLY = "brobyg_access_log", "brobyg_access_log_append_only"
-ACCESS_LOG_TRIGGERS = (ACCESS_LOG_APPEND_ONLY, f"{ACCESS_LOG_APPEND_ONLY}_truncate")
+ACCESS_LOG = access_log.TABLE
+ACCESS_LOG_TRIGGERS = (access_log.APPEND_ONLY, f"{access_log.APPEND_ONLY}_truncate")
 
 
 def quoted(name: str) -> str:
@@ -129,7 +130,7 @@ class Reader:
             return self._ready_postgres()
         # The access log and its triggers in the same query: where they are there, the first entry
         # a command writes need not look for them again (`engine.access_log`).
-        log = (ACCESS_LOG, *(f"{ACCESS_LOG_APPEND_ONLY}_{op}" for op in ("update", "delete")))
+        log = (ACCESS_LOG, *access_log.SQLITE_TRIGGERS)
         names = sa.text("SELECT name, tbl_name FROM sqlite_master WHERE name IN :names")
         with self.sql_engine.connect() as conn:
             query = names.bindparams(sa.bindparam("names", [*MADE_BY_THE_APPLICATION, *log], expanding=True))
