@@ -9,7 +9,7 @@ The stores (seed 1, up to 2026-11-26):
 Targets (issue 16): each command on 30y within 1.3x its time on 6y; on 30y under 0.5 s for the
 lists (caseload, risk, agenda, find, show) and under 1 s for each report; on 100k lists under
 1 s and reports under 2 s; `--as-of` two years back under 5 s on 100k. The floor is the raw SELECT, in this process, of the rows the command
-reads (`floor_queries`: the active pathways' facts for the lists; a report's monthly tallies, kept
+reads (`floor_queries`: the active pathways' rows for the lists; a report's monthly tallies, kept
 parts and the other pathways' facts).
 
     .venv/bin/python bench/scale.py --store sqlite [--stores 6y,30y,100k] [--repeat 5]
@@ -104,7 +104,7 @@ FACT_TABLES = ("rm_transitions", "rm_mentor_changes", "rm_contacts", "rm_request
 
 def floor_queries(conn: sa.Connection, prefix: str) -> dict[str, list[str]]:
     """The raw SELECTs of the rows each command reads. Lists: the active pathways in rm_people and
-    their facts. A report: the tallies of the months referred by then and the kept parts in them
+    their rows in rm_active (each with its facts). A report: the tallies of the months referred by then and the kept parts in them
     that settle later (taken out of their tallies), the kept parts of the settled pathways in
     other months, and the facts of every other pathway (the transitions for outcomes and
     capacity, every fact the fidelity measures read for fidelity)."""
@@ -130,7 +130,7 @@ def floor_queries(conn: sa.Connection, prefix: str) -> dict[str, list[str]]:
         f" UNION ALL SELECT stream FROM {prefix}rm_unsettled WHERE {tallied.format(c='referred_on')}"
         f" UNION ALL SELECT s.stream FROM {prefix}rm_settled s WHERE {late}"
     )
-    queries = {"lists": [active, *(f"SELECT * FROM {prefix}{t} WHERE stream IN ({active})" for t in FACT_TABLES)]}
+    queries = {"lists": [active, f"SELECT * FROM {prefix}rm_active WHERE stream IN ({active})"]}
     for report in ("outcomes", "capacity", "fidelity"):
         facts = FACT_TABLES if report == "fidelity" else FACT_TABLES[:1]
         queries[report] = [

@@ -50,6 +50,11 @@ class ReadModel(Protocol):
         """Forget what was collected or remembered: the page's transaction did not commit."""
 
 
+# A read model may also have `caught_up(conn)`: called, in the page's transaction after every
+# model's flush, on the page that reaches the log's head as the catch-up found it (work that would
+# be done again on every page of a long catch-up is done there once).
+
+
 @dataclass(frozen=True)
 class ReadModelStatus:
     name: str
@@ -191,7 +196,7 @@ class TrackedReadModels:
             return 0
         done = 0
         while True:
-            n = self._page(page_size or self.page_size)
+            n = self._page(page_size or self.page_size, head)
             if n == 0:
                 return done
             done += n
@@ -209,16 +214,16 @@ class TrackedReadModels:
             positions = list(conn.execute(sa.select(tracking.c.position).where(tracking.c.view.in_(names))).scalars())
         return len(positions) == len(names) and min(positions, default=head) >= head
 
-    def _page(self, page_size: int) -> int:
+    def _page(self, page_size: int, head: int) -> int:
         try:
-            return self._page_in_one_transaction(page_size)
+            return self._page_in_one_transaction(page_size, head)
         except BaseException:
             self._position = -1
             for v in self.models:  # whatever they collected or remember was not committed
                 v.discard()
             raise
 
-    def _page_in_one_transaction(self, page_size: int) -> int:
+    def _page_in_one_transaction(self, page_size: int, head: int) -> int:
         names = [v.name for v in self.models]
         with self.engine.begin() as conn:
             # Writing the tracking rows first takes the write lock (SQLite) or the row
@@ -246,6 +251,10 @@ class TrackedReadModels:
             for v in self.models:
                 v.flush(conn)
             last = notifications[-1].id
+            if last >= head:
+                for v in self.models:
+                    if hasattr(v, "caught_up"):
+                        v.caught_up(conn)
             behind = [name for name, position in positions.items() if position < last]  # never move a read model back
             conn.execute(tracking.update().where(tracking.c.view.in_(behind)).values(position=last))
         self._position = last

@@ -80,8 +80,8 @@ erasures = _fact_table("rm_erasures")  # the person's data key was destroyed (no
 # read from the events, sealed, when a view needs them; `projections.people` keeps the person
 # sealed). A change of these tables' shape raises SCHEMA, and every store's read models are then
 # rebuilt from the log. 3: rm_people; 4: its current state and mentor; 5: fact tables clustered by
-# key; 6: rm_settled; 7: rm_tallies and rm_unsettled, rm_settled's referred_on.
-SCHEMA = 7
+# key; 6: rm_settled; 7: rm_tallies and rm_unsettled, rm_settled's referred_on; 8: rm_active.
+SCHEMA = 8
 
 mentors = sa.Table(
     "rm_mentors",
@@ -229,7 +229,8 @@ class PartnershipFacts(_Collecting):
 def all_read_models(personal: PersonalData | None = None, policy: Policy | None = None) -> list[Any]:
     """Every fact read model, in the order they are kept up to date; with the store's personal
     data, also the sealed people (`projections.people`); with the policy, also the settled
-    pathways' report parts (`projections.settled`), which read the facts flushed before them."""
+    pathways' report parts (`projections.settled`) and the active pathways' rows
+    (`projections.active`), which read the facts flushed before them."""
     models: list[Any] = [PathwayFacts(), MentorFacts(), PartnershipFacts()]
     if personal is not None:
         models.append(People(personal))
@@ -237,4 +238,7 @@ def all_read_models(personal: PersonalData | None = None, policy: Policy | None 
         from brobyg.projections.settled import Settled  # it reads these tables
 
         models.append(Settled(policy))
+        from brobyg.projections.active import Active  # it reads these tables too
+
+        models.append(Active(policy))
     return models

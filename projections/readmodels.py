@@ -17,12 +17,13 @@ import sqlalchemy as sa
 
 from brobyg.engine.read_models import ReadModelStatus, TrackedReadModels
 from brobyg.engine.text import N_
-from brobyg.projections import capacity, facts, fidelity, outcomes, settled
+from brobyg.projections import active, capacity, facts, fidelity, outcomes, settled
 from brobyg.projections.agenda import PARTS, agenda, streams_of
 from brobyg.projections.caseload import PARTS as CASELOAD_PARTS
 from brobyg.projections.caseload import caseload
 from brobyg.projections.facts import all_read_models
 from brobyg.projections.policy import Policy, load_policy
+from brobyg.projections.risk import PARTS as RISK_PARTS
 from brobyg.projections.risk import risk
 from brobyg.projections.situation import situation
 from brobyg.projections.timeline import FACTS, load_timelines
@@ -131,13 +132,14 @@ class ReadModels:
     def caseload(self, on: dt.date, mentor: str | None = None) -> list[dict[str, Any]]:
         self.catch_up()
         with self.engine.connect() as conn:
-            timelines = load_timelines(conn, on, self._active(conn, on), parts=CASELOAD_PARTS, recent=self._recent(on))
+            timelines = active.timelines(conn, on, self._active(conn, on), CASELOAD_PARTS, self._recent(on))
             return caseload(conn, timelines, on, self.policy, mentor)
 
     def risk(self, on: dt.date, level: str | None = None) -> list[dict[str, Any]]:
         self.catch_up()
         with self.engine.connect() as conn:
-            return risk(load_timelines(conn, on, self._active(conn, on), recent=self._recent(on)), on, self.policy, level)
+            timelines = active.timelines(conn, on, self._active(conn, on), RISK_PARTS, self._recent(on))
+            return risk(timelines, on, self.policy, level)
 
     @staticmethod
     def _active(conn: sa.Connection, on: dt.date) -> list[str]:
@@ -185,7 +187,7 @@ class ReadModels:
             # Every active pathway from the people read model (as find takes them): one query,
             # not a scan of every transition; `agenda` checks each timeline's state on `on` again.
             streams = self._active(conn, on) if mentor is None else streams_of(conn, mentor, on)
-            timelines = load_timelines(conn, on, streams, parts=PARTS, recent=self._recent(on))
+            timelines = active.timelines(conn, on, streams, PARTS, self._recent(on))
             return agenda(timelines, on, days, self.policy, mentor)
 
     def situation(self, stream: str, on: dt.date) -> dict[str, Any]:
@@ -196,10 +198,8 @@ class ReadModels:
             return situation(timeline, on, self.policy)
 
     def _recent(self, on: dt.date) -> dt.date:
-        """How far back today's views look: beyond every window in the policy, with room to spare."""
-        p = self.policy
-        days = max(p.absence_window_school_days * 2, p.mentor_change_days, p.request_answer_days, 60) + 60
-        return on - dt.timedelta(days=days)
+        """How far back today's views look (`active.recent_window`)."""
+        return on - active.recent_window(self.policy)
 
     def outcomes(self, on: dt.date, cohort: str = "quarter") -> dict[str, Any]:
         self.catch_up()

@@ -14,7 +14,10 @@ from typing import Any
 
 from brobyg.projections.indicators import findings
 from brobyg.projections.policy import Policy
-from brobyg.projections.timeline import Timeline
+from brobyg.projections.timeline import FACTS, Timeline
+
+# The kinds of fact the risk list reads: every kind.
+PARTS = tuple(FACTS)
 
 
 def risk(timelines: dict[str, Timeline], on: dt.date, policy: Policy, level: str | None = None) -> list[dict[str, Any]]:

@@ -1,0 +1,179 @@
+"""Active pathways: one row each, with the facts today's lists read of it.
+
+Caseloads, the risk list and the agenda look at the active pathways only, and at their recent
+everyday facts (`load_timelines(recent=…)`). Read from the fact tables, those are some twenty
+rows per pathway spread over eight tables: at 100,000 pathways, 14,000 active ones and 300,000
+rows, most of a list's time. This read model keeps them together: per pathway whose current
+state is active, one row holding each kind of fact as a JSON array (contacts, requests and
+absences only from `complete_since` on, and the last contact before), so a list reads one row
+per active pathway and works out the same indicators from the same facts. A pathway that ends
+leaves the table.
+
+The rows are worked out from the fact tables, not from the events: a void, a late fact or an
+erasure is whatever the facts say. During a long catch-up (a simulation, a rebuild) a pathway's
+row would be worked out again on every page it is touched on, so a page only notes the touched
+pathways (`rm_active_pending`), and the page that reaches the log's head works out theirs, once
+(`caught_up`). Until then, and for a date before a pathway's last fact or further back than its
+row holds, a list reads that pathway from the fact tables, as before (`timelines`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import namedtuple
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+
+from brobyg.domain.terms import ACTIVE_STATES
+from brobyg.engine.read_models import metadata
+from brobyg.projections import facts
+from brobyg.projections.events import aggregates
+from brobyg.projections.policy import Policy
+from brobyg.projections.timeline import FACTS, RECENT_ONLY, Timeline, _stream_filters, load_timelines
+
+KINDS = tuple(FACTS)
+
+active = sa.Table(
+    "rm_active",
+    metadata,
+    sa.Column("stream", sa.String(32), primary_key=True),
+    sa.Column("case", sa.String(16), nullable=False),
+    sa.Column("partnership", sa.String(32)),
+    sa.Column("referred_on", sa.Date, nullable=False),
+    sa.Column("last_on", sa.Date, nullable=False),  # the pathway's latest fact: the row holds as of then on
+    sa.Column("complete_since", sa.Date, nullable=False),  # contacts, requests, absences: every one from here on
+    # Each kind of fact as a JSON array of rows, each row its table's columns after `stream`.
+    *(sa.Column(kind, sa.Text, nullable=False) for kind in KINDS),
+)
+# The pathways touched since their rows were last worked out.
+pending = sa.Table("rm_active_pending", metadata, sa.Column("stream", sa.String(32), primary_key=True))
+
+
+def recent_window(policy: Policy) -> dt.timedelta:
+    """How far back today's lists look at the everyday facts: beyond every window in the policy,
+    with room to spare."""
+    p = policy
+    return dt.timedelta(days=max(p.absence_window_school_days * 2, p.mentor_change_days, p.request_answer_days, 60) + 60)
+
+
+class Active:
+    """The read model: one row per active pathway with its facts; the pathways touched since."""
+
+    name = "active"
+    tables = (active, pending)
+
+    def __init__(self, policy: Policy) -> None:
+        self.window = recent_window(policy)
+        self.discard()
+
+    def discard(self) -> None:
+        self.touched: set[str] = set()
+
+    def handle(self, conn: sa.Connection, event: Any) -> None:
+        if isinstance(event, aggregates().pathway.Event):
+            self.touched.add(event.originator_id.hex)
+
+    def flush(self, conn: sa.Connection) -> None:
+        """Note the touched pathways (their rows are worked out when the log's head is reached)."""
+        touched = sorted(self.touched)
+        self.discard()
+        for start in range(0, len(touched), 500):  # bounded IN lists on both databases
+            chunk = touched[start : start + 500]
+            known = set(conn.execute(sa.select(pending.c.stream).where(pending.c.stream.in_(chunk))).scalars())
+            new = [{"stream": s} for s in chunk if s not in known]
+            if new:
+                conn.execute(pending.insert(), new)
+
+    def caught_up(self, conn: sa.Connection) -> None:
+        """Work out the rows of the pathways touched since (after the facts' flush): the active
+        ones' anew, the others' gone."""
+        waiting = sa.select(pending.c.stream).scalar_subquery()
+        conn.execute(active.delete().where(active.c.stream.in_(waiting)))
+        t = facts.transitions
+        latest = (
+            sa.select(t.c.stream, sa.func.max(t.c.seq).label("seq"))
+            .where(t.c.stream.in_(sa.select(pending.c.stream).scalar_subquery()))
+            .group_by(t.c.stream)
+            .subquery()
+        )
+        query = (
+            sa.select(t.c.stream)
+            .join(latest, sa.and_(t.c.stream == latest.c.stream, t.c.seq == latest.c.seq))
+            .where(t.c.state.in_(ACTIVE_STATES))
+            .order_by(t.c.stream)
+        )
+        streams = list(conn.execute(query).scalars())
+        for start in range(0, len(streams), 5000):  # a rebuild's every active pathway, a few thousand at a time
+            timelines = load_timelines(conn, dt.date.max, streams[start : start + 5000])
+            conn.execute(active.insert(), [self._row(t) for t in timelines.values()])
+        conn.execute(pending.delete())
+
+    def _row(self, t: Timeline) -> dict[str, Any]:
+        dates = [x.on for kind in KINDS for x in getattr(t, kind)]
+        last_on = max(dates, default=t.referred_on)
+        since = last_on - self.window
+        kept = {kind: getattr(t, kind) for kind in KINDS}
+        for kind in RECENT_ONLY:
+            kept[kind] = _recent(kind, kept[kind], since)
+        row = {"stream": t.stream, "case": t.case, "partnership": t.partnership, "referred_on": t.referred_on}
+        row |= {"last_on": last_on, "complete_since": since}
+        return row | {kind: json.dumps([_encoded(r) for r in rows], separators=(",", ":")) for kind, rows in kept.items()}
+
+
+def _recent(kind: str, rows: list[Any], since: dt.date) -> list[Any]:
+    """`load_timelines(recent=since)`'s cut of one kind of fact (rows in their order): those from
+    `since` on, and for contacts the last day's contacts before it."""
+    kept = [r for r in rows if r.on >= since]
+    if kind == "contacts":
+        before = [r for r in rows if r.on < since]
+        if before:
+            last = max(r.on for r in before)
+            kept = sorted([r for r in before if r.on == last], key=lambda r: r.seq) + kept
+    return kept
+
+
+def _encoded(row: Any) -> list[Any]:
+    return [v.isoformat() if isinstance(v, dt.date) else v for v in tuple(row)[1:]]  # all but the stream
+
+
+# Each kind's rows as named tuples of its table's columns, as the fact tables give them.
+_ROWS = {kind: namedtuple(f"{kind}_row", [c.name for c in table.c]) for kind, table in FACTS.items()}  # type: ignore[misc]
+_DATES = {kind: [i for i, c in enumerate(table.c) if isinstance(c.type, sa.Date)] for kind, table in FACTS.items()}
+
+
+def _decoded(kind: str, stream: str, text: str) -> list[Any]:
+    make, dates = _ROWS[kind], [i - 1 for i in _DATES[kind]]
+    rows = []
+    for values in json.loads(text):
+        for i in dates:
+            if values[i] is not None:
+                values[i] = dt.date.fromisoformat(values[i])
+        rows.append(make(stream, *values))
+    return rows
+
+
+def timelines(conn: sa.Connection, on: dt.date, streams: list[str], parts: Iterable[str], recent: dt.date) -> dict[str, Timeline]:
+    """`load_timelines(conn, on, streams, parts, recent)`, each pathway from its row where the row
+    holds for `on` (its last fact on or before `on`, its everyday facts complete from `recent`, not
+    touched since it was worked out), the others from the fact tables."""
+    parts = tuple(parts)
+    columns = [active.c.stream, active.c.case, active.c.partnership, active.c.referred_on, *(active.c[k] for k in parts)]
+    waiting = set(conn.execute(sa.select(pending.c.stream)).scalars())
+    found: dict[str, Timeline] = {}
+    for wanted in _stream_filters(conn, active.c.stream, streams):
+        query = sa.select(*columns).where(active.c.last_on <= on, active.c.complete_since <= recent)
+        for row in conn.execute(query if wanted is None else query.where(wanted)):
+            if row.stream in waiting:
+                continue
+            t = Timeline(row.stream, row.case, row.partnership, row.referred_on)
+            for kind, text in zip(parts, row[4:], strict=True):
+                rows = _decoded(kind, row.stream, text)
+                setattr(t, kind, _recent(kind, rows, recent) if kind in RECENT_ONLY else rows)
+            found[t.stream] = t
+    others = [s for s in streams if s not in found]
+    if others:
+        found |= load_timelines(conn, on, others, parts, recent=recent)
+    return {s: found[s] for s in streams if s in found}

@@ -1,0 +1,115 @@
+"""Today's lists read one row per active pathway (`projections.active`) and say what the fact
+tables say, on any day; a pathway that ends leaves the table, a correction changes its row."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import sqlalchemy as sa
+
+from brobyg.domain.application import Brobyg
+from brobyg.engine.clock import Clock
+from brobyg.engine.store import parse_store_url
+from brobyg.projections import active, facts
+from brobyg.projections.agenda import PARTS as AGENDA_PARTS
+from brobyg.projections.agenda import agenda
+from brobyg.projections.caseload import PARTS as CASELOAD_PARTS
+from brobyg.projections.caseload import caseload
+from brobyg.projections.find import current
+from brobyg.projections.readmodels import ReadModels
+from brobyg.projections.risk import risk
+from brobyg.projections.timeline import load_timelines
+from brobyg.simulator.simulate import Simulation
+from tests.helpers import TODAY, assert_rebuild_changes_nothing
+
+
+def _simulated(db_url: str) -> tuple[Brobyg, ReadModels]:
+    app = Brobyg(parse_store_url(db_url), Clock(TODAY, simulated=True), "simulator", seed=5)
+    Simulation(app, 300, 5, TODAY.replace(year=TODAY.year - 3), TODAY).run()
+    rm = ReadModels(app)
+    rm.catch_up()
+    return app, rm
+
+
+def _same(a: Any, b: Any) -> bool:
+    return json.dumps(a, default=str) == json.dumps(b, default=str)
+
+
+def _assert_lists_equal_the_facts(rm: ReadModels, on: dt.date) -> None:
+    """The lists as the command line asks them equal the lists worked out from the fact tables."""
+    recent = on - active.recent_window(rm.policy)
+    with rm.engine.connect() as conn:
+        streams = [c.stream for c in current(conn, on)]
+
+        def from_facts(parts: tuple[str, ...]) -> Any:
+            return load_timelines(conn, on, streams, parts, recent=recent)
+
+        assert _same(rm.caseload(on), caseload(conn, from_facts(CASELOAD_PARTS), on, rm.policy)), on
+        assert _same(rm.risk(on), risk(from_facts(active.KINDS), on, rm.policy)), on
+        assert _same(rm.agenda(on, 14), agenda(from_facts(AGENDA_PARTS), on, 14, rm.policy)), on
+
+
+def _rows(rm: ReadModels) -> dict[str, Any]:
+    with rm.engine.connect() as conn:
+        return {r.stream: r for r in conn.execute(sa.select(active.active))}
+
+
+def test_lists_from_the_active_rows_equal_the_lists_from_the_facts(db_url: str) -> None:
+    app, rm = _simulated(db_url)
+    rows = _rows(rm)
+    with rm.engine.connect() as conn:
+        now = {c.stream for c in current(conn, TODAY)}
+        assert not conn.execute(sa.select(active.pending)).all()  # caught up: every row worked out
+        # Every active pathway has its row, and only those: ended ones have left.
+        assert set(rows) == now and len(rows) > 50
+        # Read from the rows, not the fact tables, whenever the row holds for the day.
+        recent = TODAY - active.recent_window(rm.policy)
+        read = active.timelines(conn, TODAY, sorted(now), active.KINDS, recent)
+        assert read == load_timelines(conn, TODAY, sorted(now), recent=recent)
+    # Today and later (rows hold), and before some pathways' last facts (those read from the facts).
+    for on in (TODAY, TODAY + dt.timedelta(days=30), TODAY - dt.timedelta(days=20), TODAY - dt.timedelta(days=400)):
+        _assert_lists_equal_the_facts(rm, on)
+    app.close()
+
+
+def test_a_pathway_that_ends_leaves_and_a_voided_contact_leaves_its_row(db_url: str) -> None:
+    app, rm = _simulated(db_url)
+    rows = _rows(rm)
+    c, p = facts.contacts, facts.pathways
+    with rm.engine.connect() as conn:
+        # An active pathway with a contact in the last weeks.
+        case, stream, no = conn.execute(
+            sa.select(p.c.case, c.c.stream, c.c.seq)
+            .join(p, p.c.stream == c.c.stream)
+            .where(c.c.stream.in_(list(rows)), c.c.on >= TODAY - dt.timedelta(days=30))
+            .order_by(c.c.on.desc(), c.c.seq)
+        ).first()
+    assert any(fact[0] == no for fact in json.loads(rows[stream].contacts))
+
+    corrector = Brobyg(parse_store_url(db_url), Clock(TODAY), "coordinator", seed=3)
+    corrector.void(case, no, "recorded on the wrong young person")
+    rm.catch_up()
+    assert not any(fact[0] == no for fact in json.loads(_rows(rm)[stream].contacts))
+    _assert_lists_equal_the_facts(rm, TODAY)
+
+    corrector.drop_out(case, "moved away", on=TODAY)
+    rm.catch_up()
+    assert stream not in _rows(rm)
+    _assert_lists_equal_the_facts(rm, TODAY)
+    assert_rebuild_changes_nothing(rm)
+    corrector.close()
+    app.close()
+
+
+def test_a_pathway_touched_but_not_yet_worked_out_is_read_from_its_facts(db_url: str) -> None:
+    """Rows are worked out on the page that reaches the log's head; one still waiting (a catch-up
+    stopped between pages) is not trusted."""
+    app, rm = _simulated(db_url)
+    stream = sorted(_rows(rm))[0]
+    with rm.engine.begin() as conn:
+        conn.execute(active.active.update().where(active.active.c.stream == stream).values(contacts="[]", requests="[]"))
+        conn.execute(active.pending.insert(), [{"stream": stream}])
+    _assert_lists_equal_the_facts(rm, TODAY)
+    app.close()
