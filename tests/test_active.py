@@ -64,13 +64,22 @@ def test_lists_from_the_active_rows_equal_the_lists_from_the_facts(db_url: str) 
         assert not conn.execute(sa.select(active.pending)).all()  # caught up: every row worked out
         # Every active pathway has its row, and only those: ended ones have left.
         assert set(rows) == now and len(rows) > 50
-        # Read from the rows, not the fact tables, whenever the row holds for the day.
-        recent = TODAY - active.recent_window(rm.policy)
-        read = active.timelines(conn, TODAY, sorted(now), active.KINDS, recent)
-        assert read == load_timelines(conn, TODAY, sorted(now), recent=recent)
     # Today and later (rows hold), and before some pathways' last facts (those read from the facts).
     for on in (TODAY, TODAY + dt.timedelta(days=30), TODAY - dt.timedelta(days=20), TODAY - dt.timedelta(days=400)):
         _assert_lists_equal_the_facts(rm, on)
+    app.close()
+
+
+def test_the_lists_read_the_rows(db_url: str) -> None:
+    """A row, not the fact tables, is what a list reads of a pathway: one whose row lost its
+    contacts (as no correction could) is overdue at once."""
+    app, rm = _simulated(db_url)
+    education = ("basic_course", "awaiting_main_course", "main_course")
+    case = next(r["case"] for r in rm.risk(TODAY) if r["state"] in education and "contact_overdue" not in r["reasons"])
+    with rm.engine.begin() as conn:
+        stream = conn.execute(sa.select(facts.pathways.c.stream).where(facts.pathways.c.case == case)).scalar_one()
+        conn.execute(active.active.update().where(active.active.c.stream == stream).values(contacts="[]"))
+    assert "contact_overdue" in next(r["reasons"] for r in rm.risk(TODAY) if r["case"] == case)
     app.close()
 
 
