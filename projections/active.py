@@ -4,7 +4,7 @@ Caseloads, the risk list and the agenda look at the active pathways only, and at
 facts. Read from the fact tables, those are some twenty rows per pathway spread over eight
 tables: at 100,000 pathways, 14,000 active ones and 300,000 rows, most of a list's time. This
 read model keeps what the lists read of a pathway whose current state is active, in one row:
-each kind of fact as a JSON array (`lists_read`), so a list reads one row per active pathway and
+each kind of fact it has as a JSON array of rows (`lists_read`), so a list reads one row per active pathway and
 works out the same indicators from those facts. A pathway that ends leaves the table.
 
 The rows are worked out from the fact tables, not from the events: a void, a late fact or an
@@ -46,8 +46,8 @@ active = sa.Table(
     sa.Column("referred_on", sa.Date, nullable=False),
     sa.Column("last_on", sa.Date, nullable=False),  # the pathway's latest fact: the row holds as of then on
     sa.Column("complete_since", sa.Date, nullable=False),  # contacts, requests, absences: every one from here on
-    # Each kind of fact as a JSON array of rows, each row its table's columns after `stream`.
-    *(sa.Column(kind, sa.Text, nullable=False) for kind in KINDS),
+    # {kind: rows} as JSON, each row its fact table's columns after `stream`; no kind without rows.
+    sa.Column("facts", sa.Text, nullable=False),
 )
 # The pathways touched since their rows were last worked out.
 pending = sa.Table("rm_active_pending", metadata, sa.Column("stream", sa.String(32), primary_key=True))
@@ -118,7 +118,8 @@ class Active:
         row = {"stream": t.stream, "case": t.case, "partnership": t.partnership, "referred_on": t.referred_on}
         row |= {"last_on": last_on, "complete_since": since}
         kept = lists_read(t, since)
-        return row | {kind: json.dumps([_encoded(r) for r in kept[kind]], separators=(",", ":")) for kind in KINDS}
+        held = {kind: [_encoded(r) for r in rows] for kind, rows in kept.items() if rows}
+        return row | {"facts": json.dumps(held, separators=(",", ":"))}
 
 
 def lists_read(t: Timeline, since: dt.date) -> dict[str, list[Any]]:
@@ -156,15 +157,14 @@ _ROWS = {kind: namedtuple(f"{kind}_row", [c.name for c in table.c]) for kind, ta
 _DATES = {kind: [i for i, c in enumerate(table.c) if isinstance(c.type, sa.Date)] for kind, table in FACTS.items()}
 
 
-def _decoded(kind: str, stream: str, text: str) -> list[Any]:
-    make, dates, rows = _ROWS[kind]._make, _DATES[kind], []
-    for values in json.loads(text):
+def _decoded(kind: str, stream: str, rows: list[list[Any]]) -> list[Any]:
+    make, dates = _ROWS[kind]._make, _DATES[kind]
+    for values in rows:
         values.insert(0, stream)
         for i in dates:
             if values[i] is not None:
                 values[i] = dt.date.fromisoformat(values[i])
-        rows.append(make(values))
-    return rows
+    return [make(values) for values in rows]
 
 
 def timelines(conn: sa.Connection, on: dt.date, streams: list[str], parts: Iterable[str], recent: dt.date) -> dict[str, Timeline]:
@@ -173,7 +173,7 @@ def timelines(conn: sa.Connection, on: dt.date, streams: list[str], parts: Itera
     `recent`, not touched since it was worked out), holding what the lists read (`lists_read`);
     the others from the fact tables (`load_timelines`)."""
     parts = tuple(parts)
-    columns = [active.c.stream, active.c.case, active.c.partnership, active.c.referred_on, *(active.c[k] for k in parts)]
+    columns = [active.c.stream, active.c.case, active.c.partnership, active.c.referred_on, active.c.facts]
     waiting = set(conn.execute(sa.select(pending.c.stream)).scalars())
     found: dict[str, Timeline] = {}
     query = sa.select(*columns).where(active.c.last_on <= on, active.c.complete_since <= recent)
@@ -184,10 +184,12 @@ def timelines(conn: sa.Connection, on: dt.date, streams: list[str], parts: Itera
                 if row.stream in waiting:
                     continue
                 t = Timeline(row.stream, row.case, row.partnership, row.referred_on)
-                for kind, text in zip(parts, row[4:], strict=True):
-                    facts_ = _decoded(kind, row.stream, text)
-                    # The cut `load_timelines(recent=…)` makes (the contacts kept are the last day's already).
-                    setattr(t, kind, [r for r in facts_ if r.on >= recent] if kind in ("requests", "absences") else facts_)
+                held = json.loads(row.facts)
+                for kind in parts:
+                    if kind in held:
+                        rows = _decoded(kind, row.stream, held[kind])
+                        # The cut `load_timelines(recent=…)` makes (the contacts kept are the last day's already).
+                        setattr(t, kind, [r for r in rows if r.on >= recent] if kind in ("requests", "absences") else rows)
                 found[t.stream] = t
     others = [s for s in streams if s not in found]
     if others:

@@ -80,8 +80,9 @@ erasures = _fact_table("rm_erasures")  # the person's data key was destroyed (no
 # read from the events, sealed, when a view needs them; `projections.people` keeps the person
 # sealed). A change of these tables' shape raises SCHEMA, and every store's read models are then
 # rebuilt from the log. 3: rm_people; 4: its current state and mentor; 5: fact tables clustered by
-# key; 6: rm_settled; 7: rm_tallies and rm_unsettled, rm_settled's referred_on; 8: rm_active.
-SCHEMA = 8
+# key; 6: rm_settled; 7: rm_tallies and rm_unsettled, rm_settled's referred_on; 8: rm_active;
+# 9: its facts in one column, rm_people's dates indexed.
+SCHEMA = 9
 
 mentors = sa.Table(
     "rm_mentors",

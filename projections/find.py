@@ -44,31 +44,58 @@ def current(
     transition or mentor change dated after `on` (a simulated store's days to come) is taken from
     its facts as of `on` instead."""
     p = people
-    later = sa.or_(p.c.since > on, sa.and_(p.c.mentor_since.is_not(None), p.c.mentor_since > on))
-    wanted = [p.c.since.is_not(None)]
+    query = sa.select(p.c.stream, p.c.case, p.c.sealed, p.c.state, p.c.since, p.c.mentor)
+    rows = conn.execute(query.where(*_as_it_stands(on, active_only, state, mentor))).all()
+    found = [Current(*r) for r in rows]
+    return [c for c in [*found, *_from_facts(conn, on)] if _wanted(c, active_only, state, mentor)]
+
+
+def active_streams(conn: sa.Connection, on: dt.date) -> list[str]:
+    """The streams of the pathways active on `on` (`current`'s, without the rest of each row)."""
+    p = people
+    streams = list(conn.execute(sa.select(p.c.stream).where(*_as_it_stands(on, True, None, None))).scalars())
+    return streams + [c.stream for c in _from_facts(conn, on) if c.state in ACTIVE_STATES]
+
+
+def _after(on: dt.date) -> Any:
+    """A pathway with a transition or mentor change dated after `on` (each column indexed)."""
+    p = people
+    return sa.or_(p.c.since > on, p.c.mentor_since > on)
+
+
+def _as_it_stands(on: dt.date, active_only: bool, state: str | None, mentor: str | None) -> list[Any]:
+    """The people rows that say where a pathway stood on `on` too, narrowed as asked."""
+    p = people
+    wanted = [p.c.since.is_not(None), sa.not_(sa.func.coalesce(_after(on), False))]
     if active_only:
         wanted.append(p.c.state.in_(ACTIVE_STATES))
     if state is not None:
         wanted.append(p.c.state == state)
     if mentor is not None:
         wanted.append(p.c.mentor == mentor)
-    query = sa.select(p.c.stream, p.c.case, p.c.sealed, p.c.state, p.c.since, p.c.mentor, later.label("later"))
-    rows = conn.execute(query.where(sa.or_(sa.and_(*wanted), later))).all()
-    found = [Current(r.stream, r.case, r.sealed, r.state, r.since, r.mentor) for r in rows if not r.later]
-    then = {r.stream: r for r in rows if r.later}
-    if then:
-        timelines = load_timelines(conn, on, list(then), parts=["transitions", "mentor_changes"])
-        for stream, t in timelines.items():
-            last = t.last_transition(on)
-            if last is not None:
-                found.append(Current(stream, t.case, then[stream].sealed, last.state, last.on, t.mentor_on(on)))
-    return [
-        c
-        for c in found
-        if (not active_only or c.state in ACTIVE_STATES)
+    return wanted
+
+
+def _from_facts(conn: sa.Connection, on: dt.date) -> list[Current]:
+    """The pathways with facts dated after `on`, as they stood on `on` (from their facts)."""
+    p = people
+    then = {r.stream: r for r in conn.execute(sa.select(p.c.stream, p.c.sealed).where(_after(on)))}
+    if not then:
+        return []
+    found = []
+    for stream, t in load_timelines(conn, on, list(then), parts=["transitions", "mentor_changes"]).items():
+        last = t.last_transition(on)
+        if last is not None:
+            found.append(Current(stream, t.case, then[stream].sealed, last.state, last.on, t.mentor_on(on)))
+    return found
+
+
+def _wanted(c: Current, active_only: bool, state: str | None, mentor: str | None) -> bool:
+    return (
+        (not active_only or c.state in ACTIVE_STATES)
         and (state is None or c.state == state)
         and (mentor is None or c.mentor == mentor)
-    ]
+    )
 
 
 def find(

@@ -145,9 +145,9 @@ class ReadModels:
     def _active(conn: sa.Connection, on: dt.date) -> list[str]:
         """The pathways active on `on`, from the people read model's current state (one indexed
         query over the active ones, not a scan of every transition ever)."""
-        from brobyg.projections.find import current
+        from brobyg.projections.find import active_streams
 
-        return [c.stream for c in current(conn, on)]
+        return active_streams(conn, on)
 
     def find(
         self, on: dt.date, text: str | None, mentor: str | None, state: str | None, include_ended: bool

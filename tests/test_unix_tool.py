@@ -132,3 +132,27 @@ def test_completion_without_a_store_offers_nothing_and_creates_nothing(tmp_path:
     assert complete("brobyg assign X ", "postgresql://nobody@127.0.0.1:1/none") == []
     assert not db.exists()
     assert "show" in complete("brobyg sh", str(db))  # command names complete as before
+
+
+def test_json_output_is_written_as_the_standard_library_writes_it() -> None:
+    """`--json` output is written by orjson for speed, byte for byte as `json.dumps(...,
+    ensure_ascii=False, indent=2)` writes it: Danish letters as they are, dates in ISO form,
+    numbers as Python writes them, empty lists and objects on one line, numbered keys as text."""
+    from brobyg.cli.output import _default, as_json_text
+    from brobyg.engine.text import Text
+
+    document = {
+        "case": "BRO-2026-0001",
+        "person": "Åse Øberg-Ærø",
+        "on": dt.date(2026, 11, 26),
+        "at": dt.datetime(2026, 12, 2, 8, 19, 5, 120, tzinfo=dt.UTC),
+        "what": Text("contact overdue by {days} days", days=3),
+        "shares": [0.5, 0.1234, 0.0001, 1.0, 0.0, 12.25, None],
+        "counts": {1: 3, 12: 0},
+        "flags": [True, False],
+        "empty": [[], {}],
+        "nested": [{"by_week": [{"week": "2026-W48", "occupied": 7}]}],
+        "mentors": {"m-1"},
+        "pair": ("a", 2),
+    }
+    assert as_json_text(document) == json.dumps(document, default=_default, ensure_ascii=False, indent=2)
