@@ -239,7 +239,7 @@ def fidelity(env: Env, as_of: dt.date | None, fmt: str, output: Path | None, for
 
     on = as_of_date(env, as_of)
     f = small.fidelity(env.read_models.fidelity(on))
-    simulated = env.app.is_simulated()  # the HTML says so: a simulator follows the guide by construction
+    simulated = env.reader.is_simulated()  # the HTML says so: a simulator follows the guide by construction
 
     def human() -> None:
         table(
@@ -325,7 +325,7 @@ def report_html(env: Env, output: Path, force: bool, cohort: str, with_cases: bo
     on = as_of_date(env, as_of)
     rm = env.read_models
     risk = rm.risk(on)
-    simulated = env.app.is_simulated()  # fidelity from a simulator is labelled: it follows the guide by construction
+    simulated = env.reader.is_simulated()  # fidelity from a simulator is labelled: it follows the guide by construction
     sections = [
         html.outcomes_section(small.outcomes(rm.outcomes(on, cohort))),
         html.risk_section(small.risk_levels(risk), risk if with_cases else None),

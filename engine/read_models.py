@@ -192,27 +192,33 @@ class TrackedReadModels:
         returns how many were processed."""
         known = self._ensure_tables()
         head = self.head()
-        if self._caught_up(head, known):  # no page read: `engine.reader` builds no application then
+        reached = self._reached(head, known)
+        if reached >= head:  # no page read: `engine.reader` builds no application then
             return 0
+        if page_size is None:
+            # Far behind (after a simulation, an import, a new read model): the rebuild's larger
+            # pages, since each page also does its models' work once (the people's current state,
+            # the settled pathways): at 2,000 events a page that work was most of the time.
+            page_size = self.rebuild_page_size if head - reached > self.rebuild_page_size else self.page_size
         done = 0
         while True:
-            n = self._page(page_size or self.page_size, head)
+            n = self._page(page_size, head)
             if n == 0:
                 return done
             done += n
             if progress:
                 progress(done, head)
 
-    def _caught_up(self, head: int, known: dict[str, int] | None = None) -> bool:
-        """Whether every model has reached `head`: from the positions `_ensure_tables` read just
-        before, if given (positions only grow, so reading them before the head can only say
-        "not yet"), else by one query."""
+    def _reached(self, head: int, known: dict[str, int] | None = None) -> int:
+        """How far every model has got: from the positions `_ensure_tables` read just before, if
+        given and at the head (positions only grow, so reading them before the head can only say
+        "not yet"), else by one query; 0 where a model has no position yet."""
         names = [v.name for v in self.models]
-        if known and min(known.values()) >= head:
-            return True
+        if known and len(known) == len(names) and min(known.values()) >= head:
+            return head
         with self.engine.connect() as conn:
             positions = list(conn.execute(sa.select(tracking.c.position).where(tracking.c.view.in_(names))).scalars())
-        return len(positions) == len(names) and min(positions, default=head) >= head
+        return min(positions, default=0) if len(positions) == len(names) else 0
 
     def _page(self, page_size: int, head: int) -> int:
         try:

@@ -84,7 +84,9 @@ def test_the_command_line_starts_without_the_heavy_libraries() -> None:
     assert loaded == []
 
 
-@pytest.mark.parametrize("command", [["caseload"], ["risk"], ["agenda"], ["report", "outcomes"]])
+@pytest.mark.parametrize(
+    "command", [["caseload"], ["risk"], ["agenda"], ["report", "outcomes"], ["report", "capacity"], ["report", "fidelity"]]
+)
 def test_a_json_read_on_a_caught_up_store_builds_no_application(tmp_path: Path, command: list[str]) -> None:
     """On SQLite, a `--json` list or report whose read models are caught up reads them without
     building the event-sourced application (`engine.reader`), and prints no table (rich) in no

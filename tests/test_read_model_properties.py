@@ -120,6 +120,25 @@ def test_a_crash_between_or_inside_pages_loses_and_repeats_nothing(db_url: str, 
     app.close()
 
 
+def test_a_catch_up_far_behind_takes_the_larger_pages_and_then_the_usual_ones(db_url: str) -> None:
+    """After a simulation or an import the read models are far behind: they catch up in the
+    rebuild's larger pages (each page's work done fewer times); a few new events, in the usual."""
+    app = make_app(db_url)
+    _population(app)
+    head = app.log_head()
+    tracked = TrackedReadModels(app, app.sql_engine, all_read_models(), page_size=3, rebuild_page_size=10)
+    pages: list[int] = []
+    assert tracked.catch_up(lambda done, _head: pages.append(done)) == head
+    assert pages == [*range(10, head, 10), head]
+    case = bridging(app, person="later").case
+    for day in (11, 12):
+        app.contact(case, on=D(2026, 9, day))
+    pages.clear()
+    assert tracked.catch_up(lambda done, _head: pages.append(done)) == app.log_head() - head
+    assert pages == [*range(3, app.log_head() - head, 3), app.log_head() - head]
+    app.close()
+
+
 def test_two_readers_catching_up_at_once_apply_each_page_once(db_url: str) -> None:
     app = make_app(db_url)
     _population(app)
