@@ -17,17 +17,16 @@ row holds, a list reads that pathway from the fact tables, as before (`timelines
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 import json
 from collections import namedtuple
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
 
 from brobyg.domain.terms import ACTIVE_STATES, BRIDGING_STATES
+from brobyg.engine.collector import no_cycles_collected
 from brobyg.engine.read_models import metadata
 from brobyg.projections import facts
 from brobyg.projections.events import aggregates
@@ -179,7 +178,7 @@ def timelines(conn: sa.Connection, on: dt.date, streams: list[str], parts: Itera
     query = sa.select(*columns).where(active.c.last_on <= on, active.c.complete_since <= recent)
     for wanted in _stream_filters(conn, active.c.stream, streams):
         rows = conn.execute(query if wanted is None else query.where(wanted)).all()
-        with _no_cycles_collected():
+        with no_cycles_collected():
             for row in rows:
                 if row.stream in waiting:
                     continue
@@ -195,16 +194,3 @@ def timelines(conn: sa.Connection, on: dt.date, streams: list[str], parts: Itera
     if others:
         found |= load_timelines(conn, on, others, parts, recent=recent)
     return {s: found[s] for s in streams if s in found}
-
-
-@contextlib.contextmanager
-def _no_cycles_collected() -> Iterator[None]:
-    """Hundreds of thousands of small rows made at once, none in a cycle: the cycle collector
-    would look through every one of them again and again (at 100,000 pathways, half the time)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()

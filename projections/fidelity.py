@@ -107,24 +107,24 @@ class Tally:
 def part(t: Timeline, on: dt.date, policy: Policy) -> Part:
     bridged = any(x.state == BRIDGING and x.on <= on for x in t.transitions)
 
-    # Weekly contact during bridging: each full week of bridging has a contact.
-    weeks = weeks_with_contact = 0
-    if bridged:
-        contacts = sorted(t.contact_dates(on))
-        for state, entered, left in t.spells(on):
-            if state not in BRIDGING_STATES:
-                continue
-            start, end = entered, left or on
-            while start + dt.timedelta(days=7) <= end:
-                weeks += 1
-                first = bisect.bisect_left(contacts, start)  # the first contact on or after the week's start
-                weeks_with_contact += first < len(contacts) and contacts[first] < start + dt.timedelta(days=7)
-                start += dt.timedelta(days=7)
-
     # A contact from a day to its deadline (R10's answer, R11's follow-up), found by bisection in
     # the pathway's contacts, as `indicators.request_answered_in_time` and
     # `absence_followed_up` decide it one by one.
     every_contact = sorted(c.on for c in t.contacts)
+
+    # Weekly contact during bridging: each full week of bridging has a contact. The weeks a
+    # contact falls in are counted, not each week looked through for one.
+    weeks = weeks_with_contact = 0
+    if bridged:
+        contacts = every_contact[: bisect.bisect_right(every_contact, on)]
+        for state, entered, left in t.spells(on):
+            if state not in BRIDGING_STATES:
+                continue
+            full = max(0, ((left or on) - entered).days // 7)
+            weeks += full
+            first = bisect.bisect_left(contacts, entered)
+            last = bisect.bisect_left(contacts, entered + dt.timedelta(days=7 * full))
+            weeks_with_contact += len({(day - entered).days // 7 for day in contacts[first:last]})
 
     def contacted(day: dt.date, due: dt.date) -> bool:
         first = bisect.bisect_left(every_contact, day)

@@ -101,8 +101,11 @@ def critical_absence(absent: set[dt.date], on: dt.date, policy: Policy) -> bool:
     """R11: consecutive unexcused school days, or too large a share of the last school days."""
     window = last_school_days(on, policy.absence_window_school_days)
     flags = [day in absent for day in window]
-    if sum(flags) > policy.absence_share_above * len(window):
+    count = sum(flags)
+    if count > policy.absence_share_above * len(window):
         return True
+    if count < policy.absence_consecutive_days:
+        return False  # too few absent days for a run that long
     run = longest = 0
     for flag in flags:
         run = run + 1 if flag else 0
@@ -118,10 +121,17 @@ def critical_absence_starts(t: Timeline, on: dt.date, policy: Policy, after: dt.
     Absence can only become critical on an absent day: that is when the count and the run grow.
     """
     absent = unexcused_absent_days(t, on)
+    critical: dict[dt.date, bool] = {}  # by day: absent days in a row ask about each other
+
+    def is_critical(day: dt.date) -> bool:
+        if day not in critical:
+            critical[day] = critical_absence(absent, day, policy)
+        return critical[day]
+
     starts = []
     for day in sorted(d for d in absent if after is None or d > after):
         previous = last_school_days(day - dt.timedelta(days=1), 1)[0]
-        if critical_absence(absent, day, policy) and not critical_absence(absent, previous, policy):
+        if is_critical(day) and not is_critical(previous):
             starts.append(day)
     return starts
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from brobyg.engine.collector import no_cycles_collected
 from brobyg.engine.read_models import ReadModelStatus, TrackedReadModels
 from brobyg.engine.text import N_
 from brobyg.projections import active, capacity, facts, fidelity, outcomes, settled
@@ -131,15 +132,22 @@ class ReadModels:
 
     def caseload(self, on: dt.date, mentor: str | None = None) -> list[dict[str, Any]]:
         self.catch_up()
-        with self.engine.connect() as conn:
+        with self._asking() as conn:
             timelines = active.timelines(conn, on, self._active(conn, on), CASELOAD_PARTS, self._recent(on))
             return caseload(conn, timelines, on, self.policy, mentor)
 
     def risk(self, on: dt.date, level: str | None = None) -> list[dict[str, Any]]:
         self.catch_up()
-        with self.engine.connect() as conn:
+        with self._asking() as conn:
             timelines = active.timelines(conn, on, self._active(conn, on), RISK_PARTS, self._recent(on))
             return risk(timelines, on, self.policy, level)
+
+    @contextlib.contextmanager
+    def _asking(self) -> Iterator[sa.Connection]:
+        """A connection to answer a list or report on, the cycle collector held off meanwhile
+        (`engine.collector`)."""
+        with self.engine.connect() as conn, no_cycles_collected():
+            yield conn
 
     @staticmethod
     def _active(conn: sa.Connection, on: dt.date) -> list[str]:
@@ -183,7 +191,7 @@ class ReadModels:
     def agenda(self, on: dt.date, days: int, mentor: str | None = None) -> list[dict[str, Any]]:
         """What is due by `on` + `days` on the active pathways (`projections.agenda`)."""
         self.catch_up()
-        with self.engine.connect() as conn:
+        with self._asking() as conn:
             # Every active pathway from the people read model (as find takes them): one query,
             # not a scan of every transition; `agenda` checks each timeline's state on `on` again.
             streams = self._active(conn, on) if mentor is None else streams_of(conn, mentor, on)
@@ -203,19 +211,19 @@ class ReadModels:
 
     def outcomes(self, on: dt.date, cohort: str = "quarter") -> dict[str, Any]:
         self.catch_up()
-        with self.engine.connect() as conn:
+        with self._asking() as conn:
             tallies, parts = self._parts(conn, on, ("outcomes",))["outcomes"]
             return outcomes.outcomes_of(parts, on, cohort, tallies)
 
     def capacity(self, on: dt.date) -> list[dict[str, Any]]:
         self.catch_up()
-        with self.engine.connect() as conn:
+        with self._asking() as conn:
             tallies, parts = self._parts(conn, on, ("capacity",))["capacity"]
             return capacity.capacity_of(conn, parts, on, (tally for _first, tally in tallies))
 
     def fidelity(self, on: dt.date) -> dict[str, Any]:
         self.catch_up()
-        with self.engine.connect() as conn:
+        with self._asking() as conn:
             pieces = self._parts(conn, on, ("capacity", "fidelity"))  # occupancy is one of its measures
             tallies, parts = pieces["capacity"]
             occupancy = capacity.capacity_of(conn, parts, on, (tally for _first, tally in tallies))
