@@ -29,7 +29,7 @@ from brobyg.domain.terms import ACTIVE_STATES, BRIDGING_STATES
 from brobyg.engine.collector import no_cycles_collected
 from brobyg.engine.read_models import metadata
 from brobyg.projections import facts
-from brobyg.projections.events import aggregates
+from brobyg.projections.events import TouchedPathways
 from brobyg.projections.indicators import ABSENCE_WATCHED_STATES
 from brobyg.projections.policy import Policy
 from brobyg.projections.timeline import FACTS, Timeline, _stream_filters, load_timelines
@@ -70,18 +70,14 @@ class Active:
         self.discard()
 
     def discard(self) -> None:
-        self.touched: set[str] = set()
+        self.touched = TouchedPathways()
 
     def handle(self, conn: sa.Connection, event: Any) -> None:
-        if isinstance(event, aggregates().pathway.Event):
-            self.touched.add(event.originator_id.hex)
+        self.touched.note(event)
 
     def flush(self, conn: sa.Connection) -> None:
         """Note the touched pathways (their rows are worked out when the log's head is reached)."""
-        touched = sorted(self.touched)
-        self.discard()
-        for start in range(0, len(touched), 500):  # bounded IN lists on both databases
-            chunk = touched[start : start + 500]
+        for chunk in self.touched.taken():
             known = set(conn.execute(sa.select(pending.c.stream).where(pending.c.stream.in_(chunk))).scalars())
             new = [{"stream": s} for s in chunk if s not in known]
             if new:

@@ -5,7 +5,8 @@ tenth of a small command's start)."""
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from brobyg.domain.mentor import Mentor
@@ -26,3 +27,22 @@ def aggregates() -> Aggregates:
     from brobyg.domain.pathway import Pathway
 
     return Aggregates(Pathway, Mentor, Partnership)
+
+
+class TouchedPathways:
+    """The pathways a page's events touched: for a read model that works something out per
+    pathway at its flush (the people's current state, a settled part, an active row)."""
+
+    def __init__(self) -> None:
+        self.streams: set[str] = set()
+
+    def note(self, event: Any) -> None:
+        if isinstance(event, aggregates().pathway.Event):
+            self.streams.add(event.originator_id.hex)
+
+    def taken(self) -> Iterator[list[str]]:
+        """The streams noted, in order, 500 at a time (bounded IN lists on both databases); the
+        list is emptied."""
+        streams, self.streams = sorted(self.streams), set()
+        for start in range(0, len(streams), 500):
+            yield streams[start : start + 500]

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from brobyg.domain.case_ids import person_spelling
 from brobyg.engine.personal import ERASED, PersonalData
 from brobyg.engine.read_models import metadata
-from brobyg.projections.events import aggregates
+from brobyg.projections.events import TouchedPathways, aggregates
 
 FIELD = "person"  # the sealed value's field name (bound into its encryption)
 
@@ -55,12 +55,11 @@ class People:
     def discard(self) -> None:
         self.rows: dict[str, dict[str, Any]] = {}  # inserted by this page, by stream
         self.erased: list[str] = []  # rows of earlier pages to empty
-        self.touched: set[str] = set()  # streams whose state or mentor may have changed
+        self.touched = TouchedPathways()  # whose state or mentor may have changed
 
     def handle(self, conn: sa.Connection, event: Any) -> None:
         Pathway = aggregates().pathway
-        if isinstance(event, Pathway.Event):
-            self.touched.add(event.originator_id.hex)
+        self.touched.note(event)
         if isinstance(event, Pathway.Referred):
             stream = event.originator_id
             born = event.born.isoformat() if event.born is not None else None
@@ -80,9 +79,8 @@ class People:
             conn.execute(people.insert(), list(self.rows.values()))
         if self.erased:
             conn.execute(people.update().where(people.c.stream.in_(self.erased)).values(sealed=None))
-        touched = sorted(self.touched)
-        for start in range(0, len(touched), 500):  # bounded IN lists on both databases
-            self._current(conn, touched[start : start + 500])
+        for chunk in self.touched.taken():
+            self._current(conn, chunk)
         self.discard()
 
     @staticmethod

@@ -36,7 +36,7 @@ import sqlalchemy as sa
 from brobyg.domain.terms import OUTCOME_STATES
 from brobyg.engine.read_models import metadata
 from brobyg.projections import capacity, facts, fidelity, outcomes
-from brobyg.projections.events import aggregates
+from brobyg.projections.events import TouchedPathways
 from brobyg.projections.policy import Policy
 from brobyg.projections.timeline import Timeline, load_timelines, school_days_from
 
@@ -107,20 +107,16 @@ class Settled:
         self.discard()
 
     def discard(self) -> None:
-        self.touched: set[str] = set()
+        self.touched = TouchedPathways()
 
     def handle(self, conn: sa.Connection, event: Any) -> None:
-        if isinstance(event, aggregates().pathway.Event):
-            self.touched.add(event.originator_id.hex)
+        self.touched.note(event)
 
     def flush(self, conn: sa.Connection) -> None:
         """Work out the parts of the touched pathways that have ended (after the facts' flush),
         and change the months' tallies by what came and went."""
-        touched = sorted(self.touched)
-        self.discard()
         changes: dict[str, dict[str, Any]] = {}  # per month, each report's tally of what changed
-        for start in range(0, len(touched), 500):  # bounded IN lists on both databases
-            chunk = touched[start : start + 500]
+        for chunk in self.touched.taken():
             for row in conn.execute(sa.select(settled).where(settled.c.stream.in_(chunk))).mappings():
                 if row["policy"] == self.fingerprint:
                     parts = {report: PARTS[report].from_json(json.loads(row[report])) for report in REPORTS}
