@@ -18,11 +18,11 @@ row holds, a list reads that pathway from the fact tables, as before (`timelines
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import namedtuple
 from collections.abc import Iterable
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
 from brobyg.domain.terms import ACTIVE_STATES, BRIDGING_STATES
@@ -114,7 +114,7 @@ class Active:
         row |= {"last_on": last_on, "complete_since": since}
         kept = lists_read(t, since)
         held = {kind: [_encoded(r) for r in rows] for kind, rows in kept.items() if rows}
-        return row | {"facts": json.dumps(held, separators=(",", ":"))}
+        return row | {"facts": orjson.dumps(held).decode()}
 
 
 def lists_read(t: Timeline, since: dt.date) -> dict[str, list[Any]]:
@@ -179,7 +179,7 @@ def timelines(conn: sa.Connection, on: dt.date, streams: list[str], parts: Itera
                 if row.stream in waiting:
                     continue
                 t = Timeline(row.stream, row.case, row.partnership, row.referred_on)
-                held = json.loads(row.facts)
+                held = orjson.loads(row.facts)
                 for kind in parts:
                     if kind in held:
                         rows = _decoded(kind, row.stream, held[kind])
