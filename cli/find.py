@@ -44,7 +44,7 @@ def find(
     id is TEXT; without TEXT, every case the options leave. Active pathways unless --all.
     `since` is the date the current state was entered."""
     if mentor_id is not None:
-        env.app.mentor(mentor_id)  # an unknown mentor is an error, not an empty list
+        env.read_models.mentor_name(mentor_id)  # an unknown mentor is an error, not an empty list
     text = text.strip() or None if text is not None else None
     rows = env.read_models.find(env.reader.clock.today(), text, mentor_id, state, include_ended)
     shown = rows[:limit] if limit and not as_json else rows

@@ -96,7 +96,7 @@ def show(env: Env, case: str, as_json: bool) -> None:
         "entered": p.entered,
         "last_on": p.last_on,
         "next": steps,
-        "mentor_name": app.mentor(p.mentor).name if p.mentor else None,
+        "mentor_name": env.read_models.mentor_name(p.mentor) if p.mentor else None,
         "admission": {"met": not unmet, "missing": unmet},
         **situation,
     }

@@ -49,7 +49,7 @@ def caseload(env: Env, mentor_id: str | None, as_of: dt.date | None, as_json: bo
     requests unanswered past 24 hours."""
     on = as_of_date(env, as_of)
     if mentor_id is not None:
-        env.app.mentor(mentor_id.strip().lower())  # an unknown mentor is an error, not an empty list
+        env.read_models.mentor_name(mentor_id.strip().lower())  # an unknown mentor is an error, not an empty list
     rows = env.read_models.caseload(on, mentor_id.strip().lower() if mentor_id else None)
     data = [{k: v for k, v in r.items() if k != "cases" or mentor_id} for r in rows]
     cases = [c["case"] for r in rows for c in r["cases"]] if mentor_id else []
@@ -170,7 +170,7 @@ def agenda(env: Env, mentor_id: str | None, as_of: dt.date | None, days: int, as
     on = as_of_date(env, as_of)
     mentor = mentor_id.strip().lower() if mentor_id else None
     if mentor is not None:
-        env.app.mentor(mentor)  # an unknown mentor is an error, not an empty list
+        env.read_models.mentor_name(mentor)  # an unknown mentor is an error, not an empty list
     rows = env.read_models.agenda(on, days, mentor)
     people = env.read_models.names(list(dict.fromkeys(r["case"] for r in rows)))  # sealed in the read model
     data = [

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from brobyg.domain import imported, rules
 from brobyg.domain.case_ids import PERSON_PREFIX, clean_person, is_case_id, new_case_id, normalise_case_id, person_key
 from brobyg.domain.mentor import Mentor
+from brobyg.domain.not_found import no_case, no_mentor
 from brobyg.domain.partnership import Partnership
 from brobyg.domain.pathway import Pathway
 from brobyg.domain.terms import (
@@ -81,13 +82,13 @@ class Brobyg(CommandApplication):
         stream = _case_stream(case)
         pathway = self.load(stream, Pathway) if stream is not None else None
         if pathway is None:
-            raise NotFound(Text("no case {case!r} (brobyg refer … prints the case id)", case=case))
+            raise no_case(case)
         return pathway
 
     def mentor(self, mentor: str) -> Mentor:
         found = self.load(Mentor.id_for(mentor), Mentor)
         if found is None:
-            raise NotFound(Text("no mentor {mentor!r} (brobyg mentor add {mentor} --name … --kind …)", mentor=mentor))
+            raise no_mentor(mentor)
         return found
 
     def partnership(self, partnership: str) -> Partnership:

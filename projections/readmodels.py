@@ -180,6 +180,19 @@ class ReadModels:
         p = self.app.pathway(case)
         return p.person, p.born
 
+    def mentor_name(self, mentor: str) -> str:
+        """A mentor's name, from the mentors read model: a mentor's stream grows with every case
+        they take on and release, so it is not replayed to read a name (an unknown mentor: the
+        application's NotFound)."""
+        from brobyg.domain.not_found import no_mentor
+
+        self.catch_up()
+        with self.engine.connect() as conn:
+            name = conn.execute(sa.select(facts.mentors.c.name).where(facts.mentors.c.mentor == mentor)).scalar()
+        if name is None:
+            raise no_mentor(mentor)
+        return str(name)
+
     def mentors(self, on: dt.date) -> list[dict[str, Any]]:
         """Every mentor recorded by `on`, with the active pathways they hold then (`load`)."""
         from brobyg.projections.find import mentors

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from brobyg.projections.people import people
 from brobyg.projections.readmodels import ReadModels
 from tests import scenarios
-from tests.helpers import assert_rebuild_changes_nothing, make_app, run_cli
+from tests.helpers import assert_rebuild_changes_nothing, count_events, make_app, run_cli
 
 D = scenarios.D
 
@@ -89,6 +89,23 @@ def test_unknown_mentor_and_state_are_refused(db_url: str, cases: dict[str, str]
     unknown = run_cli(db_url, "find", "--mentor", "nobody")
     assert unknown.exit_code == 1 and "nobody" in unknown.stderr
     assert run_cli(db_url, "find", "--state", "asleep").exit_code == 2
+
+
+@pytest.mark.parametrize("command", [["find"], ["caseload"], ["agenda"]])
+def test_an_unknown_mentor_is_said_in_one_line_and_a_known_one_is_named(
+    db_url: str, cases: dict[str, str], command: list[str]
+) -> None:
+    """The mentor is looked up in the read models (a mentor's stream grows with every case taken
+    on): an unknown one is the same one-line error the application gives, and nothing is written."""
+    before = count_events(db_url)
+    unknown = run_cli(db_url, *command, "--mentor", "nobody")
+    assert unknown.exit_code == 1
+    assert unknown.stderr.strip().splitlines() == ["error: no mentor 'nobody' (brobyg mentor add nobody --name … --kind …)"]
+    assert run_cli(db_url, *command, "--mentor", "sara", "--json").exit_code == 0
+    assert count_events(db_url) == before
+    rm = ReadModels(make_app(db_url))
+    assert rm.mentor_name("sara") == "Sara Holm"
+    rm.app.close()
 
 
 def test_the_table_names_the_cases_and_each_case_shown_is_logged(db_url: str, cases: dict[str, str]) -> None:

@@ -85,7 +85,17 @@ def test_the_command_line_starts_without_the_heavy_libraries() -> None:
 
 
 @pytest.mark.parametrize(
-    "command", [["caseload"], ["risk"], ["agenda"], ["report", "outcomes"], ["report", "capacity"], ["report", "fidelity"]]
+    "command",
+    [
+        ["caseload"],
+        ["caseload", "--mentor", "sara"],
+        ["risk"],
+        ["agenda"],
+        ["agenda", "--mentor", "sara"],
+        ["report", "outcomes"],
+        ["report", "capacity"],
+        ["report", "fidelity"],
+    ],
 )
 def test_a_json_read_on_a_caught_up_store_builds_no_application(tmp_path: Path, command: list[str]) -> None:
     """On SQLite, a `--json` list or report whose read models are caught up reads them without
