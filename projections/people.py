@@ -31,7 +31,7 @@ people = sa.Table(
     "rm_people",
     metadata,
     sa.Column("stream", sa.String(32), primary_key=True),
-    sa.Column("case", sa.String(16), nullable=False),
+    sa.Column("case", sa.String(16), nullable=False, index=True),  # the names beside a list's cases, found by case
     # [person, born] as JSON, sealed; NULL once the person is erased (or had no key to seal with)
     sa.Column("sealed", sa.LargeBinary),
     # The latest transition and mentor change (by event number): the state now, and since when.
