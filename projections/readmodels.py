@@ -133,7 +133,8 @@ class ReadModels:
     def caseload(self, on: dt.date, mentor: str | None = None) -> list[dict[str, Any]]:
         self.catch_up()
         with self._asking() as conn:
-            timelines = active.timelines(conn, on, self._active(conn, on), CASELOAD_PARTS, self._recent(on))
+            # One mentor's: only the pathways they hold on `on`, not every active one.
+            timelines = active.timelines(conn, on, self._active(conn, on, mentor), CASELOAD_PARTS, self._recent(on))
             return caseload(conn, timelines, on, self.policy, mentor)
 
     def risk(self, on: dt.date, level: str | None = None) -> list[dict[str, Any]]:
@@ -150,11 +151,13 @@ class ReadModels:
             yield conn
 
     @staticmethod
-    def _active(conn: sa.Connection, on: dt.date) -> list[str]:
-        """The pathways active on `on`, from the people read model's current state (one indexed
-        query over the active ones, not a scan of every transition ever)."""
-        from brobyg.projections.find import active_streams
+    def _active(conn: sa.Connection, on: dt.date, mentor: str | None = None) -> list[str]:
+        """The pathways active on `on` (held by `mentor` then, if given), from the people read
+        model's current state (one indexed query, not a scan of every transition ever)."""
+        from brobyg.projections.find import active_streams, current
 
+        if mentor is not None:
+            return [c.stream for c in current(conn, on, active_only=True, mentor=mentor)]
         return active_streams(conn, on)
 
     def find(

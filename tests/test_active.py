@@ -46,7 +46,10 @@ def _assert_lists_equal_the_facts(rm: ReadModels, on: dt.date) -> None:
         def from_facts(parts: tuple[str, ...]) -> Any:
             return load_timelines(conn, on, streams, parts, recent=recent)
 
-        assert _same(rm.caseload(on), caseload(conn, from_facts(CASELOAD_PARTS), on, rm.policy)), on
+        everyone = rm.caseload(on)
+        assert _same(everyone, caseload(conn, from_facts(CASELOAD_PARTS), on, rm.policy)), on
+        for row in everyone:  # one mentor's, from the pathways they hold only: their row of the whole
+            assert _same(rm.caseload(on, row["mentor"]), [row]), (on, row["mentor"])
         assert _same(rm.risk(on), risk(from_facts(active.KINDS), on, rm.policy)), on
         assert _same(rm.agenda(on, 14), agenda(from_facts(AGENDA_PARTS), on, 14, rm.policy)), on
 
