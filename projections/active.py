@@ -28,11 +28,11 @@ import sqlalchemy as sa
 from brobyg.domain.terms import ACTIVE_STATES, BRIDGING_STATES
 from brobyg.engine.collector import no_cycles_collected
 from brobyg.engine.read_models import metadata
-from brobyg.projections import facts
+from brobyg.projections import capacity, facts, fidelity, settled
 from brobyg.projections.events import TouchedPathways
 from brobyg.projections.indicators import ABSENCE_WATCHED_STATES
 from brobyg.projections.policy import Policy
-from brobyg.projections.timeline import FACTS, Timeline, _stream_filters, load_timelines
+from brobyg.projections.timeline import FACTS, Timeline, _stream_filters, load_timelines, school_days_from
 
 KINDS = tuple(FACTS)
 
@@ -47,6 +47,14 @@ active = sa.Table(
     sa.Column("complete_since", sa.Date, nullable=False),  # contacts, requests, absences: every one from here on
     # {kind: rows} as JSON, each row its fact table's columns after `stream`; no kind without rows.
     sa.Column("facts", sa.Text, nullable=False),
+    # Its part of the capacity and fidelity reports as of `parts_from` (JSON, `Part.to_json`),
+    # worked out under the policy named; from that day on they change only by the weeks of a
+    # bridging place held since `bridging_since` (`held_parts`).
+    sa.Column("policy", sa.String(16), nullable=False),
+    sa.Column("parts_from", sa.Date, nullable=False),
+    sa.Column("bridging_since", sa.Date),
+    sa.Column("capacity", sa.Text, nullable=False),
+    sa.Column("fidelity", sa.Text, nullable=False),
 )
 # The pathways touched since their rows were last worked out.
 pending = sa.Table("rm_active_pending", metadata, sa.Column("stream", sa.String(32), primary_key=True))
@@ -66,6 +74,8 @@ class Active:
     tables = (active, pending)
 
     def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.fingerprint = settled.fingerprint(policy)
         self.window = recent_window(policy)
         self.discard()
 
@@ -114,7 +124,44 @@ class Active:
         row |= {"last_on": last_on, "complete_since": since}
         kept = lists_read(t, since)
         held = {kind: [_encoded(r) for r in rows] for kind, rows in kept.items() if rows}
-        return row | {"facts": orjson.dumps(held).decode()}
+        row["facts"] = orjson.dumps(held).decode()
+        held_from = parts_from(t, last_on, self.policy)
+        last = t.transitions[-1] if t.transitions else None
+        row |= {"policy": self.fingerprint, "parts_from": held_from}
+        row["bridging_since"] = last.on if last is not None and last.state in BRIDGING_STATES else None
+        row["capacity"] = orjson.dumps(capacity.part(t, held_from).to_json()).decode()
+        return row | {"fidelity": orjson.dumps(fidelity.part(t, held_from, self.policy).to_json()).decode()}
+
+
+def parts_from(t: Timeline, last_on: dt.date, policy: Policy) -> dt.date:
+    """The day from which an active pathway's capacity and fidelity parts change only by the
+    weeks of its current bridging place, if it holds one: every request's answer day has passed,
+    every absent day has come, and the week of its last contact is over (a week of bridging with
+    a contact counts once the week is full)."""
+    absent = [school_days_from(a.on, a.days)[-1] for a in t.absences if a.days > 0]
+    return max([last_on + dt.timedelta(days=max(7, policy.request_answer_days + 1)), *absent])
+
+
+def held_parts(conn: sa.Connection, on: dt.date, streams: list[str], policy: Policy) -> dict[str, dict[str, Any]]:
+    """The capacity and fidelity parts as of `on` of those of the pathways whose row holds them
+    for `on` (worked out under this policy, from a day on or before `on`, no fact after it, not
+    touched since), each carried from its row's day to `on`; the others are not in the answer."""
+    waiting = set(conn.execute(sa.select(pending.c.stream)).scalars())
+    a = active.c
+    columns = [a.stream, a.parts_from, a.bridging_since, a.capacity, a.fidelity]
+    query = sa.select(*columns).where(a.last_on <= on, a.parts_from <= on, a.policy == settled.fingerprint(policy))
+    found: dict[str, dict[str, Any]] = {}
+    for wanted in _stream_filters(conn, a.stream, streams):
+        for row in conn.execute(query if wanted is None else query.where(wanted)):
+            if row.stream in waiting:
+                continue
+            held_capacity = capacity.Part.from_json(orjson.loads(row.capacity))
+            held_fidelity = fidelity.Part.from_json(orjson.loads(row.fidelity))
+            found[row.stream] = {
+                "capacity": capacity.carried(held_capacity, row.bridging_since, row.parts_from, on),
+                "fidelity": fidelity.carried(held_fidelity, row.bridging_since, row.parts_from, on),
+            }
+    return found
 
 
 def lists_read(t: Timeline, since: dt.date) -> dict[str, list[Any]]:

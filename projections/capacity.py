@@ -53,6 +53,18 @@ def part(t: Timeline, on: dt.date) -> Part:
     return Part(t.partnership, tuple(sorted(occupied_weeks(t, on))))
 
 
+def carried(p: Part, bridging_since: dt.date | None, held_from: dt.date, on: dt.date) -> Part:
+    """A part worked out as of `held_from` carried to `on` (a later day with no fact between):
+    a bridging place held since `bridging_since` holds the weeks after too, up to `on`'s."""
+    if bridging_since is None:
+        return p
+    weeks, week = list(p.weeks), _monday(held_from) + dt.timedelta(days=7)
+    while week <= on:
+        weeks.append(week)
+        week += dt.timedelta(days=7)
+    return Part(p.partnership, tuple(weeks))
+
+
 @dataclass
 class Tally:
     """The parts of a group of pathways added up: per partnership, the young people who held a

@@ -81,8 +81,9 @@ erasures = _fact_table("rm_erasures")  # the person's data key was destroyed (no
 # sealed). A change of these tables' shape raises SCHEMA, and every store's read models are then
 # rebuilt from the log. 3: rm_people; 4: its current state and mentor; 5: fact tables clustered by
 # key; 6: rm_settled; 7: rm_tallies and rm_unsettled, rm_settled's referred_on; 8: rm_active;
-# 9: its facts in one column, rm_people's dates indexed; 10: rm_people's case indexed.
-SCHEMA = 10
+# 9: its facts in one column, rm_people's dates indexed; 10: rm_people's case indexed;
+# 11: rm_active's capacity and fidelity parts.
+SCHEMA = 11
 
 mentors = sa.Table(
     "rm_mentors",

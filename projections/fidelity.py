@@ -4,6 +4,7 @@ as measured shares; and the ones it cannot."""
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 import itertools
 from collections.abc import Iterable
@@ -168,6 +169,16 @@ def part(t: Timeline, on: dt.date, policy: Policy) -> Part:
         educated=t.state_on(on) in EDUCATION_STATES,
         cadence_agreed=any(c.on <= on for c in t.cadences),
     )
+
+
+def carried(p: Part, bridging_since: dt.date | None, held_from: dt.date, on: dt.date) -> Part:
+    """A part worked out as of `held_from` carried to `on` (a later day with no fact between):
+    only the full weeks of a bridging place held since `bridging_since` grow; a week with a
+    contact, an answered request or a followed-up absence would be a fact (`active.parts_from`)."""
+    if bridging_since is None:
+        return p
+    grown = (on - bridging_since).days // 7 - (held_from - bridging_since).days // 7
+    return dataclasses.replace(p, weeks=p.weeks + grown)
 
 
 def fidelity(timelines: dict[str, Timeline], on: dt.date, policy: Policy, capacity_rows: list[dict[str, Any]]) -> dict[str, Any]:

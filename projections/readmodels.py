@@ -254,10 +254,17 @@ class ReadModels:
         (`projections.settled`), worked out from the facts for the others (read once for all)."""
         found = settled.gathered(conn, on, reports, self.policy)
         parts = {report: [settled.PARTS[report].from_json(row) for row in found.stored[report]] for report in reports}
-        if found.others:
+        others = found.others
+        if others and "outcomes" not in reports:  # an active pathway's parts kept in its row, where they hold
+            held = active.held_parts(conn, on, others, self.policy)
+            for kept in held.values():
+                for report in reports:
+                    parts[report].append(kept[report])
+            others = [s for s in others if s not in held]
+        if others:
             # Fidelity reads every kind of fact but the assessments; outcomes and capacity the transitions.
             needs = [kind for kind in FACTS if kind != "assessments"] if "fidelity" in reports else ["transitions"]
-            for t in load_timelines(conn, on, found.others, parts=needs).values():
+            for t in load_timelines(conn, on, others, parts=needs).values():
                 for report in reports:
                     parts[report].append(settled.part(report, t, on, self.policy))
         return {report: (found.tallies[report], parts[report]) for report in reports}

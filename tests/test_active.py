@@ -3,6 +3,7 @@ tables say, on any day; a pathway that ends leaves the table, a correction chang
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from typing import Any
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 from brobyg.domain.application import Brobyg
 from brobyg.engine.clock import Clock
 from brobyg.engine.store import parse_store_url
-from brobyg.projections import active, facts
+from brobyg.projections import active, capacity, facts, fidelity
 from brobyg.projections.agenda import PARTS as AGENDA_PARTS
 from brobyg.projections.agenda import agenda
 from brobyg.projections.caseload import PARTS as CASELOAD_PARTS
@@ -97,6 +98,36 @@ def test_the_lists_read_the_rows(db_url: str) -> None:
         conn.execute(active.active.update().where(active.active.c.stream == stream).values(facts=without))
     assert "contact_overdue" in next(r["reasons"] for r in rm.risk(TODAY) if r["case"] == case)
     app.close()
+
+
+def test_the_reports_read_an_active_pathways_kept_parts_carried_to_the_day(db_url: str) -> None:
+    """Capacity and fidelity take an active pathway's parts from its row where they hold for the
+    day, carried on by the weeks of bridging since: equal to the parts from the facts on days
+    after, and a row's part changed (as no correction could) is what the report counts."""
+    app, rm = _simulated(db_url)
+    later = TODAY + dt.timedelta(days=45)  # every row's parts hold; those in bridging grow weeks
+    with rm.engine.connect() as conn:
+        streams = [c.stream for c in current(conn, TODAY)]
+        held = active.held_parts(conn, later, streams, rm.policy)
+        assert len(held) == len(streams)
+        growing = conn.execute(sa.select(sa.func.count()).where(active.active.c.bridging_since.is_not(None))).scalar()
+        assert growing
+        for t in load_timelines(conn, later, streams).values():
+            assert held[t.stream]["fidelity"] == fidelity.part(t, later, rm.policy), t.case
+            assert held[t.stream]["capacity"] == capacity.part(t, later), t.case
+    before = rm.fidelity(later)
+    stream = next(iter(held))
+    part = dataclasses.replace(held[stream]["fidelity"], basic_course_starts=held[stream]["fidelity"].basic_course_starts + 7)
+    with rm.engine.begin() as conn:
+        row = active.active.update().where(active.active.c.stream == stream)
+        conn.execute(row.values(fidelity=json.dumps(part.to_json())))
+    after = rm.fidelity(later)  # basic course starts are the denominator of "same mentor"
+    assert _measure(after, "same_mentor")["denominator"] == _measure(before, "same_mentor")["denominator"] + 7
+    app.close()
+
+
+def _measure(report: dict[str, Any], key: str) -> dict[str, Any]:
+    return next(m for m in report["measures"] if m["key"] == key)
 
 
 def test_a_pathway_that_ends_leaves_and_a_voided_contact_leaves_its_row(db_url: str) -> None:
