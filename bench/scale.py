@@ -104,10 +104,11 @@ FACT_TABLES = ("rm_transitions", "rm_mentor_changes", "rm_contacts", "rm_request
 
 def floor_queries(conn: sa.Connection, prefix: str) -> dict[str, list[str]]:
     """The raw SELECTs of the rows each command reads. Lists: the active pathways in rm_people and
-    their rows in rm_active (each with its facts). A report: the tallies of the months referred by then and the kept parts in them
-    that settle later (taken out of their tallies), the kept parts of the settled pathways in
-    other months, and the facts of every other pathway (the transitions for outcomes and
-    capacity, every fact the fidelity measures read for fidelity)."""
+    their rows in rm_active (each with its facts). A report: the tallies of the months referred by
+    then and the kept parts in them that settle later (taken out of their tallies), the kept parts
+    of the settled pathways in other months, for capacity and fidelity the active pathways' parts
+    kept in rm_active where they hold for the day, and the facts of every other pathway (the
+    transitions for outcomes and capacity, every fact the fidelity measures read for fidelity)."""
     states = ", ".join(f"'{s}'" for s in ACTIVE_STATES)
     active = f"SELECT stream FROM {prefix}rm_people WHERE state IN ({states})"
     today = f"'{TODAY}'"
@@ -140,8 +141,19 @@ def floor_queries(conn: sa.Connection, prefix: str) -> dict[str, list[str]]:
             f"SELECT p.stream, s.{report} FROM {prefix}rm_pathways p LEFT JOIN {prefix}rm_settled s"
             f" ON s.stream = p.stream AND s.settles_on <= {today}"
             f" WHERE p.referred_on <= {today} AND NOT ({tallied.format(c='p.referred_on')})",
-            # The other pathways found once, as the command does, then their facts.
+            # The other pathways found once, as the command does; for capacity and fidelity the
+            # active ones' kept parts, where they hold; then the rest's facts.
             f"CREATE TEMPORARY TABLE floor_others AS {others}",
+            *(
+                ()
+                if report == "outcomes"
+                else (
+                    f"SELECT stream, parts_from, bridging_since, {report} FROM {prefix}rm_active"
+                    f" WHERE stream IN (SELECT stream FROM floor_others) AND parts_from <= {today} AND last_on <= {today}",
+                    f"DELETE FROM floor_others WHERE stream IN (SELECT stream FROM {prefix}rm_active"
+                    f" WHERE parts_from <= {today} AND last_on <= {today})",
+                )
+            ),
             *(f"SELECT * FROM {prefix}{t} WHERE stream IN (SELECT stream FROM floor_others)" for t in facts),
             "DROP TABLE floor_others",
         ]
