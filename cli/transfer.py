@@ -37,7 +37,7 @@ def export_(env: Env, file: Path, force: bool, as_json: bool) -> None:
         logged(env, "export", exported_cases(claims))
 
     if str(file) == "-":
-        count = export_log(env.app, click.get_text_stream("stdout"), before_writing=log_every_case)
+        count = export_log(env.app, sys.stdout, before_writing=log_every_case)
         return
     with progress_bar(_("exporting"), quiet=as_json) as advance, written_whole(file) as out:
         count = export_log(env.app, out, advance, before_writing=log_every_case)
