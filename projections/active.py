@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from brobyg.domain.terms import ACTIVE_STATES, BRIDGING_STATES
 from brobyg.engine.collector import no_cycles_collected
 from brobyg.engine.read_models import metadata
-from brobyg.projections import capacity, facts, fidelity, settled
+from brobyg.projections import capacity, facts, fidelity, outcomes, settled
 from brobyg.projections.events import TouchedPathways
 from brobyg.projections.indicators import ABSENCE_WATCHED_STATES
 from brobyg.projections.policy import Policy
@@ -55,6 +55,9 @@ active = sa.Table(
     sa.Column("bridging_since", sa.Date),
     sa.Column("capacity", sa.Text, nullable=False),
     sa.Column("fidelity", sa.Text, nullable=False),
+    # Its part of the outcome report with every horizon's figures: it holds from its last fact on
+    # (the report counts a horizon once its day has passed: `outcomes.Tally.add`).
+    sa.Column("outcomes", sa.Text, nullable=False),
 )
 # The pathways touched since their rows were last worked out.
 pending = sa.Table("rm_active_pending", metadata, sa.Column("stream", sa.String(32), primary_key=True))
@@ -130,7 +133,8 @@ class Active:
         row |= {"policy": self.fingerprint, "parts_from": held_from}
         row["bridging_since"] = last.on if last is not None and last.state in BRIDGING_STATES else None
         row["capacity"] = orjson.dumps(capacity.part(t, held_from).to_json()).decode()
-        return row | {"fidelity": orjson.dumps(fidelity.part(t, held_from, self.policy).to_json()).decode()}
+        row["fidelity"] = orjson.dumps(fidelity.part(t, held_from, self.policy).to_json()).decode()
+        return row | {"outcomes": orjson.dumps(outcomes.part(t, dt.date.max, settled=True).to_json()).decode()}
 
 
 def parts_from(t: Timeline, last_on: dt.date, policy: Policy) -> dt.date:
@@ -142,26 +146,35 @@ def parts_from(t: Timeline, last_on: dt.date, policy: Policy) -> dt.date:
     return max([last_on + dt.timedelta(days=max(7, policy.request_answer_days + 1)), *absent])
 
 
-def held_parts(conn: sa.Connection, on: dt.date, streams: list[str], policy: Policy) -> dict[str, dict[str, Any]]:
-    """The capacity and fidelity parts as of `on` of those of the pathways whose row holds them
-    for `on` (worked out under this policy, from a day on or before `on`, no fact after it, not
-    touched since), each carried from its row's day to `on`; the others are not in the answer."""
+def held_parts(
+    conn: sa.Connection, on: dt.date, streams: list[str], policy: Policy, reports: tuple[str, ...]
+) -> dict[str, dict[str, Any]]:
+    """The reports' parts as of `on` of those of the pathways whose row holds them for `on` (no
+    fact after it, not touched since; for capacity and fidelity, worked out under this policy from
+    a day on or before `on`), each carried from its row's day to `on`; the others are not in the
+    answer."""
     waiting = set(conn.execute(sa.select(pending.c.stream)).scalars())
     a = active.c
-    columns = [a.stream, a.parts_from, a.bridging_since, a.capacity, a.fidelity]
-    query = sa.select(*columns).where(a.last_on <= on, a.parts_from <= on, a.policy == settled.fingerprint(policy))
+    holds = [a.last_on <= on]
+    if {"capacity", "fidelity"} & set(reports):
+        holds += [a.parts_from <= on, a.policy == settled.fingerprint(policy)]
+    query = sa.select(a.stream, a.parts_from, a.bridging_since, *(a[report] for report in reports)).where(*holds)
     found: dict[str, dict[str, Any]] = {}
     for wanted in _stream_filters(conn, a.stream, streams):
         for row in conn.execute(query if wanted is None else query.where(wanted)):
             if row.stream in waiting:
                 continue
-            held_capacity = capacity.Part.from_json(orjson.loads(row.capacity))
-            held_fidelity = fidelity.Part.from_json(orjson.loads(row.fidelity))
-            found[row.stream] = {
-                "capacity": capacity.carried(held_capacity, row.bridging_since, row.parts_from, on),
-                "fidelity": fidelity.carried(held_fidelity, row.bridging_since, row.parts_from, on),
-            }
+            found[row.stream] = {report: _carried(report, row, on) for report in reports}
     return found
+
+
+def _carried(report: str, row: Any, on: dt.date) -> Any:
+    kept = orjson.loads(row._mapping[report])
+    if report == "capacity":
+        return capacity.carried(capacity.Part.from_json(kept), row.bridging_since, row.parts_from, on)
+    if report == "fidelity":
+        return fidelity.carried(fidelity.Part.from_json(kept), row.bridging_since, row.parts_from, on)
+    return outcomes.Part.from_json(kept)  # every horizon's figures: the report counts those passed by `on`
 
 
 def lists_read(t: Timeline, since: dt.date) -> dict[str, list[Any]]:

@@ -82,8 +82,8 @@ erasures = _fact_table("rm_erasures")  # the person's data key was destroyed (no
 # rebuilt from the log. 3: rm_people; 4: its current state and mentor; 5: fact tables clustered by
 # key; 6: rm_settled; 7: rm_tallies and rm_unsettled, rm_settled's referred_on; 8: rm_active;
 # 9: its facts in one column, rm_people's dates indexed; 10: rm_people's case indexed;
-# 11: rm_active's capacity and fidelity parts.
-SCHEMA = 11
+# 11: rm_active's capacity and fidelity parts; 12: and its outcome part.
+SCHEMA = 12
 
 mentors = sa.Table(
     "rm_mentors",

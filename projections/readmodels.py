@@ -255,8 +255,8 @@ class ReadModels:
         found = settled.gathered(conn, on, reports, self.policy)
         parts = {report: [settled.PARTS[report].from_json(row) for row in found.stored[report]] for report in reports}
         others = found.others
-        if others and "outcomes" not in reports:  # an active pathway's parts kept in its row, where they hold
-            held = active.held_parts(conn, on, others, self.policy)
+        if others:  # an active pathway's parts kept in its row, where they hold
+            held = active.held_parts(conn, on, others, self.policy, reports)
             for kept in held.values():
                 for report in reports:
                     parts[report].append(kept[report])

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from brobyg.domain.application import Brobyg
 from brobyg.engine.clock import Clock
 from brobyg.engine.store import parse_store_url
-from brobyg.projections import active, capacity, facts, fidelity
+from brobyg.projections import active, capacity, facts, fidelity, outcomes
 from brobyg.projections.agenda import PARTS as AGENDA_PARTS
 from brobyg.projections.agenda import agenda
 from brobyg.projections.caseload import PARTS as CASELOAD_PARTS
@@ -108,8 +108,12 @@ def test_the_reports_read_an_active_pathways_kept_parts_carried_to_the_day(db_ur
     later = TODAY + dt.timedelta(days=45)  # every row's parts hold; those in bridging grow weeks
     with rm.engine.connect() as conn:
         streams = [c.stream for c in current(conn, TODAY)]
-        held = active.held_parts(conn, later, streams, rm.policy)
+        held = active.held_parts(conn, later, streams, rm.policy, ("capacity", "fidelity"))
         assert len(held) == len(streams)
+        assert len(active.held_parts(conn, later, streams, rm.policy, ("outcomes",))) == len(streams)
+        everyone = load_timelines(conn, later)
+        for cohort in outcomes.COHORTS:  # the kept outcome parts count the horizons passed by the day
+            assert rm.outcomes(later, cohort) == outcomes.outcomes(everyone, later, cohort), cohort
         growing = conn.execute(sa.select(sa.func.count()).where(active.active.c.bridging_since.is_not(None))).scalar()
         assert growing
         for t in load_timelines(conn, later, streams).values():
