@@ -106,9 +106,9 @@ def floor_queries(conn: sa.Connection, prefix: str) -> dict[str, list[str]]:
     """The raw SELECTs of the rows each command reads. Lists: the active pathways in rm_people and
     their rows in rm_active (each with its facts). A report: the tallies of the months referred by
     then and the kept parts in them that settle later (taken out of their tallies), the kept parts
-    of the settled pathways in other months, for capacity and fidelity the active pathways' parts
-    kept in rm_active where they hold for the day, and the facts of every other pathway (the
-    transitions for outcomes and capacity, every fact the fidelity measures read for fidelity)."""
+    of the settled pathways in other months, the active pathways' parts kept in rm_active where
+    they hold for the day, and the facts of every other pathway (the transitions for outcomes and
+    capacity, every fact the fidelity measures read for fidelity)."""
     states = ", ".join(f"'{s}'" for s in ACTIVE_STATES)
     active = f"SELECT stream FROM {prefix}rm_people WHERE state IN ({states})"
     today = f"'{TODAY}'"
@@ -134,6 +134,7 @@ def floor_queries(conn: sa.Connection, prefix: str) -> dict[str, list[str]]:
     queries = {"lists": [active, f"SELECT * FROM {prefix}rm_active WHERE stream IN ({active})"]}
     for report in ("outcomes", "capacity", "fidelity"):
         facts = FACT_TABLES if report == "fidelity" else FACT_TABLES[:1]
+        holds = f"last_on <= {today}" + ("" if report == "outcomes" else f" AND parts_from <= {today}")
         queries[report] = [
             f"SELECT month, first_referred, last_referred, last_settles, {report} FROM {prefix}rm_tallies"
             f" WHERE last_referred <= {today}",
@@ -141,19 +142,12 @@ def floor_queries(conn: sa.Connection, prefix: str) -> dict[str, list[str]]:
             f"SELECT p.stream, s.{report} FROM {prefix}rm_pathways p LEFT JOIN {prefix}rm_settled s"
             f" ON s.stream = p.stream AND s.settles_on <= {today}"
             f" WHERE p.referred_on <= {today} AND NOT ({tallied.format(c='p.referred_on')})",
-            # The other pathways found once, as the command does; for capacity and fidelity the
-            # active ones' kept parts, where they hold; then the rest's facts.
+            # The other pathways found once, as the command does; the active ones' kept parts,
+            # where they hold; then the rest's facts.
             f"CREATE TEMPORARY TABLE floor_others AS {others}",
-            *(
-                ()
-                if report == "outcomes"
-                else (
-                    f"SELECT stream, parts_from, bridging_since, {report} FROM {prefix}rm_active"
-                    f" WHERE stream IN (SELECT stream FROM floor_others) AND parts_from <= {today} AND last_on <= {today}",
-                    f"DELETE FROM floor_others WHERE stream IN (SELECT stream FROM {prefix}rm_active"
-                    f" WHERE parts_from <= {today} AND last_on <= {today})",
-                )
-            ),
+            f"SELECT stream, parts_from, bridging_since, {report} FROM {prefix}rm_active"
+            f" WHERE stream IN (SELECT stream FROM floor_others) AND {holds}",
+            f"DELETE FROM floor_others WHERE stream IN (SELECT stream FROM {prefix}rm_active WHERE {holds})",
             *(f"SELECT * FROM {prefix}{t} WHERE stream IN (SELECT stream FROM floor_others)" for t in facts),
             "DROP TABLE floor_others",
         ]
