@@ -242,9 +242,9 @@ def timelines(conn: sa.Connection, on: dt.date, streams: list[str], parts: Itera
                 held = orjson.loads(row.facts)
                 for kind in parts:
                     if kind in held:
-                        rows = _decoded(kind, row.stream, held[kind])
+                        decoded = _decoded(kind, row.stream, held[kind])
                         # The cut `load_timelines(recent=…)` makes (the contacts kept are the last day's already).
-                        setattr(t, kind, [r for r in rows if r.on >= recent] if kind in ("requests", "absences") else rows)
+                        setattr(t, kind, [r for r in decoded if r.on >= recent] if kind in ("requests", "absences") else decoded)
                 found[t.stream] = t
     others = [s for s in streams if s not in found]
     if others:
