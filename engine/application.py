@@ -18,7 +18,7 @@ from functools import cached_property
 from typing import Any, TypeVar
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError, InternalError, JSONTranscoder, Mapper, ProgrammingError
+from eventsourcing.persistence import IntegrityError, InternalError, JSONTranscoder, Mapper, ProgrammingError, Transcoder
 
 from brobyg.engine.aggregate import DateAsISO, EventSourced
 from brobyg.engine.batch import Batch, running_batch
@@ -33,6 +33,7 @@ from brobyg.engine.overrides import ApplicationOverrides, replay
 from brobyg.engine.personal import PersonalData, is_sealed
 from brobyg.engine.store import Store
 from brobyg.engine.text import N_
+from brobyg.engine.transcoder import OrjsonTranscoder
 
 # A store made by the simulator says so with this claim, so that it may run ahead of the real
 # date (R13); a claim goes wherever the store's events go, export and import included.
@@ -123,6 +124,12 @@ class CommandApplication(ApplicationOverrides):
             compressor=library.compressor,
             cipher=library.cipher,
         )
+
+    def construct_transcoder(self) -> Transcoder:
+        """The events' JSON as eventsourcing writes it, by orjson (`engine.transcoder`)."""
+        transcoder = OrjsonTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
