@@ -143,7 +143,7 @@ def parts_from(t: Timeline, last_on: dt.date, policy: Policy) -> dt.date:
     every absent day has come, and the week of its last contact is over (a week of bridging with
     a contact counts once the week is full)."""
     absent = [school_days_from(a.on, a.days)[-1] for a in t.absences if a.days > 0]
-    return max([last_on + dt.timedelta(days=max(7, policy.request_answer_days + 1)), *absent])
+    return max([last_on + settled.quiet_after(policy), *absent])
 
 
 def held_parts(
@@ -209,17 +209,20 @@ def _encoded(row: Any) -> list[Any]:
 
 # Each kind's rows as named tuples of its table's columns, as the fact tables give them.
 _ROWS = {kind: namedtuple(f"{kind}_row", [c.name for c in table.c]) for kind, table in FACTS.items()}  # type: ignore[misc]
-_DATES = {kind: [i for i, c in enumerate(table.c) if isinstance(c.type, sa.Date)] for kind, table in FACTS.items()}
+# Where the dates are in a kept row (its columns after `stream`).
+_DATES = {kind: [i - 1 for i, c in enumerate(table.c) if isinstance(c.type, sa.Date)] for kind, table in FACTS.items()}
 
 
 def _decoded(kind: str, stream: str, rows: list[list[Any]]) -> list[Any]:
-    make, dates = _ROWS[kind]._make, _DATES[kind]
+    # tuple.__new__ is what `_make` calls, without its Python frame: a list reads 150,000 rows.
+    make, row, dates, date = tuple.__new__, _ROWS[kind], _DATES[kind], dt.date.fromisoformat
+    found = []
     for values in rows:
-        values.insert(0, stream)
         for i in dates:
             if values[i] is not None:
-                values[i] = dt.date.fromisoformat(values[i])
-    return [make(values) for values in rows]
+                values[i] = date(values[i])
+        found.append(make(row, (stream, *values)))
+    return found
 
 
 def timelines(conn: sa.Connection, on: dt.date, streams: list[str], parts: Iterable[str], recent: dt.date) -> dict[str, Timeline]:

@@ -8,8 +8,10 @@ re-referral takes it out). A report as of a day reads these parts for the pathwa
 then and works out the others (active, ended lately, or ended after the day) from their facts,
 as it always did: the same functions, so the same figures, from one row per ended pathway.
 
-A part holds from `settles_on` on: the pathway's last fact (an absence's last school day) plus a
-margin beyond every window a report looks through. Parts depend on the policy's numbers: each
+A part settles on `settles_on`: the pathway's last fact (an absence's last school day) plus a
+margin beyond every window a report looks through. It holds earlier, from the pathway's last
+fact plus a week on (`holds_early`): a report as of a day reads the kept parts of the
+pathways that ended more than a week before it, and works out the others from their facts. Parts depend on the policy's numbers: each
 row names the policy it was worked out with, and a report under another policy works them out
 again from the facts.
 
@@ -43,6 +45,22 @@ from brobyg.projections.timeline import Timeline, load_timelines, school_days_fr
 # Beyond every window the reports look through after a fact: a request's answer day, critical
 # absence's follow-up (school days), the weeks of bridging, with room to spare.
 MARGIN = dt.timedelta(days=60)
+
+
+def quiet_after(policy: Policy) -> dt.timedelta:
+    """How long after a pathway's last fact its parts of the capacity and fidelity reports may
+    still change, absent days apart: every request's answer day has passed and the week of the
+    last contact is over (a week of bridging with a contact counts once the week is full)."""
+    return dt.timedelta(days=max(7, policy.request_answer_days + 1))
+
+
+def holds_early(policy: Policy) -> dt.timedelta:
+    """How long before its `settles_on` a kept part already holds: an ended pathway holds no
+    bridging place, so from its last fact (an absence's last school day) plus `quiet_after` on
+    its parts no longer change, as an active pathway's kept parts do not (`active.parts_from`)."""
+    return max(MARGIN - quiet_after(policy), dt.timedelta(0))
+
+
 REPORTS = ("outcomes", "capacity", "fidelity")
 
 settled = sa.Table(
@@ -236,11 +254,12 @@ def gathered(conn: sa.Connection, on: dt.date, reports: tuple[str, ...], policy:
     month's tally only if no horizon's day falls inside the month, so it is asked alone;
     capacity and fidelity take the same months, and may be asked together."""
     mine = fingerprint(policy)
+    held_by = on + holds_early(policy)  # a part settling by then holds on `on`
     found = Gathered({report: [] for report in reports}, {report: [] for report in reports}, [])
     columns = [tallies.c[report] for report in reports]
     query = sa.select(tallies.c.month, tallies.c.first_referred, tallies.c.last_referred, tallies.c.last_settles, *columns)
     rows = conn.execute(query.where(tallies.c.policy == mine, tallies.c.last_referred <= on)).all()
-    late = _settling_after(conn, on, reports, mine, [_month_range(row[0]) for row in rows if row[3] > on])
+    late = _settling_after(conn, held_by, reports, mine, [_month_range(row[0]) for row in rows if row[3] > held_by])
     months = []
     for month, first, last, _last_settles, *kept in rows:
         shown = {report: TALLIES[report].from_json(json.loads(k)) for report, k in zip(reports, kept, strict=True)}
@@ -256,7 +275,7 @@ def gathered(conn: sa.Connection, on: dt.date, reports: tuple[str, ...], policy:
         months.append(_month_range(month))
     p, s = facts.pathways, settled
     tallied = sa.or_(*(p.c.referred_on.between(a, b) for a, b in _joined(months))) if months else sa.false()
-    joined = p.outerjoin(s, sa.and_(s.c.stream == p.c.stream, s.c.settles_on <= on, s.c.policy == mine))
+    joined = p.outerjoin(s, sa.and_(s.c.stream == p.c.stream, s.c.settles_on <= held_by, s.c.policy == mine))
     query = sa.select(p.c.stream, *(s.c[report] for report in reports)).select_from(joined)
     for stream, *kept in conn.execute(query.where(p.c.referred_on <= on, sa.not_(tallied))).all():
         if kept[0] is None:
@@ -272,9 +291,9 @@ def gathered(conn: sa.Connection, on: dt.date, reports: tuple[str, ...], policy:
 
 
 def _settling_after(
-    conn: sa.Connection, on: dt.date, reports: tuple[str, ...], mine: str, months: list[tuple[dt.date, dt.date]]
+    conn: sa.Connection, day: dt.date, reports: tuple[str, ...], mine: str, months: list[tuple[dt.date, dt.date]]
 ) -> dict[str, list[tuple[str, dict[str, Any]]]]:
-    """Per month of referral, among these months, the kept parts that settle after `on`: each
+    """Per month of referral, among these months, the kept parts that settle after `day`: each
     pathway's stream and parts, to be taken out of its month's tally."""
     if not months:
         return {}
@@ -282,7 +301,7 @@ def _settling_after(
     within = sa.or_(*(s.c.referred_on.between(a, b) for a, b in _joined(months)))
     query = sa.select(s.c.stream, s.c.referred_on, *(s.c[report] for report in reports))
     late: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-    for stream, referred_on, *kept in conn.execute(query.where(within, s.c.policy == mine, s.c.settles_on > on)).all():
+    for stream, referred_on, *kept in conn.execute(query.where(within, s.c.policy == mine, s.c.settles_on > day)).all():
         parts = {report: PARTS[report].from_json(json.loads(k)) for report, k in zip(reports, kept, strict=True)}
         late.setdefault(_month_of(referred_on), []).append((stream, parts))
     return late
