@@ -75,10 +75,11 @@ def append(app: Any, command: str, cases: Iterable[str]) -> None:
     rows = [{"at": at, "by": app.actor, "login": app.login, "case_id": case, "command": command} for case in dict.fromkeys(cases)]
     if not rows:
         return
-    # A command that has read nothing through SQLAlchemy (`history`, `next`: the application's
-    # events only) writes its entry through sqlite3 itself, as SQLAlchemy would write it, and
-    # need not import SQLAlchemy for it (about a third of such a command's time).
-    if app.store.is_sqlite and "sql_engine" not in vars(app) and _appended_through_sqlite3(app, rows):
+    # On SQLite the entries are written through sqlite3 itself, as SQLAlchemy would write them: a
+    # command that has read nothing through SQLAlchemy (`history`, `next`: the application's events
+    # only) need not import it (about a third of such a command's time), and a list's thousands of
+    # entries go in one executemany of plain tuples (a sixth of the time SQLAlchemy's took).
+    if app.store.is_sqlite and _appended_through_sqlite3(app, rows):
         return
     import sqlalchemy as sa
 
@@ -101,7 +102,8 @@ def _appended_through_sqlite3(app: Any, rows: list[dict[str, Any]]) -> bool:
 
     wanted = {TABLE, *SQLITE_TRIGGERS}
     # As SQLAlchemy writes a DateTime on SQLite (and reads it back: `entries`).
-    values = [(f"{r['at']:%Y-%m-%d %H:%M:%S.%f}", r["by"], r["login"], r["case_id"], r["command"]) for r in rows]
+    at = {r["at"]: f"{r['at']:%Y-%m-%d %H:%M:%S.%f}" for r in rows}  # one time for all: formatted once
+    values = [(at[r["at"]], r["by"], r["login"], r["case_id"], r["command"]) for r in rows]
     try:
         conn = sqlite3.connect(
             app.store.eventsourcing_env["SQLITE_DBNAME"], timeout=app.store.connect_args.get("timeout", 30), isolation_level=None
