@@ -101,6 +101,8 @@ def _appended_through_sqlite3(app: Any, rows: list[dict[str, Any]]) -> bool:
     import sqlite3
 
     wanted = {TABLE, *SQLITE_TRIGGERS}
+    # Seen by the reader's first query (`engine.reader`) or made by this process: not looked for again.
+    known = getattr(app, "access_log_found", False) or ("sql_engine" in vars(app) and app.sql_engine in _ready)
     # As SQLAlchemy writes a DateTime on SQLite (and reads it back: `entries`).
     at = {r["at"]: f"{r['at']:%Y-%m-%d %H:%M:%S.%f}" for r in rows}  # one time for all: formatted once
     values = [(at[r["at"]], r["by"], r["login"], r["case_id"], r["command"]) for r in rows]
@@ -110,7 +112,7 @@ def _appended_through_sqlite3(app: Any, rows: list[dict[str, Any]]) -> bool:
         )
         try:
             query = "SELECT name FROM sqlite_master WHERE name = ? OR (type = 'trigger' AND tbl_name = ?)"
-            if not wanted <= {row[0] for row in conn.execute(query, (TABLE, TABLE))}:
+            if not known and not wanted <= {row[0] for row in conn.execute(query, (TABLE, TABLE))}:
                 return False
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("BEGIN")

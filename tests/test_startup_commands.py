@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -127,7 +128,7 @@ def test_the_master_keys_fingerprint_is_asked_once(tmp_path: Path) -> None:
         app.close()
 
 
-def test_a_reader_that_found_the_access_log_does_not_look_again(tmp_path: Path) -> None:
+def test_a_reader_that_found_the_access_log_does_not_look_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import sqlalchemy as sa
 
     from brobyg.engine import access_log
@@ -147,9 +148,17 @@ def test_a_reader_that_found_the_access_log_does_not_look_again(tmp_path: Path) 
 
     found = reader()
     assert found.ready() and found.access_log_found
-    statements: list[str] = []
-    sa.event.listen(found.sql_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    statements: list[str] = []  # SQLite's entries are written through sqlite3: its statements traced
+    connect = sqlite3.connect
+
+    def traced(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        conn = connect(*args, **kwargs)
+        conn.set_trace_callback(statements.append)
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", traced)
     access_log.append(found, "show", [case])
+    monkeypatch.undo()
     assert not any("sqlite_master" in s for s in statements)  # only the entry and its pragmas
     assert any(s.startswith("INSERT INTO brobyg_access_log") for s in statements)
     found.sql_engine.dispose()
