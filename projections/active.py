@@ -227,29 +227,42 @@ def _decoded(kind: str, stream: str, rows: list[list[Any]]) -> list[Any]:
 
 def timelines(conn: sa.Connection, on: dt.date, streams: list[str], parts: Iterable[str], recent: dt.date) -> dict[str, Timeline]:
     """The pathways' timelines for a list as of `on` looking back to `recent`: each from its row
-    where the row holds for `on` (its last fact on or before `on`, its everyday facts complete from
-    `recent`, not touched since it was worked out), holding what the lists read (`lists_read`);
-    the others from the fact tables (`load_timelines`)."""
+    where the row holds for `on` (`held_rows`), the others from the fact tables (`load_timelines`)."""
     parts = tuple(parts)
-    columns = [active.c.stream, active.c.case, active.c.partnership, active.c.referred_on, active.c.facts]
-    waiting = set(conn.execute(sa.select(pending.c.stream)).scalars())
-    found: dict[str, Timeline] = {}
-    query = sa.select(*columns).where(active.c.last_on <= on, active.c.complete_since <= recent)
-    for wanted in _stream_filters(conn, active.c.stream, streams):
-        rows = conn.execute(query if wanted is None else query.where(wanted)).all()
-        with no_cycles_collected():
-            for row in rows:
-                if row.stream in waiting:
-                    continue
-                t = Timeline(row.stream, row.case, row.partnership, row.referred_on)
-                held = orjson.loads(row.facts)
-                for kind in parts:
-                    if kind in held:
-                        decoded = _decoded(kind, row.stream, held[kind])
-                        # The cut `load_timelines(recent=…)` makes (the contacts kept are the last day's already).
-                        setattr(t, kind, [r for r in decoded if r.on >= recent] if kind in ("requests", "absences") else decoded)
-                found[t.stream] = t
-    others = [s for s in streams if s not in found]
+    rows, others = held_rows(conn, on, streams, recent)
+    found = from_rows(rows, parts, recent)
     if others:
         found |= load_timelines(conn, on, others, parts, recent=recent)
     return {s: found[s] for s in streams if s in found}
+
+
+def held_rows(conn: sa.Connection, on: dt.date, streams: list[str], recent: dt.date) -> tuple[list[tuple[Any, ...]], list[str]]:
+    """The rows of those of the pathways whose row holds for a list as of `on` looking back to
+    `recent` (its last fact on or before `on`, its everyday facts complete from `recent`, not
+    touched since it was worked out), as (stream, case, partnership, referred_on, facts); and
+    the streams of the others, in the order given."""
+    a = active.c
+    waiting = set(conn.execute(sa.select(pending.c.stream)).scalars())
+    query = sa.select(a.stream, a.case, a.partnership, a.referred_on, a.facts).where(a.last_on <= on, a.complete_since <= recent)
+    rows: list[tuple[Any, ...]] = []
+    for wanted in _stream_filters(conn, a.stream, streams):
+        rows += [tuple(row) for row in conn.execute(query if wanted is None else query.where(wanted)) if row[0] not in waiting]
+    held = {row[0] for row in rows}
+    return rows, [s for s in streams if s not in held]
+
+
+def from_rows(rows: list[tuple[Any, ...]], parts: tuple[str, ...], recent: dt.date) -> dict[str, Timeline]:
+    """The timelines of `held_rows`' rows, each holding what the lists read (`lists_read`) of
+    the kinds of fact in `parts`."""
+    found: dict[str, Timeline] = {}
+    with no_cycles_collected():
+        for stream, case, partnership, referred_on, kept in rows:
+            t = Timeline(stream, case, partnership, referred_on)
+            held = orjson.loads(kept)
+            for kind in parts:
+                if kind in held:
+                    decoded = _decoded(kind, stream, held[kind])
+                    # The cut `load_timelines(recent=…)` makes (the contacts kept are the last day's already).
+                    setattr(t, kind, [r for r in decoded if r.on >= recent] if kind in ("requests", "absences") else decoded)
+            found[stream] = t
+    return found

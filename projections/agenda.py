@@ -126,13 +126,21 @@ def agenda(
 ) -> list[dict[str, Any]]:
     """Every active pathway's items due by `on` + `days` (the mentor's only, if given): the
     earliest due first (overdue items have a due date in the past), then the more pressing kind."""
+    return in_order(due(list(timelines.values()), on, days, policy, mentor))
+
+
+def due(timelines: list[Timeline], on: dt.date, days: int, policy: Policy, mentor: str | None = None) -> list[dict[str, Any]]:
+    """`agenda`'s items, in no order."""
     until = on + dt.timedelta(days=days)
-    rows = [
+    return [
         item
-        for t in timelines.values()
+        for t in timelines
         if t.is_active_on(on)
         for item in items(t, on, until, policy)
         if mentor is None or item["mentor"] == mentor
     ]
+
+
+def in_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows.sort(key=lambda r: (r["due"], URGENCY.index(r["kind"]), r["case"]))
     return rows

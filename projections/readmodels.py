@@ -16,18 +16,18 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from brobyg.engine.collector import no_cycles_collected
+from brobyg.engine.parallel import shared_out
 from brobyg.engine.read_models import ReadModelStatus, TrackedReadModels
 from brobyg.engine.text import N_
-from brobyg.projections import active, capacity, facts, fidelity, outcomes, settled
-from brobyg.projections.agenda import PARTS, agenda, streams_of
+from brobyg.projections import active, agenda, capacity, facts, fidelity, outcomes, risk, settled
+from brobyg.projections.agenda import streams_of
 from brobyg.projections.caseload import PARTS as CASELOAD_PARTS
 from brobyg.projections.caseload import caseload
 from brobyg.projections.facts import all_read_models
 from brobyg.projections.policy import Policy, load_policy
 from brobyg.projections.risk import PARTS as RISK_PARTS
-from brobyg.projections.risk import risk
 from brobyg.projections.situation import situation
-from brobyg.projections.timeline import FACTS, load_timelines
+from brobyg.projections.timeline import FACTS, Timeline, load_timelines
 
 if TYPE_CHECKING:
     from brobyg.domain.application import Brobyg
@@ -139,9 +139,31 @@ class ReadModels:
 
     def risk(self, on: dt.date, level: str | None = None) -> list[dict[str, Any]]:
         self.catch_up()
+        policy = self.policy
+
+        def scored(timelines: list[Timeline]) -> list[dict[str, Any]]:
+            return risk.scored(timelines, on, policy)
+
         with self._asking() as conn:
-            timelines = active.timelines(conn, on, self._active(conn, on), RISK_PARTS, self._recent(on))
-            return risk(timelines, on, self.policy, level)
+            return risk.ranked(self._shared_out(conn, on, self._active(conn, on), RISK_PARTS, scored), level)
+
+    def _shared_out(
+        self,
+        conn: sa.Connection,
+        on: dt.date,
+        streams: list[str],
+        parts: tuple[str, ...],
+        work: Callable[[list[Timeline]], list[dict[str, Any]]],
+    ) -> list[dict[str, Any]]:
+        """`work` on the pathways' timelines for a list as of `on` (`active.timelines`), the rows
+        that hold decoded and worked on in shares, one per core (`engine.parallel`): at 100,000
+        pathways that is most of a list's time."""
+        recent = self._recent(on)
+        rows, others = active.held_rows(conn, on, streams, recent)
+        answers = shared_out(lambda share: work(list(active.from_rows(share, parts, recent).values())), rows)
+        if others:
+            answers += work(list(load_timelines(conn, on, others, parts, recent=recent).values()))
+        return answers
 
     @contextlib.contextmanager
     def _asking(self) -> Iterator[sa.Connection]:
@@ -207,12 +229,16 @@ class ReadModels:
     def agenda(self, on: dt.date, days: int, mentor: str | None = None) -> list[dict[str, Any]]:
         """What is due by `on` + `days` on the active pathways (`projections.agenda`)."""
         self.catch_up()
+        policy = self.policy
+
+        def due(timelines: list[Timeline]) -> list[dict[str, Any]]:
+            return agenda.due(timelines, on, days, policy, mentor)
+
         with self._asking() as conn:
             # Every active pathway from the people read model (as find takes them): one query,
             # not a scan of every transition; `agenda` checks each timeline's state on `on` again.
             streams = self._active(conn, on) if mentor is None else streams_of(conn, mentor, on)
-            timelines = active.timelines(conn, on, streams, PARTS, self._recent(on))
-            return agenda(timelines, on, days, self.policy, mentor)
+            return agenda.in_order(self._shared_out(conn, on, streams, agenda.PARTS, due))
 
     def situation(self, stream: str, on: dt.date) -> dict[str, Any]:
         """One pathway as `show` tells it on `on` (`projections.situation`)."""

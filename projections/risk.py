@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from brobyg.domain.terms import ACTIVE_STATES
 from brobyg.projections.indicators import findings
 from brobyg.projections.policy import Policy
 from brobyg.projections.timeline import FACTS, Timeline
@@ -21,16 +22,22 @@ PARTS = tuple(FACTS)
 
 
 def risk(timelines: dict[str, Timeline], on: dt.date, policy: Policy, level: str | None = None) -> list[dict[str, Any]]:
+    return ranked(scored(list(timelines.values()), on, policy), level)
+
+
+def scored(timelines: list[Timeline], on: dt.date, policy: Policy) -> list[dict[str, Any]]:
+    """Each active pathway's row: its score, level, reasons and actions, in no order."""
     rows = []
-    for t in timelines.values():
-        if not t.is_active_on(on):
+    for t in timelines:
+        state = t.state_on(on)
+        if state not in ACTIVE_STATES:
             continue
         found = findings(t, on, policy)
         score = sum(policy.indicators[f.indicator].weight for f in found)
         rows.append(
             {
                 "case": t.case,
-                "state": t.state_on(on),
+                "state": state,
                 "mentor": t.mentor_on(on),
                 "score": score,
                 "level": policy.level(score),
@@ -39,5 +46,10 @@ def risk(timelines: dict[str, Timeline], on: dt.date, policy: Policy, level: str
                 "actions": [policy.indicators[f.indicator].action for f in found],
             }
         )
+    return rows
+
+
+def ranked(rows: list[dict[str, Any]], level: str | None = None) -> list[dict[str, Any]]:
+    """The rows highest score first (then by case), those of `level` only if given."""
     rows.sort(key=lambda r: (-r["score"], r["case"]))
     return [r for r in rows if level is None or r["level"] == level]
