@@ -303,15 +303,24 @@ def r6_ready_for_education(p: Pathway, args: Args) -> Found:
 def admission_unmet(grades: Mapping[str, int]) -> list[Text]:
     """R6's admission requirements (adgangskrav): what is missing of a grade of at least 02 in
     Danish and in maths, given the valid grades (`valid_grades`). `next`, `show` and the read
-    models (`risk`) ask the same question through this function."""
-    unmet = []
-    for subject in SUBJECTS:
-        grade = grades.get(subject)
-        if grade is None:
-            unmet.append(Text("no grade in {subject}", subject=Term("subject", subject)))
-        elif grade < ADMISSION_GRADE:
-            unmet.append(Text("{subject} is {grade}", subject=Term("subject", subject), grade=grade_text(grade)))
-    return unmet
+    models (`risk`, through `admission_met`) ask the same question through this function."""
+    return [
+        Text("no grade in {subject}", subject=Term("subject", subject))
+        if grade is None
+        else Text("{subject} is {grade}", subject=Term("subject", subject), grade=grade_text(grade))
+        for subject, grade in _short_of_admission(grades)
+    ]
+
+
+def admission_met(grades: Mapping[str, int]) -> bool:
+    """R6's admission requirements met: `admission_unmet` says nothing (asked for every
+    pathway in bridging on the risk list, so without making its sentences)."""
+    return not _short_of_admission(grades)
+
+
+def _short_of_admission(grades: Mapping[str, int]) -> list[tuple[str, int | None]]:
+    """Each subject short of a grade of at least 02, with its grade (None: no grade)."""
+    return [(s, grades.get(s)) for s in SUBJECTS if grades.get(s) is None or grades[s] < ADMISSION_GRADE]
 
 
 def _semicolons(parts: list[Text]) -> Text:

@@ -120,9 +120,9 @@ class Timeline:
 
     def admission_met(self, on: dt.date) -> bool:
         """R6's admission requirements as of `on`, decided by the rule itself."""
-        from brobyg.domain.rules import admission_unmet  # the rules import the aggregates: only when asked
+        from brobyg.domain.rules import admission_met  # the rules import the aggregates: only when asked
 
-        return not admission_unmet(self.grades_on(on))
+        return admission_met(self.grades_on(on))
 
     def placements_started(self, on: dt.date) -> list[Any]:
         episode_start = self.entered(on).get(REFERRED, self.referred_on)
