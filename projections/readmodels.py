@@ -155,15 +155,19 @@ class ReadModels:
         parts: tuple[str, ...],
         work: Callable[[list[Timeline]], list[dict[str, Any]]],
     ) -> list[dict[str, Any]]:
-        """`work` on the pathways' timelines for a list as of `on` (`active.timelines`), the rows
-        that hold decoded and worked on in shares, one per core (`engine.parallel`): at 100,000
-        pathways that is most of a list's time."""
+        """`work` on the pathways' timelines for a list as of `on` (`active.timelines`), in
+        shares, one per core (`engine.parallel`): the rows that hold decoded there too, the other
+        pathways' timelines read from the facts first. At 100,000 pathways that work is most of
+        a list's time, and of one as of a past day, when few rows hold."""
         recent = self._recent(on)
         rows, others = active.held_rows(conn, on, streams, recent)
-        answers = shared_out(lambda share: work(list(active.from_rows(share, parts, recent).values())), rows)
-        if others:
-            answers += work(list(load_timelines(conn, on, others, parts, recent=recent).values()))
-        return answers
+        from_facts = list(load_timelines(conn, on, others, parts, recent=recent).values()) if others else []
+
+        def work_on(share: list[Any]) -> list[dict[str, Any]]:
+            kept = [x for x in share if not isinstance(x, Timeline)]
+            return work([x for x in share if isinstance(x, Timeline)] + list(active.from_rows(kept, parts, recent).values()))
+
+        return shared_out(work_on, [*rows, *from_facts])
 
     @contextlib.contextmanager
     def _asking(self) -> Iterator[sa.Connection]:
@@ -290,9 +294,16 @@ class ReadModels:
         if others:
             # Fidelity reads every kind of fact but the assessments; outcomes and capacity the transitions.
             needs = [kind for kind in FACTS if kind != "assessments"] if "fidelity" in reports else ["transitions"]
-            for t in load_timelines(conn, on, others, parts=needs).values():
-                for report in reports:
-                    parts[report].append(settled.part(report, t, on, self.policy))
+            policy = self.policy
+
+            def parts_of(share: list[Timeline]) -> list[list[Any]]:
+                return [[settled.part(report, t, on, policy) for report in reports] for t in share]
+
+            # In shares, one per core (`engine.parallel`): as of a past day, when few kept parts
+            # hold, most of a report's time.
+            for pieces in shared_out(parts_of, list(load_timelines(conn, on, others, parts=needs).values())):
+                for report, piece in zip(reports, pieces, strict=True):
+                    parts[report].append(piece)
         return {report: (found.tallies[report], parts[report]) for report in reports}
 
     def past_retention(self, on: dt.date) -> list[dict[str, Any]]:
