@@ -35,6 +35,8 @@ from common import PG, TODAY, median_run
 
 from brobyg.domain.terms import ACTIVE_STATES
 from brobyg.engine.store import parse_store_url, with_schema
+from brobyg.projections.policy import load_policy
+from brobyg.projections.settled import holds_early
 
 BROBYG = str(Path(sys.executable).with_name("brobyg"))
 STORES = {"6y": (10_000, 6), "30y": (50_000, 30), "100k": (100_000, 6)}
@@ -105,7 +107,7 @@ FACT_TABLES = ("rm_transitions", "rm_mentor_changes", "rm_contacts", "rm_request
 def floor_queries(conn: sa.Connection, prefix: str) -> dict[str, list[str]]:
     """The raw SELECTs of the rows each command reads. Lists: the active pathways in rm_people and
     their rows in rm_active (each with its facts). A report: the tallies of the months referred by
-    then and the kept parts in them that settle later (taken out of their tallies), the kept parts
+    then and the kept parts in them that do not hold yet (taken out of their tallies), the kept parts
     of the settled pathways in other months, the active pathways' parts kept in rm_active where
     they hold for the day, and the facts of every other pathway (the transitions for outcomes and
     capacity, every fact the fidelity measures read for fidelity)."""
@@ -123,10 +125,11 @@ def floor_queries(conn: sa.Connection, prefix: str) -> dict[str, list[str]]:
         else:
             ranges.append([first, last])
     tallied = " OR ".join(f"{{c}} BETWEEN '{a}' AND '{b}'" for a, b in ranges) or "1 = 0"
-    late = f"s.settles_on > {today} AND ({tallied.format(c='s.referred_on')})"
+    held_by = f"'{TODAY + holds_early(load_policy())}'"  # a kept part settling by then holds today
+    late = f"s.settles_on > {held_by} AND ({tallied.format(c='s.referred_on')})"
     others = (
         f"SELECT p.stream FROM {prefix}rm_pathways p LEFT JOIN {prefix}rm_settled s"
-        f" ON s.stream = p.stream AND s.settles_on <= {today}"
+        f" ON s.stream = p.stream AND s.settles_on <= {held_by}"
         f" WHERE s.stream IS NULL AND NOT ({tallied.format(c='p.referred_on')})"
         f" UNION ALL SELECT stream FROM {prefix}rm_unsettled WHERE {tallied.format(c='referred_on')}"
         f" UNION ALL SELECT s.stream FROM {prefix}rm_settled s WHERE {late}"
@@ -140,7 +143,7 @@ def floor_queries(conn: sa.Connection, prefix: str) -> dict[str, list[str]]:
             f" WHERE last_referred <= {today}",
             f"SELECT s.stream, s.referred_on, s.{report} FROM {prefix}rm_settled s WHERE {late}",
             f"SELECT p.stream, s.{report} FROM {prefix}rm_pathways p LEFT JOIN {prefix}rm_settled s"
-            f" ON s.stream = p.stream AND s.settles_on <= {today}"
+            f" ON s.stream = p.stream AND s.settles_on <= {held_by}"
             f" WHERE p.referred_on <= {today} AND NOT ({tallied.format(c='p.referred_on')})",
             # The other pathways found once, as the command does; the active ones' kept parts,
             # where they hold; then the rest's facts.
