@@ -4,10 +4,12 @@ person's data calls after reading it and before showing it (`engine.access_log`)
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,32 @@ def logged(env: Env, command: str, cases: Iterable[str]) -> None:
     from brobyg.engine import access_log
 
     access_log.append(env.reader, command, cases)
+
+
+@contextlib.contextmanager
+def logged_meanwhile(env: Env, command: str, cases: list[str]) -> Iterator[None]:
+    """`logged`, written while the block reads the rest of what will be shown (the people's
+    names beside their cases): the entries wait for the disk (written through to it, so they
+    survive a power cut) while the names are opened. Both are done when the block ends, so
+    nothing is shown before the entries are on disk; if they cannot be written,
+    `AccessNotLogged` stops the command as `logged` does. Should the block fail, the entries may
+    be written all the same: the log may name a showing that did not happen, never miss one."""
+    failed: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            logged(env, command, cases)
+        except BaseException as e:  # raised in the command's own thread, below
+            failed.append(e)
+
+    writer = threading.Thread(target=write, name="access log")
+    writer.start()
+    try:
+        yield
+    finally:
+        writer.join()
+    if failed:
+        raise failed[0]
 
 
 def exported_cases(claims: list[tuple[str, str]]) -> list[str]:

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from brobyg.cli import params
-from brobyg.cli.access_log import logged
+from brobyg.cli.access_log import logged, logged_meanwhile
 from brobyg.cli.app import Env, cli, reads
 from brobyg.cli.i18n import _, day, long_date, say, term
 from brobyg.cli.output import emit, table
@@ -172,7 +172,9 @@ def agenda(env: Env, mentor_id: str | None, as_of: dt.date | None, days: int, as
     if mentor is not None:
         env.read_models.mentor_name(mentor)  # an unknown mentor is an error, not an empty list
     rows = env.read_models.agenda(on, days, mentor)
-    people = env.read_models.names(list(dict.fromkeys(r["case"] for r in rows)))  # sealed in the read model
+    cases = list(dict.fromkeys(r["case"] for r in rows))
+    with logged_meanwhile(env, "agenda", cases):  # the list names each case's person
+        people = env.read_models.names(cases)  # sealed in the read model
     data = [
         {
             "case": r["case"],
@@ -184,7 +186,6 @@ def agenda(env: Env, mentor_id: str | None, as_of: dt.date | None, days: int, as
         }
         for r in rows
     ]
-    logged(env, "agenda", people)  # the list names each case's person
 
     def human() -> None:
         until = on + dt.timedelta(days=days)

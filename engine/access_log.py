@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -106,6 +107,10 @@ def _appended_through_sqlite3(app: Any, rows: list[dict[str, Any]]) -> bool:
     # As SQLAlchemy writes a DateTime on SQLite (and reads it back: `entries`).
     at = {r["at"]: f"{r['at']:%Y-%m-%d %H:%M:%S.%f}" for r in rows}  # one time for all: formatted once
     values = [(at[r["at"]], r["by"], r["login"], r["case_id"], r["command"]) for r in rows]
+    # The entries of one showing differ only by case: one statement inserts them all from a JSON
+    # array (a list's thousands, in SQLite's C), where `json_each` is built in.
+    shared = {(when, by, login, command) for when, by, login, _case, command in values}
+    one_statement = len(shared) == 1 and sqlite3.sqlite_version_info >= (3, 38)
     try:
         conn = sqlite3.connect(
             app.store.eventsourcing_env["SQLITE_DBNAME"], timeout=app.store.connect_args.get("timeout", 30), isolation_level=None
@@ -117,7 +122,15 @@ def _appended_through_sqlite3(app: Any, rows: list[dict[str, Any]]) -> bool:
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("BEGIN")
             try:
-                conn.executemany(f'INSERT INTO {TABLE} (at, "by", login, case_id, command) VALUES (?, ?, ?, ?, ?)', values)
+                if one_statement:
+                    ((at_text, by, login, command),) = shared
+                    cases = json.dumps([case for _at, _by, _login, case, _command in values])
+                    conn.execute(
+                        f'INSERT INTO {TABLE} (at, "by", login, case_id, command) SELECT ?, ?, ?, value, ? FROM json_each(?)',
+                        (at_text, by, login, command, cases),
+                    )
+                else:
+                    conn.executemany(f'INSERT INTO {TABLE} (at, "by", login, case_id, command) VALUES (?, ?, ?, ?, ?)', values)
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:

@@ -48,11 +48,18 @@ class Text(str):
         return made
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_text, (self.template, self.values))
+        # The sentence as made, not made again from the template: a list's answers come back
+        # from `engine.parallel`'s children pickled, thousands of sentences at a time.
+        return (_text, (self.template, self.values, str(self)))
 
 
-def _text(template: str, values: dict[str, Any]) -> Text:
-    return Text(template, **values)
+def _text(template: str, values: dict[str, Any], sentence: str | None = None) -> Text:
+    if sentence is None:  # pickled before the sentence was kept
+        return Text(template, **values)
+    made = str.__new__(Text, sentence)
+    made.template = template
+    made.values = values
+    return made
 
 
 def english(value: Any) -> Any:

@@ -134,3 +134,18 @@ def test_lists_worked_out_in_shares_equal_lists_worked_out_alone(tmp_path: Path)
         """
     )
     assert found["same"] and found["forks"] >= 3 and found["rows"] > 50 and found["texts"] > 0
+
+
+def test_a_sentence_comes_back_from_a_child_with_its_template_and_values() -> None:
+    import datetime as dt
+    import pickle
+
+    from brobyg.engine.text import Term, Text, _text
+
+    inner = Text("{n} days", n=3)
+    sentence = Text("contact (every {every}; {state}){late}", every=inner, state=Term("state", "bridging"), late="")
+    back = pickle.loads(pickle.dumps([sentence, Text("request of {on} not answered", on=dt.date(2026, 1, 2))]))
+    assert back[0] == "contact (every 3 days; bridging)" and back[0].template == sentence.template
+    assert back[0].values["every"].values == {"n": 3} and back[0].values["state"].context == "state"
+    assert back[1].values == {"on": dt.date(2026, 1, 2)}
+    assert _text("{n} days", {"n": 2}) == "2 days"  # as pickled before the sentence was kept
