@@ -8,7 +8,6 @@ import json
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 
@@ -99,8 +98,8 @@ def test_nothing_is_forked_for_a_short_list_or_beside_other_threads() -> None:
     assert found == {"pids": [found["me"]], "me": found["me"], "n": 1000}
 
 
-def test_lists_worked_out_in_shares_equal_lists_worked_out_alone(tmp_path: Path) -> None:
-    db = str(tmp_path / "s.sqlite")
+def test_lists_worked_out_in_shares_equal_lists_worked_out_alone(db_url: str) -> None:
+    db = db_url
     app = Brobyg(parse_store_url(db), Clock(TODAY, simulated=True), "simulator", seed=4)
     Simulation(app, 400, 4, TODAY.replace(year=TODAY.year - 3), TODAY).run()
     ReadModels(app).catch_up()
@@ -108,7 +107,6 @@ def test_lists_worked_out_in_shares_equal_lists_worked_out_alone(tmp_path: Path)
     found = run(
         f"""
         import datetime as dt
-        from brobyg.domain.application import Brobyg
         from brobyg.engine import parallel
         from brobyg.engine.clock import Clock
         from brobyg.engine.store import parse_store_url
@@ -116,7 +114,14 @@ def test_lists_worked_out_in_shares_equal_lists_worked_out_alone(tmp_path: Path)
         from brobyg.engine.text import Text
 
         today = dt.date.fromisoformat("{TODAY}")
-        rm = ReadModels(Brobyg(parse_store_url({db!r}), Clock(today, simulated=True)))
+        from brobyg.engine.reader import Reader
+
+        # As a reading command reads: no application built, so no pool's threads beside it.
+        from brobyg.cli.app import EVENTS_TABLE
+
+        reader = Reader(parse_store_url({db!r}), Clock(today, simulated=True), "tester", lambda: None, events_table=EVENTS_TABLE)
+        reader.ready()  # its first look at the store, as a command's (the access log is not made yet)
+        rm = ReadModels(reader)
         forks = []
         fork = os.fork
         def counted():
