@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pickle
 import signal
 import threading
 from collections.abc import Callable
@@ -60,6 +59,8 @@ def shared_out(work: Callable[[list[T]], list[R]], items: list[T], least: int | 
 
 
 def _fork(work: Callable[[list[T]], list[R]], share: list[T]) -> tuple[int, int]:
+    import pickle  # here: a list too short to share out does not import it
+
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child
@@ -87,6 +88,8 @@ def _stop(pid: int, pipe: int) -> None:
 
 def _answer(pid: int, pipe: int) -> list[R] | None:
     """A child's answer; None if it failed."""
+    import pickle
+
     with os.fdopen(pipe, "rb") as answer:
         data = answer.read()
     _, status = os.waitpid(pid, 0)

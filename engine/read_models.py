@@ -249,11 +249,13 @@ class TrackedReadModels:
             prepare = getattr(self.app.mapper, "prepare", None)
             if prepare is not None:
                 prepare(notifications)
+            handlers = [(positions[v.name], v.handle) for v in self.models]  # looked up once a page, not once an event
+            decoded = self.app.mapper.to_domain_event
             for notification in notifications:
-                event = self.app.mapper.to_domain_event(notification)
-                for v in self.models:
-                    if notification.id > positions[v.name]:
-                        v.handle(conn, event)
+                event = decoded(notification)
+                for position, handle in handlers:
+                    if notification.id > position:
+                        handle(conn, event)
             for v in self.models:
                 v.flush(conn)
             last = notifications[-1].id

@@ -35,9 +35,13 @@ class TouchedPathways:
 
     def __init__(self) -> None:
         self.streams: set[str] = set()
+        self._pathway_event: type | None = None  # looked up on the first event (`aggregates`)
 
     def note(self, event: Any) -> None:
-        if isinstance(event, aggregates().pathway.Event):
+        # Three read models note every event of a rebuild: the class is looked up once.
+        if self._pathway_event is None:
+            self._pathway_event = aggregates().pathway.Event
+        if isinstance(event, self._pathway_event):
             self.streams.add(event.originator_id.hex)
 
     def taken(self) -> Iterator[list[str]]:

@@ -29,10 +29,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
 from brobyg.domain.terms import OUTCOME_STATES
@@ -137,7 +137,7 @@ class Settled:
         for chunk in self.touched.taken():
             for row in conn.execute(sa.select(settled).where(settled.c.stream.in_(chunk))).mappings():
                 if row["policy"] == self.fingerprint:
-                    parts = {report: PARTS[report].from_json(json.loads(row[report])) for report in REPORTS}
+                    parts = {report: PARTS[report].from_json(orjson.loads(row[report])) for report in REPORTS}
                     _count(changes, row["referred_on"], parts, -1)
             conn.execute(settled.delete().where(settled.c.stream.in_(chunk)))
             conn.execute(unsettled.delete().where(unsettled.c.stream.in_(chunk)))
@@ -178,13 +178,13 @@ class Settled:
         if not pathways or others:
             return  # nothing settled; or parts under other numbers, not to be mixed in
         if kept is not None and kept["pathways"] + change["outcomes"].pathways == pathways:
-            found = {report: TALLIES[report].from_json(json.loads(kept[report])) for report in REPORTS}
+            found = {report: TALLIES[report].from_json(orjson.loads(kept[report])) for report in REPORTS}
             for report in REPORTS:
                 found[report].merge(change[report])
         else:  # no tally yet, or it would not add up: from the month's parts
             found = {report: TALLIES[report]() for report in REPORTS}
             for row in conn.execute(sa.select(s).where(in_month, mine)).mappings():
-                parts = {report: PARTS[report].from_json(json.loads(row[report])) for report in REPORTS}
+                parts = {report: PARTS[report].from_json(orjson.loads(row[report])) for report in REPORTS}
                 _add(found, parts, +1)
         row = {
             "policy": self.fingerprint,
@@ -198,7 +198,8 @@ class Settled:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    # orjson: a rebuild writes a part of each report for every ended pathway, and a tally a month.
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS).decode()
 
 
 def _month_of(day: dt.date) -> str:
@@ -262,7 +263,7 @@ def gathered(conn: sa.Connection, on: dt.date, reports: tuple[str, ...], policy:
     late = _settling_after(conn, held_by, reports, mine, [_month_range(row[0]) for row in rows if row[3] > held_by])
     months = []
     for month, first, last, _last_settles, *kept in rows:
-        shown = {report: TALLIES[report].from_json(json.loads(k)) for report, k in zip(reports, kept, strict=True)}
+        shown = {report: TALLIES[report].from_json(orjson.loads(k)) for report, k in zip(reports, kept, strict=True)}
         for _stream, parts in late.get(month, []):
             _add(shown, parts, -1)
         if "outcomes" in shown:
@@ -282,7 +283,7 @@ def gathered(conn: sa.Connection, on: dt.date, reports: tuple[str, ...], policy:
             found.others.append(stream)
         else:
             for report, k in zip(reports, kept, strict=True):
-                found.stored[report].append(json.loads(k))
+                found.stored[report].append(orjson.loads(k))
     if months:  # in the tallied months, the pathways not settled
         u = unsettled
         within = sa.or_(*(u.c.referred_on.between(a, b) for a, b in _joined(months)))
@@ -302,7 +303,7 @@ def _settling_after(
     query = sa.select(s.c.stream, s.c.referred_on, *(s.c[report] for report in reports))
     late: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for stream, referred_on, *kept in conn.execute(query.where(within, s.c.policy == mine, s.c.settles_on > day)).all():
-        parts = {report: PARTS[report].from_json(json.loads(k)) for report, k in zip(reports, kept, strict=True)}
+        parts = {report: PARTS[report].from_json(orjson.loads(k)) for report, k in zip(reports, kept, strict=True)}
         late.setdefault(_month_of(referred_on), []).append((stream, parts))
     return late
 
