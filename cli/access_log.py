@@ -30,30 +30,48 @@ def logged(env: Env, command: str, cases: Iterable[str]) -> None:
     access_log.append(env.reader, command, cases)
 
 
+class LoggedMeanwhile:
+    """`logged`, written in a thread of its own while the command reads the rest of what it will
+    show: the entries wait for the disk (written through to it, so they survive a power cut)
+    while the command works. Leaving the `with` block waits for them, so nothing is shown before
+    they are on disk; if they cannot be written, `AccessNotLogged` stops the command as `logged` does.
+    Should the command fail meanwhile, the entries may be written all the same: the log may
+    name a showing that did not happen, never miss one."""
+
+    def __init__(self, env: Env, command: str) -> None:
+        self.env, self.command = env, command
+        self.writer: threading.Thread | None = None
+        self.failed: list[BaseException] = []
+
+    def start(self, cases: list[str]) -> None:
+        def write() -> None:
+            try:
+                logged(self.env, self.command, cases)
+            except BaseException as e:  # raised in the command's own thread, on leaving the block
+                self.failed.append(e)
+
+        self.writer = threading.Thread(target=write, name="access log")
+        self.writer.start()
+
+    def __enter__(self) -> LoggedMeanwhile:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        """The entries on disk (or `AccessNotLogged`); after a failure only waited for, so that
+        the failure is the one raised."""
+        if self.writer is not None:
+            self.writer.join()
+        if kind is None and self.failed:
+            raise self.failed[0]
+
+
 @contextlib.contextmanager
 def logged_meanwhile(env: Env, command: str, cases: list[str]) -> Iterator[None]:
-    """`logged`, written while the block reads the rest of what will be shown (the people's
-    names beside their cases): the entries wait for the disk (written through to it, so they
-    survive a power cut) while the names are opened. Both are done when the block ends, so
-    nothing is shown before the entries are on disk; if they cannot be written,
-    `AccessNotLogged` stops the command as `logged` does. Should the block fail, the entries may
-    be written all the same: the log may name a showing that did not happen, never miss one."""
-    failed: list[BaseException] = []
-
-    def write() -> None:
-        try:
-            logged(env, command, cases)
-        except BaseException as e:  # raised in the command's own thread, below
-            failed.append(e)
-
-    writer = threading.Thread(target=write, name="access log")
-    writer.start()
-    try:
+    """`LoggedMeanwhile` around a block: the entries are written while it runs (`agenda`: while
+    the names beside the cases are opened), and are on disk when it ends."""
+    with LoggedMeanwhile(env, command) as meanwhile:
+        meanwhile.start(cases)
         yield
-    finally:
-        writer.join()
-    if failed:
-        raise failed[0]
 
 
 def exported_cases(claims: list[tuple[str, str]]) -> list[str]:

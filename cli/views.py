@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from brobyg.cli import params
-from brobyg.cli.access_log import logged, logged_meanwhile
+from brobyg.cli.access_log import LoggedMeanwhile, logged, logged_meanwhile
 from brobyg.cli.app import Env, cli, reads
 from brobyg.cli.i18n import _, day, long_date, say, term
 from brobyg.cli.output import emit, table
@@ -111,10 +111,16 @@ def caseload(env: Env, mentor_id: str | None, as_of: dt.date | None, as_json: bo
 def risk(env: Env, level: str | None, limit: int, as_of: dt.date | None, as_json: bool) -> None:
     """Every active pathway with its dropout-risk score, level, reasons and the actions they ask for."""
     on = as_of_date(env, as_of)
-    rows = env.read_models.risk(on, level)
-    shown = rows[:limit] if limit and not as_json else rows
-    names = env.read_models.names([r["case"] for r in shown]) if shown and not as_json else {}  # beside the ids
-    logged(env, "risk", [r["case"] for r in shown])  # one entry per case shown
+    if as_json and level is None:  # every row is shown: its entries are written while the list is worked out
+        meanwhile = LoggedMeanwhile(env, "risk")
+        with meanwhile:
+            rows = env.read_models.risk(on, level, considered=meanwhile.start)
+        shown, names = rows, {}
+    else:
+        rows = env.read_models.risk(on, level)
+        shown = rows[:limit] if limit and not as_json else rows
+        names = env.read_models.names([r["case"] for r in shown]) if shown and not as_json else {}  # beside the ids
+        logged(env, "risk", [r["case"] for r in shown])  # one entry per case shown
 
     def human() -> None:
         if not rows:

@@ -35,11 +35,18 @@ def cores() -> int:
     return os.cpu_count() or 1
 
 
-def shared_out(work: Callable[[list[T]], list[R]], items: list[T], least: int | None = None) -> list[R]:
+def shared_out(
+    work: Callable[[list[T]], list[R]],
+    items: list[T],
+    least: int | None = None,
+    meanwhile: Callable[[], None] = lambda: None,
+) -> list[R]:
     """`work(items)`, with the items in shares of at least `least` (default `LEAST`), one share
-    per core, each share's answers in the order of the shares."""
+    per core, each share's answers in the order of the shares. `meanwhile` is called before
+    this process's own share, once the children are forked (it may start a thread)."""
     workers = min(cores(), MOST_WORKERS, max(len(items) // (least or LEAST), 1))
     if workers < 2 or not hasattr(os, "fork") or threading.active_count() > 1:
+        meanwhile()
         return work(items)
     size = -(-len(items) // workers)
     shares = [items[i : i + size] for i in range(0, len(items), size)]
@@ -47,6 +54,7 @@ def shared_out(work: Callable[[list[T]], list[R]], items: list[T], least: int | 
     try:
         for share in shares[1:]:
             pending.append((*_fork(work, share), share))
+        meanwhile()
         answers = work(shares[0])
         while pending:
             pid, pipe, share = pending.pop(0)  # its pipe is closed by `_answer`, whatever happens

@@ -137,7 +137,11 @@ class ReadModels:
             timelines = active.timelines(conn, on, self._active(conn, on, mentor), CASELOAD_PARTS, self._recent(on))
             return caseload(conn, timelines, on, self.policy, mentor)
 
-    def risk(self, on: dt.date, level: str | None = None) -> list[dict[str, Any]]:
+    def risk(
+        self, on: dt.date, level: str | None = None, considered: Callable[[list[str]], None] | None = None
+    ) -> list[dict[str, Any]]:
+        """The risk list as of `on` (`projections.risk`). `considered`, if given, is told the cases
+        of every pathway the list looks at before it is worked out (each row's case is among them)."""
         self.catch_up()
         policy = self.policy
 
@@ -145,7 +149,7 @@ class ReadModels:
             return risk.scored(timelines, on, policy)
 
         with self._asking() as conn:
-            return risk.ranked(self._shared_out(conn, on, self._active(conn, on), RISK_PARTS, scored), level)
+            return risk.ranked(self._shared_out(conn, on, self._active(conn, on), RISK_PARTS, scored, considered), level)
 
     def _shared_out(
         self,
@@ -154,6 +158,7 @@ class ReadModels:
         streams: list[str],
         parts: tuple[str, ...],
         work: Callable[[list[Timeline]], list[dict[str, Any]]],
+        considered: Callable[[list[str]], None] | None = None,
     ) -> list[dict[str, Any]]:
         """`work` on the pathways' timelines for a list as of `on` (`active.timelines`), in
         shares, one per core (`engine.parallel`): the rows that hold decoded there too, the other
@@ -167,7 +172,8 @@ class ReadModels:
             kept = [x for x in share if not isinstance(x, Timeline)]
             return work([x for x in share if isinstance(x, Timeline)] + list(active.from_rows(kept, parts, recent).values()))
 
-        return shared_out(work_on, [*rows, *from_facts])
+        cases = [row[1] for row in rows] + [t.case for t in from_facts]
+        return shared_out(work_on, [*rows, *from_facts], meanwhile=lambda: considered(cases) if considered else None)
 
     @contextlib.contextmanager
     def _asking(self) -> Iterator[sa.Connection]:

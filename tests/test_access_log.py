@@ -93,8 +93,10 @@ def test_risk_logs_each_case_it_shows_and_no_other(db_url: str, cases: dict[str,
     other = next(case for case in cases.values() if case != first)
     assert [e["command"] for e in log_of(db_url, first)] == ["risk"]
     assert log_of(db_url, other) == []
-    assert cli(db_url, "risk", "--json").exit_code == 0  # --json lists every case
+    listed = cli(db_url, "risk", "--json")  # --json lists every case, logged while the list is worked out
+    assert listed.exit_code == 0
     assert [e["command"] for e in log_of(db_url, other)] == ["risk"]
+    assert all(log_of(db_url, row["case"])[-1]["command"] == "risk" for row in json.loads(listed.stdout))
 
 
 def test_exporting_to_standard_output_logs_every_case(db_url: str, cases: dict[str, str]) -> None:
@@ -159,6 +161,8 @@ def test_a_failed_log_entry_shows_nothing(db_url: str, cases: dict[str, str], tm
         ["history", jens],
         ["next", jens, "--json"],
         ["risk"],
+        ["risk", "--json"],  # its entries written while the list is worked out
+        ["agenda", "--json"],  # its entries written while the names are opened
         ["caseload", "--mentor", "sara", "--json"],
         ["export", "-"],
         ["export", str(out / "log.jsonl")],
