@@ -18,7 +18,7 @@ from brobyg.domain.terms import ACTIVE_STATES, OUTCOME_STATES
 from brobyg.engine.personal import ERASED, PersonalData
 from brobyg.projections import facts
 from brobyg.projections.people import folded, opened, people
-from brobyg.projections.timeline import load_timelines
+from brobyg.projections.timeline import _stream_filters, load_timelines
 
 Unsealed = Callable[[str], tuple[str, dt.date | None]]
 
@@ -136,9 +136,8 @@ def names(conn: sa.Connection, personal: PersonalData, cases: list[str], unseale
     """The person reference of each of these cases (`[erased]` once erased), to show beside it."""
     p = people
     rows: list[Current] = []
-    for start in range(0, len(cases), 500):
-        chunk = cases[start : start + 500]
-        query = sa.select(p.c.stream, p.c.case, p.c.sealed).where(p.c.case.in_(chunk))
+    for wanted in _stream_filters(conn, p.c.case, cases):  # one parameter for them all (`timeline`)
+        query = sa.select(p.c.stream, p.c.case, p.c.sealed).where(wanted)
         rows += [Current(r.stream, r.case, r.sealed, "", dt.date.min, None) for r in conn.execute(query)]
     found = _people(conn, personal, rows, unsealed)
     return {c.case: found[c.stream][0] for c in rows}
