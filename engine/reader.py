@@ -17,7 +17,6 @@ application), the settled head (`engine.claims_postgres`) and the claims.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import Any
@@ -115,25 +114,13 @@ class Reader:
             return self._app.recorder.holders(keys)  # type: ignore[no-any-return]
         import sqlalchemy as sa
 
-        table = CLAIMS if self.store.is_sqlite else self._in_schema(CLAIMS)
+        from brobyg.engine.rows import one_of
+
+        claims = sa.table(CLAIMS, sa.column("key"), sa.column("holder"), schema=None if self.store.is_sqlite else self.schema)
         found: dict[str, str] = {}
         with self.sql_engine.connect() as conn:
-            # The keys as one parameter (a list's thousands of names' data keys): a JSON array on
-            # SQLite (`json_each`, built in since 3.38), an array on PostgreSQL; before 3.38, IN
-            # lists of at most 500, SQLite's limit on parameters.
-            if not self.store.is_sqlite:
-                query = sa.text(f"SELECT key, holder FROM {table} WHERE key = ANY(:keys)")
-                return {row[0]: row[1] for row in conn.execute(query, {"keys": list(keys)})}
-            import sqlite3  # SQLAlchemy's SQLite dialect has imported it already
-
-            if sqlite3.sqlite_version_info >= (3, 38):
-                query = sa.text(f"SELECT key, holder FROM {table} WHERE key IN (SELECT value FROM json_each(:keys))")
-                return {row[0]: row[1] for row in conn.execute(query, {"keys": json.dumps(list(keys))})}
-            query = sa.text(f"SELECT key, holder FROM {table} WHERE key IN :keys").bindparams(
-                sa.bindparam("keys", expanding=True)
-            )
-            for start in range(0, len(keys), 500):
-                found.update((row[0], row[1]) for row in conn.execute(query, {"keys": list(keys[start : start + 500])}))
+            for wanted in one_of(conn, claims.c.key, list(keys)):  # a list's thousands of data keys: one parameter
+                found.update((row[0], row[1]) for row in conn.execute(sa.select(claims.c.key, claims.c.holder).where(wanted)))
         return found
 
     def ready(self) -> bool:

@@ -1,4 +1,5 @@
-"""Many rows into one table, as plain tuples straight to the database driver's `executemany`.
+"""Many rows into one table, as plain tuples straight to the database driver's `executemany`;
+and rows selected by one of many values, with one parameter.
 
 SQLAlchemy Core's insert of a list of dicts builds and processes every row's parameters in
 Python; a read model's page (a rebuild: tens of thousands of fact rows) spends more time there
@@ -11,6 +12,7 @@ ISO text, as SQLAlchemy's `Date` stores it).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -49,3 +51,21 @@ def _dates_as_text(row: tuple[Any, ...], dates: tuple[int, ...]) -> tuple[Any, .
         if isinstance(value, dt.date):
             values[i] = value.isoformat()
     return tuple(values)
+
+
+def one_of(conn: sa.Connection, column: Any, values: list[str] | None) -> list[Any]:
+    """The conditions that together select the rows whose `column` is one of `values` (None:
+    every row, no condition), each one parameter: on PostgreSQL an array, on SQLite a JSON array
+    (`json_each`, built in since 3.38; before, IN lists of at most 500, SQLite's limit on
+    parameters). A query with hundreds of parameters costs SQLAlchemy more to prepare than
+    SQLite to answer."""
+    if values is None:
+        return [None]
+    if conn.dialect.name == "postgresql":
+        return [column == sa.any_(sa.bindparam(None, values, type_=sa.ARRAY(sa.String)))]
+    import sqlite3  # SQLAlchemy's SQLite dialect has imported it already
+
+    if sqlite3.sqlite_version_info >= (3, 38):
+        found = sa.select(sa.column("value")).select_from(sa.func.json_each(sa.bindparam(None, json.dumps(values))))
+        return [column.in_(found.scalar_subquery())]
+    return [column.in_(values[start : start + 500]) for start in range(0, len(values), 500)]

@@ -28,11 +28,12 @@ import sqlalchemy as sa
 from brobyg.domain.terms import ACTIVE_STATES, BRIDGING_STATES
 from brobyg.engine.collector import no_cycles_collected
 from brobyg.engine.read_models import metadata
+from brobyg.engine.rows import one_of
 from brobyg.projections import capacity, facts, fidelity, outcomes, settled
 from brobyg.projections.events import TouchedPathways
 from brobyg.projections.indicators import ABSENCE_WATCHED_STATES
 from brobyg.projections.policy import Policy
-from brobyg.projections.timeline import FACTS, Timeline, _stream_filters, load_timelines, school_days_from
+from brobyg.projections.timeline import FACTS, Timeline, load_timelines, school_days_from
 
 KINDS = tuple(FACTS)
 
@@ -160,7 +161,7 @@ def held_parts(
         holds += [a.parts_from <= on, a.policy == settled.fingerprint(policy)]
     query = sa.select(a.stream, a.parts_from, a.bridging_since, *(a[report] for report in reports)).where(*holds)
     found: dict[str, dict[str, Any]] = {}
-    for wanted in _stream_filters(conn, a.stream, streams):
+    for wanted in one_of(conn, a.stream, streams):
         for row in conn.execute(query if wanted is None else query.where(wanted)):
             if row.stream in waiting:
                 continue
@@ -245,7 +246,7 @@ def held_rows(conn: sa.Connection, on: dt.date, streams: list[str], recent: dt.d
     waiting = set(conn.execute(sa.select(pending.c.stream)).scalars())
     query = sa.select(a.stream, a.case, a.partnership, a.referred_on, a.facts).where(a.last_on <= on, a.complete_since <= recent)
     rows: list[tuple[Any, ...]] = []
-    for wanted in _stream_filters(conn, a.stream, streams):
+    for wanted in one_of(conn, a.stream, streams):
         rows += [tuple(row) for row in conn.execute(query if wanted is None else query.where(wanted)) if row[0] not in waiting]
     held = {row[0] for row in rows}
     return rows, [s for s in streams if s not in held]

@@ -16,9 +16,10 @@ import sqlalchemy as sa
 from brobyg.domain.case_ids import normalise_case_id
 from brobyg.domain.terms import ACTIVE_STATES, OUTCOME_STATES
 from brobyg.engine.personal import ERASED, PersonalData
+from brobyg.engine.rows import one_of
 from brobyg.projections import facts
 from brobyg.projections.people import folded, opened, people
-from brobyg.projections.timeline import _stream_filters, load_timelines
+from brobyg.projections.timeline import load_timelines
 
 Unsealed = Callable[[str], tuple[str, dt.date | None]]
 
@@ -136,7 +137,7 @@ def names(conn: sa.Connection, personal: PersonalData, cases: list[str], unseale
     """The person reference of each of these cases (`[erased]` once erased), to show beside it."""
     p = people
     rows: list[Current] = []
-    for wanted in _stream_filters(conn, p.c.case, cases):  # one parameter for them all (`timeline`)
+    for wanted in one_of(conn, p.c.case, cases):
         query = sa.select(p.c.stream, p.c.case, p.c.sealed).where(wanted)
         rows += [Current(r.stream, r.case, r.sealed, "", dt.date.min, None) for r in conn.execute(query)]
     found = _people(conn, personal, rows, unsealed)

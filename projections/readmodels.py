@@ -172,8 +172,11 @@ class ReadModels:
             kept = [x for x in share if not isinstance(x, Timeline)]
             return work([x for x in share if isinstance(x, Timeline)] + list(active.from_rows(kept, parts, recent).values()))
 
-        cases = [row[1] for row in rows] + [t.case for t in from_facts]
-        return shared_out(work_on, [*rows, *from_facts], meanwhile=lambda: considered(cases) if considered else None)
+        def tell() -> None:
+            if considered is not None:
+                considered([row[1] for row in rows] + [t.case for t in from_facts])
+
+        return shared_out(work_on, [*rows, *from_facts], meanwhile=tell)
 
     @contextlib.contextmanager
     def _asking(self) -> Iterator[sa.Connection]:

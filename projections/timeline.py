@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from brobyg.domain.terms import ACTIVE_STATES, REFERRED, mentor_role, valid_grades
+from brobyg.engine.rows import one_of
 from brobyg.projections import facts
 
 
@@ -217,26 +217,9 @@ def _by_key(conn: sa.Connection, streams: list[str] | None) -> Iterator[None]:
     conn.execute(planner, {**names, "x": before[0], "y": before[1]})
 
 
-def _stream_filters(conn: sa.Connection, column: Any, streams: list[str] | None) -> list[Any]:
-    """The conditions that together select `streams` by `column` (None: every stream, no
-    condition), each one parameter: on PostgreSQL an array, on SQLite a JSON array (`json_each`,
-    built in since 3.38; before, IN lists of at most 500, SQLite's limit on parameters). A query
-    with hundreds of parameters costs SQLAlchemy more to prepare than SQLite to answer."""
-    if streams is None:
-        return [None]
-    if conn.dialect.name == "postgresql":
-        return [column == sa.any_(sa.bindparam(None, streams, type_=sa.ARRAY(sa.String)))]
-    import sqlite3  # SQLAlchemy's SQLite dialect has imported it already
-
-    if sqlite3.sqlite_version_info >= (3, 38):
-        values = sa.select(sa.column("value")).select_from(sa.func.json_each(sa.bindparam(None, json.dumps(streams))))
-        return [column.in_(values.scalar_subquery())]
-    return [column.in_(streams[start : start + 500]) for start in range(0, len(streams), 500)]
-
-
 def _last_contacts_before(conn: sa.Connection, before: dt.date, streams: list[str] | None) -> Iterator[Any]:
     c = facts.contacts
-    for wanted in _stream_filters(conn, c.c.stream, streams):
+    for wanted in one_of(conn, c.c.stream, streams):
         last = sa.select(c.c.stream, sa.func.max(c.c.on).label("on")).where(c.c.on < before)
         if wanted is not None:
             last = last.where(wanted)
@@ -259,7 +242,7 @@ def _select(
     if since is not None:
         query = query.where(table.c[date_column] >= since)
     # Fetched whole: row by row, SQLAlchemy's result costs about twice the database's own time.
-    for wanted in _stream_filters(conn, table.c.stream, streams):
+    for wanted in one_of(conn, table.c.stream, streams):
         yield from conn.execute(query if wanted is None else query.where(wanted)).all()
 
 
