@@ -7,7 +7,6 @@ recorded.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -78,7 +77,7 @@ class Pathway(EventSourced):
 
         def mutate(self, aggregate: Any) -> Any:
             # How the pathway stood before this transition, for its undo (R15).
-            before = None if aggregate is None else {name: copy.deepcopy(getattr(aggregate, name)) for name in UNDONE}
+            before = None if aggregate is None else _snapshot(aggregate)
             pathway = super().mutate(aggregate)
             if before is not None:
                 pathway.before[self.originator_version] = before
@@ -378,6 +377,13 @@ UNDONE = (
     "state", "episode", "entered", "readiness", "justification", "via", "school", "placement", "placements",
     "programme", "employer", "apprenticeship_starts", "exit_reason", "mentor", "mentor_role", "mentor_by",
 )  # fmt: skip
+
+
+def _snapshot(p: Pathway) -> dict[str, Any]:
+    """What a transition may change, as it stood before (R15's undo). The values are immutable or,
+    for `entered` and `placement`, dicts of immutable values: a copy of each dict is enough."""
+    values = {name: getattr(p, name) for name in UNDONE}
+    return {name: dict(value) if type(value) is dict else value for name, value in values.items()}
 
 
 def _start_episode(p: Pathway) -> None:

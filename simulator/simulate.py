@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import heapq
 import math
 import random
 from collections.abc import Callable
@@ -201,6 +202,12 @@ class Simulation:
         # mentor), kept here from what the commands return: choosing a mentor then reads no mentor.
         self.loads: dict[str, int] = {}
         self.capacities: dict[str, int] = {}
+        # Per kind of mentor, (load, place in `mentors`, mentor) as loads changed: the least loaded
+        # found without a scan (a scan per assignment grew with the mentors, so with the square of
+        # the pathways). An entry whose load is no longer the mentor's is dropped when met.
+        self.by_load: dict[str, list[tuple[int, int, str]]] = {"kui": [], "lab": []}
+        self.kui_mentors: list[str] = []
+        self.place: dict[str, int] = {}
         self.mentor_of: dict[str, str] = {}  # case -> its mentor, for the pathways that have one
         weeks = max((today - self.start).days // 7, 1)
         # Mentors for the expected number of people mentored at once, about 16 each.
@@ -227,9 +234,12 @@ class Simulation:
     def run(self, progress: Callable[[int, int], None] = lambda done, total: None, flush_every: int = 20_000) -> Result:
         app = self.app
         with app.batch(flush_every) as batch:
+            self.place = {m: i for i, m in enumerate(self.mentors)}
             for m in self.mentors:
                 mentor = app.add_mentor(m, f"Mentor {m[-3:]}", self.kinds[m], 20, on=self.start)
-                self.loads[m], self.capacities[m] = mentor.load, mentor.capacity
+                self.loads[m], self.capacities[m] = 0, mentor.capacity
+                self.loaded(m, mentor.load)
+            self.kui_mentors = [m for m in self.mentors if self.kinds[m] == "kui"]
             for name, places in self.partnerships.items():
                 app.add_partnership(
                     name,
@@ -278,12 +288,34 @@ class Simulation:
         if p.mentor == before:
             return
         if before is not None:
-            self.loads[before] -= 1
+            self.loaded(before, -1)
         if p.mentor is None:
             del self.mentor_of[p.case]
         else:
-            self.loads[p.mentor] += 1
+            self.loaded(p.mentor, +1)
             self.mentor_of[p.case] = p.mentor
+
+    def loaded(self, mentor: str, change: int) -> None:
+        """A mentor's load changed by `change`: noted for the choice of the least loaded."""
+        load = self.loads[mentor] = self.loads[mentor] + change
+        heap = self.by_load[self.kinds[mentor]]
+        if len(heap) > 4 * len(self.loads) + 64:  # mostly stale entries: start again from the loads
+            kind = self.kinds[mentor]
+            heap[:] = [(n, self.place[m], m) for m, n in self.loads.items() if self.kinds[m] == kind]
+            heapq.heapify(heap)
+        else:
+            heapq.heappush(heap, (load, self.place[mentor], mentor))
+
+    def least_loaded(self, kind: str) -> str | None:
+        """The free mentor of `kind` with the fewest cases, the first in order among equals (every
+        simulated mentor has the same capacity, so the least loaded is free if any is)."""
+        heap, loads = self.by_load[kind], self.loads
+        while heap:
+            load, _, mentor = heap[0]
+            if load == loads[mentor]:
+                return mentor if load < self.capacities[mentor] else None
+            heapq.heappop(heap)
+        return None
 
     # --- referral ----------------------------------------------------------------------------
 
@@ -299,7 +331,7 @@ class Simulation:
         engagement = rng.gauss(-0.3 if activity_ready else 0.1, 1)
         kui = None
         if age < 25 and rng.random() < 0.7:
-            kui = rng.choice([m for m in self.mentors if self.kinds[m] == "kui"])
+            kui = rng.choice(self.kui_mentors)
         try:
             p = self.app.refer(
                 f"Simulated person {number:06d}",
@@ -407,16 +439,21 @@ class Simulation:
 
     def assign(self, person: Person, p: Pathway, on: dt.date) -> None:
         expected = p.kui_contact if p.kui_contact and age_on(p.born, on) < KUI_AGE_LIMIT else None  # R3
-        free = self.free_mentors()
-        if not free:
+        chosen = self.choose_mentor(expected)
+        if chosen is None:
             return  # nobody free: the young person waits (and the risk list shows it)
-        if expected in free:
+        if chosen == expected:
             self.attempt(self.app.assign, p.case, expected, on=on)
             return
-        labs = [m for m in free if self.kinds[m] == "lab"]
-        chosen = min(labs or free, key=free.__getitem__)
         reason = "the KUI contact is at capacity" if expected else (None if self.kinds[chosen] == "lab" else "no LAB mentor free")
         self.attempt(self.app.assign, p.case, chosen, reason, on=on)
+
+    def choose_mentor(self, expected: str | None) -> str | None:
+        """The KUI contact the young person is expected to have (R3) if free, else the least
+        loaded free LAB mentor, else the least loaded free mentor; None if all are full."""
+        if expected is not None and self.loads[expected] < self.capacities[expected]:
+            return expected
+        return self.least_loaded("lab") or self.least_loaded("kui")
 
     def free_mentors(self) -> dict[str, int]:
         """The mentors below their capacity, in order, with their loads (as `follow_mentor` keeps

@@ -1,7 +1,7 @@
 """What makes a simulation faster must not change what it writes. The simulator keeps the
-mentors' loads itself instead of loading every mentor for every assignment: it must choose
-exactly the mentors the scan chose, so the same seed writes the same events, and its loads must
-be the mentors' streams' own."""
+mentors' loads itself, and finds the least loaded without a scan, instead of loading every
+mentor for every assignment: it must choose exactly the mentors the scan chose, so the same
+seed writes the same events, and its loads must be the mentors' streams' own."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from tests.scenarios import mentors, referred
 
 
 class ScanningSimulation(Simulation):
-    """The simulator as it chose before: every mentor's aggregate read for every choice."""
+    """The simulator as it chose before: every mentor's aggregate read for every choice, the
+    expected KUI contact if free, else the least loaded free LAB mentor, else any."""
 
     def free_mentors(self) -> dict[str, int]:
         free = {}
@@ -30,16 +31,22 @@ class ScanningSimulation(Simulation):
                 free[m] = mentor.load
         return free
 
+    def choose_mentor(self, expected: str | None) -> str | None:
+        free = self.free_mentors()
+        if not free or expected in free:
+            return expected if free else None
+        labs = [m for m in free if self.kinds[m] == "lab"]
+        return min(labs or free, key=free.__getitem__)
+
 
 class CountingSimulation(Simulation):
     """The simulator as it is, counting the choices in which some mentor was full."""
 
     full = 0
 
-    def free_mentors(self) -> dict[str, int]:
-        free = super().free_mentors()
-        self.full += len(free) < len(self.mentors)
-        return free
+    def choose_mentor(self, expected: str | None) -> str | None:
+        self.full += any(load >= self.capacities[m] for m, load in self.loads.items())
+        return super().choose_mentor(expected)
 
 
 def simulated(db: Path, cls: type[Simulation]) -> tuple[Simulation, Brobyg]:
