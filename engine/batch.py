@@ -35,20 +35,20 @@ def running_batch(app: CommandApplication, flush_every: int) -> Iterator[Batch]:
         raise RuntimeError("batches do not nest")
     app.open_batch = Batch(app, flush_every)
     # A batch makes objects by the million that all live until they are saved (events, their
-    # stored form): with the default thresholds the collector walks them again and again and
-    # finds nothing (a tenth of a simulation). It still runs, after every 50,000 new objects.
-    thresholds = gc.get_threshold()
-    gc.set_threshold(max(thresholds[0], BATCH_GC_THRESHOLD), *thresholds[1:])
+    # stored form): the collector, run as objects come, walks them again and again and finds
+    # nothing (at 100,000 pathways 7-10 s of a simulation's 175 s, with 50,000 new objects
+    # between collections). So it runs once a flush instead, when the saved events are gone and
+    # only what was made since is walked (`Batch.flush`).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         yield app.open_batch
         app.open_batch.flush()
         app.open_batch.remember()
     finally:
         app.open_batch = None
-        gc.set_threshold(*thresholds)
-
-
-BATCH_GC_THRESHOLD = 50_000  # new objects between collections while a batch is open (as cli/main.py)
+        if collecting:
+            gc.enable()
 
 
 class Batch:
@@ -133,6 +133,7 @@ class Batch:
         self.claims.clear()  # saved: the store answers for them now (100,000 referrals held 25 MB)
         self.unsaved_claims.clear()
         self.pending = 0
+        gc.collect(1)  # what was made since the last flush and is still alive (see `running_batch`)
 
     def discard(self) -> None:
         """Drop everything not yet saved, and every copy: after an error they may not match the
