@@ -86,7 +86,7 @@ def main() -> None:
     # as they come; at exit it would walk them all once more, for a process about to end. So it
     # looks for cycles after every 50,000 new objects instead of 700, and what is alive when the
     # command ends is left out of the last collections (gc.freeze). A reading command: about a
-    # fifth less time; a long one (simulate, follow) is still collected as it goes.
+    # fifth less time; a long one is still collected as it goes (`follow`; `simulate` once a flush).
     gc.set_threshold(50_000, 10, 10)
     load(sys.argv[1:])
     from brobyg.cli.app import cli
