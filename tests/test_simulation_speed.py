@@ -6,6 +6,7 @@ seed writes the same events, and its loads must be the mentors' streams' own."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,17 @@ def test_a_batch_lets_go_of_what_it_saved_and_still_refuses_a_second_referral(ap
         assert first.id not in batch.aggregates
         assert app.pathway(first.case).version == first.version  # loaded again, as saved
     assert app.mentor("sara").cases == [first.case]
+
+
+def test_a_batch_holds_the_collector_off_and_gives_it_back_even_after_a_refusal(app: Brobyg) -> None:
+    """While a batch is open the cycle collector runs once a flush, not as objects come; a
+    long-running process (`projections follow`) must get it back whatever ended the batch."""
+    mentors(app)
+    assert gc.isenabled()
+    with app.batch(flush_every=1_000):
+        referred(app, person="Ida")
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(Refused, match="R1"), app.batch(flush_every=1_000):
+        referred(app, person="Ida")
+    assert gc.isenabled()
