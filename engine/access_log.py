@@ -66,30 +66,45 @@ class Entry:
     command: str
 
 
+@dataclass(frozen=True)
+class Showing:
+    """One command's showing: its entries differ only by case, in case order."""
+
+    at: dt.datetime
+    by: str
+    login: str
+    command: str
+    cases: list[str]
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per case, as the table's insert takes them."""
+        shared = {"at": self.at, "by": self.by, "login": self.login, "command": self.command}
+        return [{**shared, "case_id": case} for case in self.cases]
+
+
 _ready: weakref.WeakSet[sa.Engine] = weakref.WeakSet()  # engines whose store has the table and its triggers
 
 
 def append(app: Any, command: str, cases: Iterable[str]) -> None:
     """Record that `command` shows the data of each of `cases` to the app's actor, now, in one
     transaction; raises `AccessNotLogged` if it cannot (the caller then shows nothing)."""
-    at = dt.datetime.now(dt.UTC)
     # In case order: a list's thousands of entries then go into the case index page by page
     # (a third less time than in the list's order, with 14,000 entries into 900,000).
-    rows = [{"at": at, "by": app.actor, "login": app.login, "case_id": case, "command": command} for case in sorted(set(cases))]
-    if not rows:
+    showing = Showing(dt.datetime.now(dt.UTC), app.actor, app.login, command, sorted(set(cases)))
+    if not showing.cases:
         return
     # On SQLite the entries are written through sqlite3 itself, as SQLAlchemy would write them: a
     # command that has read nothing through SQLAlchemy (`history`, `next`: the application's events
     # only) need not import it (about a third of such a command's time), and a list's thousands of
     # entries go in one statement (`_appended_through_sqlite3`).
-    if app.store.is_sqlite and _appended_through_sqlite3(app, rows):
+    if app.store.is_sqlite and _appended_through_sqlite3(app, showing):
         return
     import sqlalchemy as sa
 
     try:
         _prepare(app)
         with app.sql_engine.connect() as conn:
-            _insert_durably(conn, None if app.store.is_sqlite else f"{_q(_schema(app))}.{TABLE}", rows)
+            _insert_durably(conn, None if app.store.is_sqlite else f"{_q(_schema(app))}.{TABLE}", showing)
     except sa.exc.SQLAlchemyError as e:
         reason = " ".join((str(getattr(e, "orig", None) or e).strip().splitlines() or [type(e).__name__])[0].split())
         raise AccessNotLogged(
@@ -97,7 +112,7 @@ def append(app: Any, command: str, cases: Iterable[str]) -> None:
         ) from None
 
 
-def _appended_through_sqlite3(app: Any, rows: list[dict[str, Any]]) -> bool:
+def _appended_through_sqlite3(app: Any, showing: Showing) -> bool:
     """`append`'s rows in one transaction, on disk when it returns (synchronous=FULL), through a
     sqlite3 connection of its own; False (nothing written) where the table or its triggers are
     missing, which `append` then makes through SQLAlchemy (`create`)."""
@@ -106,11 +121,14 @@ def _appended_through_sqlite3(app: Any, rows: list[dict[str, Any]]) -> bool:
     wanted = {TABLE, *SQLITE_TRIGGERS}
     # Seen by the reader's first query (`engine.reader`) or made by this process: not looked for again.
     known = getattr(app, "access_log_found", False) or ("sql_engine" in vars(app) and app.sql_engine in _ready)
-    # The entries of one showing differ only by case (`append`). `at` as SQLAlchemy writes a
-    # DateTime on SQLite (and reads it back: `entries`).
-    first = rows[0]
-    at, by, login, command = f"{first['at']:%Y-%m-%d %H:%M:%S.%f}", first["by"], first["login"], first["command"]
-    cases = [r["case_id"] for r in rows]
+    # `at` as SQLAlchemy writes a DateTime on SQLite (and reads it back: `entries`).
+    at, by, login, command, cases = (
+        f"{showing.at:%Y-%m-%d %H:%M:%S.%f}",
+        showing.by,
+        showing.login,
+        showing.command,
+        showing.cases,
+    )
     try:
         conn = sqlite3.connect(
             app.store.eventsourcing_env["SQLITE_DBNAME"], timeout=app.store.connect_args.get("timeout", 30), isolation_level=None
@@ -145,7 +163,7 @@ def _appended_through_sqlite3(app: Any, rows: list[dict[str, Any]]) -> bool:
     return True
 
 
-def _insert_durably(conn: sa.Connection, postgres_table: str | None, rows: list[dict[str, Any]]) -> None:
+def _insert_durably(conn: sa.Connection, postgres_table: str | None, showing: Showing) -> None:
     """Insert in one transaction that is on disk when it returns: the read models' SQLite
     connections do not wait for the disk (they can be rebuilt), an entry must survive a power cut.
     On PostgreSQL (`postgres_table`, schema-qualified) in one statement from an array of the
@@ -154,20 +172,19 @@ def _insert_durably(conn: sa.Connection, postgres_table: str | None, rows: list[
     if postgres_table is not None:
         import sqlalchemy as sa
 
-        first = rows[0]  # the entries of one showing differ only by case (`append`)
         statement = sa.text(
             f'INSERT INTO {postgres_table} (at, "by", login, case_id, command)'
             " SELECT :at, :by, :login, unnest(CAST(:cases AS text[])), :command"
         )
-        parameters = {k: first[k] for k in ("at", "by", "login", "command")} | {"cases": [r["case_id"] for r in rows]}
+        parameters = {"at": showing.at, "by": showing.by, "login": showing.login, "command": showing.command}
         with conn.begin():
-            conn.execute(statement, parameters)
+            conn.execute(statement, parameters | {"cases": showing.cases})
         return
     conn.exec_driver_sql("PRAGMA synchronous=FULL")
     conn.commit()
     try:
         with conn.begin():
-            conn.execute(_table().insert(), rows)
+            conn.execute(_table().insert(), showing.rows())
     finally:
         conn.rollback()  # whatever the failure left open, so that the connection can be set back
         conn.exec_driver_sql("PRAGMA synchronous=NORMAL")

@@ -25,7 +25,6 @@ from brobyg.projections.caseload import PARTS as CASELOAD_PARTS
 from brobyg.projections.caseload import caseload
 from brobyg.projections.facts import all_read_models
 from brobyg.projections.policy import Policy, load_policy
-from brobyg.projections.risk import PARTS as RISK_PARTS
 from brobyg.projections.situation import situation
 from brobyg.projections.timeline import FACTS, Timeline, load_timelines
 
@@ -149,7 +148,7 @@ class ReadModels:
             return risk.scored(timelines, on, policy)
 
         with self._asking() as conn:
-            return risk.ranked(self._shared_out(conn, on, self._active(conn, on), RISK_PARTS, scored, considered), level)
+            return risk.ranked(self._shared_out(conn, on, self._active(conn, on), risk.PARTS, scored, considered), level)
 
     def _shared_out(
         self,
