@@ -1,6 +1,12 @@
 """Simulate N pathways into a fresh store; compare stored events per second with a raw floor:
 plain inserts of the very same rows (same sizes, same database settings) in one transaction.
 
+On SQLite also the library's own share: the same events, read back and decoded (not timed),
+encoded again by brobyg's mapper (eventsourcing's, sealing personal fields) and inserted by
+eventsourcing's own SQLite recorder into a fresh file, in transactions of the same size. It is
+what the fixed stack takes per event before any command, rule or model runs, so it bounds how
+near the floor a simulation can come.
+
     .venv/bin/python bench/simulate_bench.py --store sqlite --pathways 10000
 """
 
@@ -65,6 +71,34 @@ def raw_floor_postgres(url: str) -> tuple[int, float]:
         return len(rows), time.perf_counter() - start
 
 
+def library_share_sqlite(app: Brobyg, folder: Path) -> tuple[int, float, float]:
+    """The simulated events encoded again and inserted by eventsourcing's own recorder into a
+    fresh file: events, seconds encoding and seconds inserting (the reading and decoding before
+    is not timed)."""
+    import time
+
+    from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
+
+    events, start = [], 1
+    while page := app.recorder.select_notifications(start=start, limit=20_000):
+        app.mapper.prepare(page)
+        events.extend(app.mapper.to_domain_event(n) for n in page)
+        start = page[-1].id + 1
+    target = folder / "library.sqlite"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    recorder = SQLiteApplicationRecorder(SQLiteDatastore(str(target)))
+    recorder.create_table()
+    encoding = inserting = 0.0
+    for at in range(0, len(events), 20_000):  # the floor's transaction size
+        began = time.perf_counter()
+        stored = [app.mapper.to_stored_event(e) for e in events[at : at + 20_000]]
+        encoded = time.perf_counter()
+        recorder.insert_events(stored)
+        encoding, inserting = encoding + encoded - began, inserting + time.perf_counter() - encoded
+    return len(events), encoding, inserting
+
+
 def raw_floor(store: str, url: str, folder: Path) -> tuple[int, float]:
     """The raw floor of a simulated store: its rows inserted again by plain executemany."""
     return raw_floor_sqlite(url, folder) if store == "sqlite" else raw_floor_postgres(url)
@@ -92,6 +126,15 @@ def main() -> None:
     print(f"simulate: {seconds:.1f} s, {ours:,.0f} events/s")
     print(f"raw floor (same rows, plain executemany): {floor_seconds:.2f} s, {floor:,.0f} events/s")
     print(f"ratio: {ours / floor:.1%} of the floor; peak memory of the simulation {peak:.0f} MB")
+    if args.store == "sqlite":
+        events, encoding, inserting = library_share_sqlite(app, folder)
+        library = events / (encoding + inserting)
+        per_event = 1e6 / ours - 1e6 / library  # µs an event beyond encoding and inserting
+        print(
+            f"the library's share (encode {encoding:.2f} s and insert {inserting:.2f} s the same events): "
+            f"{library:,.0f} events/s, {library / floor:.1%} of the floor; the rest of a simulation "
+            f"{per_event:.1f} µs an event (at 25 % of the floor it could have {1e6 / (0.25 * floor) - 1e6 / library:.1f})"
+        )
     print(f"database: {url}")
     if args.store == "postgres" and not args.keep:
         print("(PostgreSQL schema kept for the other benchmarks; drop it when done)")

@@ -1,17 +1,28 @@
-"""The events' JSON read by orjson: the same values as eventsourcing's `json` transcoder gives,
-on every stored event of a simulation and on the odd text a poisoned log may hold."""
+"""The events' JSON read and written by orjson: the same values and the same bytes as
+eventsourcing's `json` transcoder gives, on every stored event of a simulation, on the odd text a
+poisoned log may hold and on any value made of what events could hold."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from eventsourcing.persistence import JSONTranscoder, TranscodingNotRegisteredError
+from eventsourcing.persistence import (
+    DatetimeAsISO,
+    DecimalAsStr,
+    JSONTranscoder,
+    TranscodingNotRegisteredError,
+    UUIDAsHex,
+)
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from brobyg.domain.application import Brobyg
+from brobyg.engine.aggregate import DateAsISO
 from brobyg.engine.clock import Clock
 from brobyg.engine.store import parse_store_url
 from brobyg.engine.transcoder import OrjsonTranscoder
@@ -94,3 +105,58 @@ def test_text_json_refuses_is_refused_the_same_way(
 def test_not_a_number_reads_as_json_reads_it() -> None:
     found = OrjsonTranscoder().decode(b'{"a":NaN}')
     assert math.isnan(found["a"])
+
+
+# What an event's state could hold, and more: text with control characters and lone surrogates,
+# integers past 64 bits, floats, UUIDs, dates and datetimes with and without a zone, tuples, keys
+# that are not strings, nested.
+_SCALARS = st.one_of(
+    st.text(st.characters(codec=None, exclude_categories=())),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.booleans(),
+    st.none(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.dates(),
+    st.datetimes(timezones=st.one_of(st.none(), st.timezones())),
+    st.uuids(),
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.tuples(inner, inner),
+        st.dictionaries(st.one_of(st.text(max_size=5), st.integers(0, 9)), inner, max_size=4),
+    ),
+    max_leaves=12,
+)
+
+
+@given(state=st.dictionaries(st.text(max_size=8), _VALUES, max_size=6))
+@settings(max_examples=300)
+@example({"grade": 2**64})  # past orjson's 64 bits
+@example({"reason": "\ud800"})  # a lone surrogate: both refuse it
+@example({"days": math.nan, "more": 1e16})  # json writes NaN and 1e+16, orjson null and 1e16
+@example({"by": uuid.UUID(int=1)})  # a transcoding's, not orjson's text
+@example({"grades": {7: "da"}, "pair": (1, dt.date(2026, 1, 2))})
+@example({"at": dt.datetime(2026, 1, 2, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=1))), "note": '\x00\x1f\x7f\u2028é😀"\\/'})
+def test_anything_is_written_as_json_writes_it_or_refused_alike(state: dict[str, object]) -> None:
+    ours, theirs = OrjsonTranscoder(), JSONTranscoder()
+    for transcoder in (ours, theirs):  # the application's transcodings (eventsourcing's and brobyg's)
+        for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), DateAsISO()):
+            transcoder.register(transcoding)
+    try:
+        expected = theirs.encode(state)
+    except Exception as e:  # json refuses it (a lone surrogate, a type with no transcoding): so do we
+        with pytest.raises(type(e)):
+            ours.encode(state)
+        return
+    assert ours.encode(state) == expected
+
+
+def test_an_events_state_is_written_by_orjson() -> None:
+    """The fast path is taken for what events hold (else the test above would pass on json alone)."""
+    from brobyg.engine import transcoder
+
+    state = {"on": dt.date(2026, 1, 2), "timestamp": dt.datetime(2026, 1, 2, 9, tzinfo=dt.UTC), "grades": {"da": 7}}
+    assert transcoder._written_alike(state)
+    assert not transcoder._written_alike({"days": 1.5}) and not transcoder._written_alike({"id": uuid.uuid4()})
