@@ -6,7 +6,10 @@ The store is the demo's (400 pathways, seed 1), built once in --folder and reuse
 in the same run, that imports sqlite3 and runs the same kind of SELECT the command needs (the
 read models' positions and the log's head, then the rows: the people and their transitions for
 the lists, one stream's events for show and history, the settled parts for the report; none for
-`--help`). Rounds are interleaved (every command, then its floor, five times).
+`--help`). Rounds are interleaved (every command, then its floor, five times). Beside the floor,
+the floor plus what importing SQLAlchemy adds to a process (`python -c "import sqlalchemy"`
+against `python -c pass`, in the same rounds): the least a reading command that uses SQLAlchemy,
+the read models' library, can take.
 
 With --pg URL (a PostgreSQL URL with ?schema=NAME, the demo made there on first use) the same
 commands on PostgreSQL, beside a floor that imports psycopg, connects and runs the same SELECTs.
@@ -111,18 +114,26 @@ def commands(base: list[str], case: str, stream: str, pg: str | None = None) -> 
 def timed(title: str, timing: dict[str, tuple[list[str], str | None]], floor_of: Any, repeat: int, top: int) -> None:
     times: dict[str, list[float]] = defaultdict(list)
     floors: dict[str, list[float]] = defaultdict(list)
+    bare, with_sqlalchemy = [], []  # what importing SQLAlchemy (the read models' library) adds to a process
     for _ in range(repeat):
         for name, (argv, query) in timing.items():
             times[name].append(run(argv))
             floors[name].append(run(floor_of(query)))
+        bare.append(run([sys.executable, "-c", "pass"]))
+        with_sqlalchemy.append(run([sys.executable, "-c", "import sqlalchemy"]))
+    sqlalchemy = statistics.median(with_sqlalchemy) - statistics.median(bare)
+    imported = {name: imports(argv) for name, (argv, _query) in timing.items()}
     print(f"{title}; python {sys.version.split()[0]}, {os.cpu_count()} cores; median of {repeat}; load {os.getloadavg()[0]:.1f}")
-    print(f"{'command':24} {'time':>7} {'floor':>7} {'ratio':>6}  target < {TARGET} s")
+    print(f"{'command':24} {'time':>7} {'floor':>7} {'ratio':>6} {'floor+SA':>8}  target < {TARGET} s")
     for name in timing:
         t, f = statistics.median(times[name]), statistics.median(floors[name])
-        print(f"{name:24} {t:6.3f}s {f:6.3f}s {t / f:5.1f}x  {'met' if t < TARGET else 'missed'}")
+        bound = f"{f + sqlalchemy:7.3f}s" if "sqlalchemy" in imported[name][2] else f"{'':8}"
+        print(f"{name:24} {t:6.3f}s {f:6.3f}s {t / f:5.1f}x {bound}  {'met' if t < TARGET else 'missed'}")
+    print(f"floor+SA: the floor and importing SQLAlchemy ({sqlalchemy:.3f} s more than a bare Python process, median),")
+    print("for the commands that import it")
     print("\nimports (-X importtime, seconds by package; importtime's own overhead included):")
-    for name, (argv, _query) in timing.items():
-        total, per, seen = imports(argv)
+    for name in timing:
+        total, per, seen = imported[name]
         ranked = sorted(per.items(), key=lambda kv: -kv[1])[:top]
         print(f"{name:24} {total:5.3f}s: " + ", ".join(f"{k} {v:.3f}" for k, v in ranked))
         print(f"{'':24} imported: {', '.join(w for w in WATCHED if w in seen) or 'none of ' + ', '.join(WATCHED)}")
