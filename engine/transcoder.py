@@ -4,9 +4,9 @@ Every catch-up, rebuild and replay decodes events; with the standard library's `
 and eventsourcing's object hook that took 5.7 µs an event on a simulated store, with orjson
 and the same hook applied afterwards 4.0 µs (the values equal on all 297,230 events).
 
-Every write encodes them: `json` took 5.5-6 µs an event of a simulated store, orjson 2.4-3.0 µs
-for the same bytes (dates and datetimes handed to the registered transcodings, as `json` hands
-them). orjson writes only what it is known to write byte for byte as `json` does: strings,
+Every write encodes them: orjson takes about 60 % of `json`'s time for the same bytes (4.6-5.7
+against 7.7-8.5 µs an event of a simulated store, its output copied to bytes of their own size;
+dates and datetimes handed to the registered transcodings, as `json` hands them). orjson writes only what it is known to write byte for byte as `json` does: strings,
 integers, booleans and None, dates and datetimes, and lists and dicts with string keys of these.
 Anything else (a float, whose digits the two write differently; a UUID, which orjson would
 write as text of its own; a subclass; a key that is not a string) is written by `json`, as is
@@ -51,7 +51,11 @@ class OrjsonTranscoder(JSONTranscoder):
     def encode(self, obj: Any) -> bytes:
         if _written_alike(obj):
             try:
-                return orjson.dumps(obj, default=self._encode_obj, option=_AS_JSON_DOES)
+                written = orjson.dumps(obj, default=self._encode_obj, option=_AS_JSON_DOES)
+                # Copied to bytes of their own size: orjson's hold the whole buffer it wrote into
+                # (about 4 KB), and a batch keeps its events' bytes until saved (300,000 of them:
+                # 1.2 GB against 120 MB).
+                return bytes(memoryview(written))
             except orjson.JSONEncodeError:
                 pass  # an integer beyond 64 bits, a lone surrogate: `json` writes it, or refuses it as before
         return super().encode(obj)

@@ -160,3 +160,20 @@ def test_an_events_state_is_written_by_orjson() -> None:
     state = {"on": dt.date(2026, 1, 2), "timestamp": dt.datetime(2026, 1, 2, 9, tzinfo=dt.UTC), "grades": {"da": 7}}
     assert transcoder._written_alike(state)
     assert not transcoder._written_alike({"days": 1.5}) and not transcoder._written_alike({"id": uuid.uuid4()})
+
+
+def test_written_bytes_hold_no_more_memory_than_they_need(pair: tuple[JSONTranscoder, JSONTranscoder]) -> None:
+    """A batch keeps every event's bytes until it saves them: orjson's own output would hold its
+    whole write buffer (about 4 KB) for an event of a few hundred bytes."""
+    import tracemalloc
+
+    ours, _theirs = pair
+    state = {"on": dt.date(2026, 1, 2), "actor": "simulator", "mentor": "M1", "channel": "meeting"}
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        written = [ours.encode(state) for _ in range(1000)]
+        held = (tracemalloc.get_traced_memory()[0] - before) / len(written)
+    finally:
+        tracemalloc.stop()
+    assert held < 2 * len(written[0]) + 64
