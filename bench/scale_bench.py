@@ -18,7 +18,7 @@ SCRIPT = Path(__file__).with_name("simulate_bench.py")
 def run(pathways: int) -> tuple[float, str]:
     start = time.perf_counter()
     out = subprocess.run(
-        [sys.executable, str(SCRIPT), "--store", "sqlite", "--pathways", str(pathways)],
+        [sys.executable, str(SCRIPT), "--store", "sqlite", "--pathways", str(pathways), "--library-share", "0"],
         check=True,
         capture_output=True,
         text=True,

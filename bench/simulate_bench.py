@@ -5,9 +5,10 @@ On SQLite also the library's own share: the same events, read back and decoded (
 encoded again by brobyg's mapper (eventsourcing's, sealing personal fields) and inserted by
 eventsourcing's own SQLite recorder into a fresh file, in transactions of the same size. It is
 what the fixed stack takes per event before any command, rule or model runs, so it bounds how
-near the floor a simulation can come.
+near the floor a simulation can come. It holds every event in memory: `--library-share 0` leaves
+it out (`scale_bench.py` does, at 100,000 pathways).
 
-    .venv/bin/python bench/simulate_bench.py --store sqlite --pathways 10000
+    .venv/bin/python bench/simulate_bench.py --store sqlite --pathways 10000 [--library-share 0]
 """
 
 from __future__ import annotations
@@ -114,7 +115,7 @@ def simulate(url: str, pathways: int) -> tuple[float, float, Result, Brobyg]:
 
 
 def main() -> None:
-    args = arguments(__doc__.splitlines()[0], keep="")
+    args = arguments(__doc__.splitlines()[0], keep="", library_share=1)
     folder = Path(tempfile.mkdtemp(prefix="brobyg-bench-"))
     url = args.keep or fresh_url(args.store, folder, f"sim{args.pathways}")
     seconds, _, result, app = simulate(url, args.pathways)
@@ -126,7 +127,7 @@ def main() -> None:
     print(f"simulate: {seconds:.1f} s, {ours:,.0f} events/s")
     print(f"raw floor (same rows, plain executemany): {floor_seconds:.2f} s, {floor:,.0f} events/s")
     print(f"ratio: {ours / floor:.1%} of the floor; peak memory of the simulation {peak:.0f} MB")
-    if args.store == "sqlite":
+    if args.store == "sqlite" and args.library_share:
         events, encoding, inserting = library_share_sqlite(app, folder)
         library = events / (encoding + inserting)
         per_event = 1e6 / ours - 1e6 / library  # µs an event beyond encoding and inserting
