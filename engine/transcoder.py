@@ -6,12 +6,13 @@ and the same hook applied afterwards 4.0 µs (the values equal on all 297,230 ev
 
 Every write encodes them: orjson takes about 60 % of `json`'s time for the same bytes (4.6-5.7
 against 7.7-8.5 µs an event of a simulated store, its output copied to bytes of their own size;
-dates and datetimes handed to the registered transcodings, as `json` hands them). orjson writes only what it is known to write byte for byte as `json` does: strings,
-integers, booleans and None, dates and datetimes, and lists and dicts with string keys of these.
-Anything else (a float, whose digits the two write differently; a UUID, which orjson would
-write as text of its own; a subclass; a key that is not a string) is written by `json`, as is
-whatever orjson refuses (an integer beyond 64 bits, a lone surrogate), so the stored format
-stays `json`'s, and so do its errors.
+dates and datetimes handed to the registered transcodings, as `json` hands them). orjson writes
+only what it is known to write byte for byte as `json` does: strings, integers, booleans and
+None, dates and datetimes, and lists and dicts with string keys of these. Anything else (a
+float, whose digits the two write differently; a UUID, which orjson would write as text of its
+own; a subclass; a key that is not a string) is written by `json`, as is whatever orjson refuses
+(an integer beyond 64 bits, a lone surrogate), so the stored format stays `json`'s, and so do
+its errors.
 
 Whatever orjson refuses to read (`NaN`, a lone surrogate, text that is not UTF-8) is read by
 `json`, so it is decoded or refused exactly as before; so is anything orjson reads as a float
