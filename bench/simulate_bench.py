@@ -14,11 +14,14 @@ it out (`scale_bench.py` does, at 100,000 pathways).
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from common import TODAY, app_for, arguments, drop, fresh_url, peak_memory_mb, timed_with_cpu
 
 from brobyg.domain.application import Brobyg
+from brobyg.engine.store import parse_store_url
 from brobyg.simulator.simulate import Result, Simulation
 
 
@@ -52,8 +55,6 @@ def raw_floor_postgres(url: str) -> tuple[int, float]:
 
     import psycopg
 
-    from brobyg.engine.store import parse_store_url
-
     store = parse_store_url(url)
     with psycopg.connect(store.libpq_url) as conn:
         rows = conn.execute(
@@ -72,32 +73,63 @@ def raw_floor_postgres(url: str) -> tuple[int, float]:
         return len(rows), time.perf_counter() - start
 
 
-def library_share_sqlite(app: Brobyg, folder: Path) -> tuple[int, float, float]:
-    """The simulated events encoded again and inserted by eventsourcing's own recorder into a
-    fresh file: events, seconds encoding and seconds inserting (the reading and decoding before
-    is not timed)."""
+def library_share(app: Brobyg, url: str, folder: Path) -> tuple[int, float, float]:
+    """The simulated events encoded again and inserted by eventsourcing's own recorder (SQLite: a
+    fresh file; PostgreSQL: a table of its own in the store's schema, dropped after): events,
+    seconds encoding and seconds inserting (the reading and decoding before is not timed)."""
     import time
-
-    from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
     events, start = [], 1
     while page := app.recorder.select_notifications(start=start, limit=20_000):
         app.mapper.prepare(page)
         events.extend(app.mapper.to_domain_event(n) for n in page)
         start = page[-1].id + 1
-    target = folder / "library.sqlite"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{target}{suffix}").unlink(missing_ok=True)
-    recorder = SQLiteApplicationRecorder(SQLiteDatastore(str(target)))
-    recorder.create_table()
+    recorder, done = _library_recorder(url, folder)
     encoding = inserting = 0.0
-    for at in range(0, len(events), 20_000):  # the floor's transaction size
-        began = time.perf_counter()
-        stored = [app.mapper.to_stored_event(e) for e in events[at : at + 20_000]]
-        encoded = time.perf_counter()
-        recorder.insert_events(stored)
-        encoding, inserting = encoding + encoded - began, inserting + time.perf_counter() - encoded
+    try:
+        for at in range(0, len(events), 20_000):  # the floor's transaction size
+            began = time.perf_counter()
+            stored = [app.mapper.to_stored_event(e) for e in events[at : at + 20_000]]
+            encoded = time.perf_counter()
+            recorder.insert_events(stored)
+            encoding, inserting = encoding + encoded - began, inserting + time.perf_counter() - encoded
+    finally:
+        done()
     return len(events), encoding, inserting
+
+
+def _library_recorder(url: str, folder: Path) -> tuple[Any, Callable[[], None]]:
+    """eventsourcing's own application recorder on an empty table, and what to do when done."""
+    store = parse_store_url(url)
+    if store.is_sqlite:
+        from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
+
+        target = folder / "library.sqlite"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+        sqlite = SQLiteApplicationRecorder(SQLiteDatastore(str(target)))
+        sqlite.create_table()
+        return sqlite, lambda: None
+    from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+
+    env = store.eventsourcing_env
+    datastore = PostgresDatastore(
+        env["POSTGRES_DBNAME"],
+        env["POSTGRES_HOST"],
+        env["POSTGRES_PORT"],
+        env["POSTGRES_USER"],
+        env["POSTGRES_PASSWORD"],
+        schema=env["POSTGRES_SCHEMA"],
+    )
+    postgres = PostgresApplicationRecorder(datastore, events_table_name="library_share")
+    postgres.create_table()
+
+    def done() -> None:
+        with datastore.transaction(commit=True) as cursor:
+            cursor.execute(f'DROP TABLE "{env["POSTGRES_SCHEMA"]}".library_share')  # type: ignore[arg-type]
+        datastore.close()
+
+    return postgres, done
 
 
 def raw_floor(store: str, url: str, folder: Path) -> tuple[int, float]:
@@ -127,8 +159,8 @@ def main() -> None:
     print(f"simulate: {seconds:.1f} s, {ours:,.0f} events/s")
     print(f"raw floor (same rows, plain executemany): {floor_seconds:.2f} s, {floor:,.0f} events/s")
     print(f"ratio: {ours / floor:.1%} of the floor; peak memory of the simulation {peak:.0f} MB")
-    if args.store == "sqlite" and args.library_share:
-        events, encoding, inserting = library_share_sqlite(app, folder)
+    if args.library_share:
+        events, encoding, inserting = library_share(app, url, folder)
         library = events / (encoding + inserting)
         per_event = 1e6 / ours - 1e6 / library  # µs an event beyond encoding and inserting
         print(
