@@ -1,9 +1,10 @@
 """Simulate N pathways into a fresh store; compare stored events per second with a raw floor:
 plain inserts of the very same rows (same sizes, same database settings) in one transaction.
 
-On SQLite also the library's own share: the same events, read back and decoded (not timed),
-encoded again by brobyg's mapper (eventsourcing's, sealing personal fields) and inserted by
-eventsourcing's own SQLite recorder into a fresh file, in transactions of the same size. It is
+Also the library's own share: the same events, read back and decoded (not timed), encoded
+again by brobyg's mapper (eventsourcing's, sealing personal fields) and inserted by
+eventsourcing's own recorder into an empty table (SQLite: a fresh file; PostgreSQL: a table of
+its own in the store's schema, dropped after), in transactions of the same size. It is
 what the fixed stack takes per event before any command, rule or model runs, so it bounds how
 near the floor a simulation can come. It holds every event in memory: `--library-share 0` leaves
 it out (`scale_bench.py` does, at 100,000 pathways).
@@ -126,7 +127,8 @@ def _library_recorder(url: str, folder: Path) -> tuple[Any, Callable[[], None]]:
 
     def done() -> None:
         with datastore.transaction(commit=True) as cursor:
-            cursor.execute(f'DROP TABLE "{env["POSTGRES_SCHEMA"]}".library_share')  # type: ignore[arg-type]
+            schema = env["POSTGRES_SCHEMA"].replace('"', '""')
+            cursor.execute(f'DROP TABLE "{schema}".library_share')  # type: ignore[arg-type]
         datastore.close()
 
     return postgres, done
