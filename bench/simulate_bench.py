@@ -14,8 +14,9 @@ it out (`scale_bench.py` does, at 100,000 pathways).
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
-from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -85,22 +86,20 @@ def library_share(app: Brobyg, url: str, folder: Path) -> tuple[int, float, floa
         app.mapper.prepare(page)
         events.extend(app.mapper.to_domain_event(n) for n in page)
         start = page[-1].id + 1
-    recorder, done = _library_recorder(url, folder)
     encoding = inserting = 0.0
-    try:
+    with _library_recorder(url, folder) as recorder:
         for at in range(0, len(events), 20_000):  # the floor's transaction size
             began = time.perf_counter()
             stored = [app.mapper.to_stored_event(e) for e in events[at : at + 20_000]]
             encoded = time.perf_counter()
             recorder.insert_events(stored)
             encoding, inserting = encoding + encoded - began, inserting + time.perf_counter() - encoded
-    finally:
-        done()
     return len(events), encoding, inserting
 
 
-def _library_recorder(url: str, folder: Path) -> tuple[Any, Callable[[], None]]:
-    """eventsourcing's own application recorder on an empty table, and what to do when done."""
+@contextlib.contextmanager
+def _library_recorder(url: str, folder: Path) -> Iterator[Any]:
+    """eventsourcing's own application recorder on an empty table (on PostgreSQL dropped after)."""
     store = parse_store_url(url)
     if store.is_sqlite:
         from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
@@ -110,7 +109,8 @@ def _library_recorder(url: str, folder: Path) -> tuple[Any, Callable[[], None]]:
             Path(f"{target}{suffix}").unlink(missing_ok=True)
         sqlite = SQLiteApplicationRecorder(SQLiteDatastore(str(target)))
         sqlite.create_table()
-        return sqlite, lambda: None
+        yield sqlite
+        return
     from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 
     env = store.eventsourcing_env
@@ -124,14 +124,13 @@ def _library_recorder(url: str, folder: Path) -> tuple[Any, Callable[[], None]]:
     )
     postgres = PostgresApplicationRecorder(datastore, events_table_name="library_share")
     postgres.create_table()
-
-    def done() -> None:
+    try:
+        yield postgres
+    finally:
         with datastore.transaction(commit=True) as cursor:
             schema = env["POSTGRES_SCHEMA"].replace('"', '""')
             cursor.execute(f'DROP TABLE "{schema}".library_share')  # type: ignore[arg-type]
         datastore.close()
-
-    return postgres, done
 
 
 def raw_floor(store: str, url: str, folder: Path) -> tuple[int, float]:

@@ -21,6 +21,7 @@ Whatever orjson refuses to read (`NaN`, a lone surrogate, text that is not UTF-8
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import Any
 
@@ -50,15 +51,15 @@ def _written_alike(value: Any) -> bool:
 
 class OrjsonTranscoder(JSONTranscoder):
     def encode(self, obj: Any) -> bytes:
-        if _written_alike(obj):
-            try:
+        # What orjson refuses (an integer beyond 64 bits, a lone surrogate) `json` writes, or
+        # refuses as before.
+        with contextlib.suppress(orjson.JSONEncodeError):
+            if _written_alike(obj):
                 written = orjson.dumps(obj, default=self._encode_obj, option=_AS_JSON_DOES)
                 # Copied to bytes of their own size: orjson's hold the whole buffer it wrote into
                 # (about 4 KB), and a batch keeps its events' bytes until saved (300,000 of them:
                 # 1.2 GB against 120 MB).
                 return bytes(memoryview(written))
-            except orjson.JSONEncodeError:
-                pass  # an integer beyond 64 bits, a lone surrogate: `json` writes it, or refuses it as before
         return super().encode(obj)
 
     def decode(self, data: bytes) -> Any:
